@@ -1,0 +1,48 @@
+"""Who may do what: the one permission matrix (the README shows it as a table).
+
+Every API endpoint and web view names one permission from `MATRIX`; the role
+of the acting user either has it or the request is refused with 403 and no
+effect. Adding a capability means adding its permission here first.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    SUPERVISOR = "supervisor"
+    WAREHOUSE = "warehouse"
+    SALES = "sales"
+
+
+ALL = frozenset(Role)
+A, S, W, SA = Role.ADMINISTRATOR, Role.SUPERVISOR, Role.WAREHOUSE, Role.SALES
+
+MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
+    "catalog.view": ("read products and their stock figures", ALL),
+    "catalog.manage": ("create and change products", frozenset({A, S})),
+    "customers.view": ("read customers", ALL),
+    "customers.manage": ("create and change customers", frozenset({A, S, SA})),
+    "stock.view": ("read stock levels, locations and movements", ALL),
+    "stock.adjust": ("adjust on-hand stock (count, damaged, found, correction)",
+                     frozenset({A, S, W})),
+    "events.view": ("read the audit feed", frozenset({A, S})),
+    "users.manage": ("add users and issue or revoke API tokens", frozenset({A})),
+}
+
+
+class UnknownPermission(KeyError):
+    pass
+
+
+def roles_with(permission: str) -> frozenset[Role]:
+    try:
+        return MATRIX[permission][1]
+    except KeyError:
+        raise UnknownPermission(permission) from None
+
+
+def has_permission(role: str, permission: str) -> bool:
+    return role in roles_with(permission)

@@ -1,0 +1,95 @@
+"""Users and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fillrate.accounts.models import ApiToken, User
+from fillrate.accounts.permissions import Role
+from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.events import record_event
+
+TOKEN_PREFIX = "fr_"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(
+    *, username: str, role: str, password: str | None = None, email: str = "",
+    actor_id: int | None = None,
+) -> User:
+    """Create a user with a role. Raises `accounts.unknown_role`,
+    `accounts.duplicate_username`, `accounts.weak_password`."""
+    username = (username or "").strip()
+    if not username:
+        raise InvalidValue("accounts.invalid_username", "a user needs a name", field="username")
+    if role not in {r.value for r in Role}:
+        raise InvalidValue(
+            "accounts.unknown_role",
+            f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}",
+            field="role",
+        )
+    if password is not None:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise InvalidValue("accounts.weak_password", " ".join(exc.messages),
+                               field="password") from None
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise Conflict("accounts.duplicate_username", f"user {username!r} exists already",
+                           field="username")
+        user = User(username=username, role=role, email=email,
+                    is_staff=role == Role.ADMINISTRATOR)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save()
+        record_event(type="UserAdded", subject_type="user", subject=username,
+                     actor_id=actor_id, payload={"role": role})
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    token_id: int
+    username: str
+
+
+def issue_token(*, username: str, name: str = "", actor_id: int | None = None) -> IssuedToken:
+    """Create an API token for a user; the plain token exists only in the result."""
+    with transaction.atomic():
+        user = User.objects.filter(username__iexact=username, is_active=True).first()
+        if user is None:
+            raise NotFound("accounts.unknown_user", f"no active user {username!r}",
+                           field="username")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = ApiToken.objects.create(user=user, digest=token_digest(token),
+                                      prefix=token[:10], name=name)
+        record_event(type="ApiTokenIssued", subject_type="user", subject=user.username,
+                     actor_id=actor_id, payload={"token_id": row.id, "prefix": row.prefix})
+    return IssuedToken(token=token, token_id=row.id, username=user.username)
+
+
+def revoke_token(*, token_id: int, actor_id: int | None = None) -> None:
+    with transaction.atomic():
+        row = ApiToken.objects.select_for_update().filter(id=token_id).first()
+        if row is None:
+            raise NotFound("accounts.unknown_token", f"no token {token_id}", field="token_id")
+        if row.revoked_at is not None:
+            raise Conflict("accounts.token_revoked", "that token is revoked already")
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+        record_event(type="ApiTokenRevoked", subject_type="user", subject=row.user.username,
+                     actor_id=actor_id, payload={"token_id": row.id, "prefix": row.prefix})

@@ -1,0 +1,89 @@
+"""Every error the API returns has one shape, made here:
+`{"error": {"code": ..., "message": ..., "field": ...}}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from fillrate.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_LOCATION_ROOTS = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, field), status=status)
+
+
+def field_path(loc: list[Any] | tuple[Any, ...], *, param_names: set[str]) -> str | None:
+    """`["body", "payload", "lines", 0, "quantity"]` -> `lines[0].quantity`."""
+    parts = list(loc)
+    if parts and parts[0] in _LOCATION_ROOTS:
+        parts = parts[1:]
+    if parts and parts[0] in param_names:
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or None
+
+
+def install(api: NinjaAPI, *, body_param_names: set[str]) -> None:
+    def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return api.create_response(request, error_body(exc.code, exc.message, exc.field),
+                                   status=exc.status)
+
+    def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        first = exc.errors[0] if exc.errors else {}
+        field = field_path(first.get("loc", ()), param_names=body_param_names)
+        loc_root = (first.get("loc") or ["body"])[0]
+        if first.get("type") == "missing" and field is None and loc_root == "body":
+            return api.create_response(
+                request, error_body("request.missing_body", "a JSON body is required", "body"),
+                status=400)
+        message = first.get("msg", "invalid value")
+        if field:
+            message = f"{field}: {message}"
+        return api.create_response(
+            request, error_body("request.invalid", message, field), status=422)
+
+    def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = api.create_response(
+            request,
+            error_body("auth.unauthenticated",
+                       "send a valid API token as 'Authorization: Bearer <token>'"),
+            status=401,
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            return api.create_response(
+                request, error_body("request.malformed", "the request body is not valid JSON",
+                                    "body"), status=400)
+        return api.create_response(request, error_body("request.error", str(exc)),
+                                   status=exc.status_code)
+
+    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, error_body("request.not_found", "not found"),
+                                   status=404)
+
+    api.add_exception_handler(DomainError, on_domain_error)
+    api.add_exception_handler(ValidationError, on_validation_error)
+    api.add_exception_handler(AuthenticationError, on_auth_error)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_404)

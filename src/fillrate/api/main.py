@@ -1,0 +1,28 @@
+"""The JSON API at /api/v1/: routers, error shape, and the unmatched-path 404."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from ninja import NinjaAPI
+
+from fillrate.api import errors
+from fillrate.api.routers import catalog, customers, events, stock
+
+api = NinjaAPI(
+    title="fillrate",
+    version="1",
+    description="Orders, stock and backorders. Authenticate with `Authorization: Bearer "
+    "<token>` (`fillrate token NAME`). Every POST accepts an `Idempotency-Key` header.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api, body_param_names={"payload"})
+
+for module in (catalog, customers, stock, events):
+    api.add_router("", module.router)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    return errors.error_response(404, "request.not_found",
+                                 f"no endpoint {request.method} {request.path}")

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from ninja import Field, Schema
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    count: int
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class Error(Schema):
+    error: ErrorDetail
+
+
+class ProductIn(Schema):
+    sku: str = Field(..., min_length=1, max_length=64)
+    name: str = Field(..., min_length=1, max_length=200)
+    list_price: Decimal = Field(..., max_digits=12, decimal_places=2)
+    upc: str = Field("", max_length=32)
+    variant: str = Field("", max_length=100)
+    category: str = Field("", max_length=100)
+    description: str = ""
+    discontinued: bool = False
+
+
+class StockAtLocation(Schema):
+    location: str
+    kind: str
+    on_hand: int
+    allocated: int
+    available: int
+
+
+class ProductOut(Schema):
+    sku: str
+    upc: str
+    name: str
+    variant: str
+    category: str
+    list_price: Decimal
+    discontinued: bool
+    on_hand: int
+    allocated: int
+    available: int
+    backordered: int
+    incoming: int
+
+
+class ProductDetail(ProductOut):
+    description: str
+    locations: list[StockAtLocation]
+
+
+class CustomerIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    vip: bool = False
+    sales_rep: str | None = None
+    delivery_address: str = ""
+    payment_terms: str = Field("", max_length=40)
+
+
+class CustomerOut(Schema):
+    code: str
+    name: str
+    email: str
+    phone: str
+    vip: bool
+    sales_rep: str | None
+    delivery_address: str
+    payment_terms: str
+
+
+class AdjustmentIn(Schema):
+    sku: str = Field(..., min_length=1)
+    location: str | None = None
+    quantity: int
+    reason: str
+    note: str = Field("", max_length=500)
+
+
+class AdjustmentOut(Schema):
+    movement: int
+    sku: str
+    location: str
+    quantity: int
+    reason: str
+    on_hand: int
+    allocated: int
+
+
+class MovementOut(Schema):
+    id: int
+    sku: str
+    location: str
+    quantity: int
+    on_hand_after: int
+    kind: str
+    reason: str
+    note: str
+    actor: str | None
+    created_at: datetime
+
+
+class LocationOut(Schema):
+    code: str
+    warehouse: str
+    kind: str
+    pick_sequence: int
+    sellable: bool
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    subject_type: str
+    subject: str
+    actor: str | None
+    payload: dict[str, Any]
+    created_at: datetime

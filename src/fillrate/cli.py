@@ -1,0 +1,190 @@
+"""The `fillrate` command. Bad arguments exit with code 2 and a one-line message."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+class CliError(Exception):
+    """A one-line message for the user; the command exits with code 2."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fillrate.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    print("database is up to date")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    if not settings.DEBUG and not settings.SECRET_KEY_FROM_ENV:
+        raise CliError("FILLRATE_SECRET_KEY is not set: set it, or FILLRATE_DEBUG=1 for a "
+                       "local development server")
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    from fillrate.wsgi import application
+
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "accesslog": "-" if args.access_log else None,
+        "errorlog": "-",
+        "timeout": 60,
+        "graceful_timeout": 5,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    print(f"fillrate serving on http://{args.host}:{args.port}/ with {args.workers} workers",
+          flush=True)
+    Server().run()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from fillrate.demo import load_demo
+
+    summary = load_demo()
+    print(summary)
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from fillrate.accounts.services import add_user
+
+    user = add_user(username=args.name, role=args.role, password=args.password,
+                    email=args.email or "")
+    print(f"added {user.username} ({user.role})")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from fillrate.accounts.models import User
+    from fillrate.accounts.selectors import tokens_of
+    from fillrate.accounts.services import issue_token, revoke_token
+
+    if args.list or args.revoke is not None:
+        user = User.objects.filter(username__iexact=args.name).first()
+        if user is None:
+            raise CliError(f"no user {args.name!r}")
+        if args.revoke is not None:
+            if args.revoke not in {t.id for t in tokens_of(user_id=user.id)}:
+                raise CliError(f"{user.username} has no token {args.revoke}")
+            revoke_token(token_id=args.revoke)
+            print(f"revoked token {args.revoke} of {user.username}")
+            return 0
+        for t in tokens_of(user_id=user.id):
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "live"
+            print(f"{t.id}\t{t.prefix}…\t{t.created_at:%Y-%m-%d %H:%M}\t{state}")
+        return 0
+    issued = issue_token(username=args.name, name=args.label or "")
+    print(issued.token)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from fillrate.inventory.selectors import ledger_mismatches, stock_constraint_violations
+
+    problems = 0
+    for m in ledger_mismatches():
+        problems += 1
+        print(f"ledger: {m.sku} at {m.location}: on hand {m.on_hand}, movements sum to "
+              f"{m.ledger}")
+    for level in stock_constraint_violations():
+        problems += 1
+        print(f"stock: level {level.id}: on hand {level.on_hand}, allocated {level.allocated}")
+    if problems:
+        print(f"{problems} problem(s) found")
+        return 1
+    print("ok: every stock level matches its movements")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fillrate", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("migrate", help="create or upgrade the database")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("serve", help="production server (gunicorn)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--access-log", action="store_true", help="log every request to stdout")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="load a realistic demo data set (idempotent)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("user", help="manage users")
+    user_sub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_sub.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True,
+                     help="administrator, supervisor, warehouse or sales")
+    add.add_argument("--password")
+    add.add_argument("--email")
+    add.set_defaults(func=cmd_user_add)
+
+    p = sub.add_parser("token", help="print a new API token for a user (or list/revoke)")
+    p.add_argument("name")
+    p.add_argument("--label", help="what the token is for")
+    p.add_argument("--list", action="store_true", help="list the user's tokens")
+    p.add_argument("--revoke", type=int, metavar="ID", help="revoke the token with this id")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("check", help="reconcile stock levels with the movement ledger")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_django()
+    from fillrate.core.errors import DomainError
+
+    try:
+        return args.func(args)
+    except (CliError, DomainError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else str(exc)
+        print(f"fillrate {args.command}: {message}", file=sys.stderr)
+        return 2
+
+
+def run() -> None:  # pragma: no cover
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

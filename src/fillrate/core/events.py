@@ -1,0 +1,43 @@
+"""Writing events. Call inside the transaction that makes the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from fillrate.core.models import Event
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def record_event(
+    *, type: str, subject_type: str, subject: str, actor_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Event:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change")
+    return Event.objects.create(
+        type=type, subject_type=subject_type, subject=subject, actor_id=actor_id,
+        payload=_jsonable(payload or {}),
+    )
+
+
+def record_events(rows: list[dict[str, Any]]) -> None:
+    """Many events in one statement (same keywords as `record_event`)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_events must run inside the transaction of the change")
+    Event.objects.bulk_create(
+        [
+            Event(
+                type=r["type"], subject_type=r["subject_type"], subject=r["subject"],
+                actor_id=r.get("actor_id"), payload=_jsonable(r.get("payload") or {}),
+            )
+            for r in rows
+        ]
+    )

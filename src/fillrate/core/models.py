@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.db import models
+
+
+class Event(models.Model):
+    """One row per state change, written in the same transaction as the change.
+
+    The audit trail and, later, the source of notifications and webhooks.
+    `type` is a past-tense name (`StockAdjusted`); `subject` is the human
+    reference of what changed (`SKU`, `SO-000001`).
+    """
+
+    type = models.CharField(max_length=64)
+    subject_type = models.CharField(max_length=32)
+    subject = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_type", "subject"])]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.subject}"

@@ -1,0 +1,18 @@
+"""Human document numbers: `SO-000123`, `BO-000045`."""
+
+from __future__ import annotations
+
+import re
+
+from fillrate.core.errors import NotFound
+
+
+def format_number(prefix: str, pk: int) -> str:
+    return f"{prefix}-{pk:06d}"
+
+
+def parse_number(prefix: str, number: str, *, what: str) -> int:
+    match = re.fullmatch(rf"{re.escape(prefix)}-0*(\d+)", number.strip().upper())
+    if not match:
+        raise NotFound(f"{what}.not_found", f"no {what} {number!r}")
+    return int(match.group(1))

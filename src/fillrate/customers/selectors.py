@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from fillrate.core.errors import NotFound
+from fillrate.customers.models import Customer, SalesRep
+
+
+def customer_by_code(code: str, *, field: str = "customer") -> Customer:
+    customer = Customer.objects.select_related("sales_rep").filter(code=code).first()
+    if customer is None:
+        raise NotFound("customers.unknown_customer", f"no customer {code!r}", field=field)
+    return customer
+
+
+def customers(*, search: str = "", vip: bool | None = None,
+              sales_rep: str | None = None) -> QuerySet[Customer]:
+    qs = Customer.objects.select_related("sales_rep").order_by("code")
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search)
+                       | Q(email__icontains=search))
+    if vip is not None:
+        qs = qs.filter(vip=vip)
+    if sales_rep:
+        qs = qs.filter(sales_rep__code=sales_rep)
+    return qs
+
+
+def sales_reps() -> list[SalesRep]:
+    return list(SalesRep.objects.order_by("name"))

@@ -1,0 +1,43 @@
+"""The one way to lock stock before changing it.
+
+Every stock change locks the stock levels it touches, in one global order
+(product id, then location id), before it decides anything. On PostgreSQL
+that is `SELECT ... FOR UPDATE`; on SQLite, where row locks do nothing, the
+IMMEDIATE transaction mode (settings) already holds the database write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from fillrate.inventory.models import StockLevel
+
+
+def ensure_stock_levels(pairs: Iterable[tuple[int, int]]) -> None:
+    """Create missing (product, location) rows at zero so they can be locked."""
+    rows = [StockLevel(product_id=p, location_id=loc) for p, loc in sorted(set(pairs))]
+    if rows:
+        StockLevel.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def lock_stock_levels(
+    *, product_ids: Iterable[int], location_ids: Iterable[int] | None = None,
+) -> list[StockLevel]:
+    """Lock and return the stock levels of these products (optionally only at
+    these locations), ordered by product id then location id.
+
+    Must run inside a transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_stock_levels must run inside a transaction")
+    ids = sorted(set(product_ids))
+    qs = StockLevel.objects.filter(product_id__in=ids)
+    if location_ids is not None:
+        qs = qs.filter(location_id__in=sorted(set(location_ids)))
+    return list(
+        qs.select_for_update(of=("self",)).select_related("location").order_by(
+            "product_id", "location_id"
+        )
+    )

@@ -1,0 +1,153 @@
+"""Read queries over stock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from fillrate.catalog.models import Product
+from fillrate.core.errors import NotFound
+from fillrate.inventory.models import (
+    SELLABLE_KINDS,
+    Location,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
+
+
+def _stock_sum(expression: str, *, sellable_only: bool = False) -> Subquery:
+    levels = StockLevel.objects.filter(product_id=OuterRef("pk"))
+    if sellable_only:
+        levels = levels.filter(location__kind__in=SELLABLE_KINDS)
+    return Coalesce(
+        Subquery(
+            levels.values("product_id").annotate(total=Sum(expression)).values("total")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def products_with_stock(*, search: str = "", category: str = "",
+                        discontinued: bool | None = None) -> QuerySet[Product]:
+    """Products annotated with `on_hand`, `allocated`, `available`,
+    `backordered` and `incoming`: the one place these figures are computed.
+
+    `available` counts sellable locations only and is never negative.
+    `backordered` and `incoming` stay 0 until backorders and purchasing exist.
+    """
+    from django.db.models import F
+
+    qs = Product.objects.annotate(
+        on_hand=_stock_sum("on_hand"),
+        allocated=_stock_sum("allocated"),
+        available=_stock_sum(F("on_hand") - F("allocated"), sellable_only=True),
+        backordered=Value(0, output_field=IntegerField()),
+        incoming=Value(0, output_field=IntegerField()),
+    ).order_by("sku")
+    if search:
+        qs = qs.filter(Q(sku__icontains=search) | Q(name__icontains=search)
+                       | Q(upc=search) | Q(category__icontains=search))
+    if category:
+        qs = qs.filter(category=category)
+    if discontinued is not None:
+        qs = qs.filter(discontinued=discontinued)
+    return qs
+
+
+def product_with_stock(sku: str, *, field: str = "sku") -> Product:
+    product = products_with_stock().filter(sku=sku).first()
+    if product is None:
+        raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field=field)
+    return product
+
+
+def stock_by_location(*, product_id: int) -> list[StockLevel]:
+    return list(
+        StockLevel.objects.filter(product_id=product_id)
+        .select_related("location", "location__warehouse")
+        .order_by("location__warehouse_id", "location__pick_sequence", "location__code")
+    )
+
+
+def recent_movements(*, product_id: int, limit: int = 20) -> list[StockMovement]:
+    return list(
+        StockMovement.objects.filter(product_id=product_id)
+        .select_related("location", "actor")
+        .order_by("-id")[:limit]
+    )
+
+
+def movements(*, sku: str | None = None) -> QuerySet[StockMovement]:
+    qs = StockMovement.objects.select_related("product", "location", "actor").order_by("-id")
+    if sku:
+        qs = qs.filter(product__sku=sku)
+    return qs
+
+
+def location_by_code(code: str, *, field: str = "location") -> Location:
+    location = Location.objects.filter(code=code).select_related("warehouse").first()
+    if location is None:
+        raise NotFound("inventory.unknown_location", f"no location {code!r}", field=field)
+    return location
+
+
+def locations() -> list[Location]:
+    return list(Location.objects.select_related("warehouse").order_by(
+        "warehouse_id", "pick_sequence", "code"))
+
+
+def warehouses() -> QuerySet[Warehouse]:
+    return Warehouse.objects.annotate(location_count=Count("locations")).order_by("code")
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    sku: str
+    location: str
+    on_hand: int
+    ledger: int
+
+
+def ledger_mismatches() -> list[LedgerMismatch]:
+    """Stock levels whose on-hand differs from the sum of their movements,
+    and movement sums with no stock level at all."""
+    sums = {
+        (row["product_id"], row["location_id"]): row["total"]
+        for row in StockMovement.objects.values("product_id", "location_id").annotate(
+            total=Sum("quantity"))
+    }
+    out: list[LedgerMismatch] = []
+    for level in StockLevel.objects.select_related("product", "location").order_by(
+            "product_id", "location_id"):
+        ledger = sums.pop((level.product_id, level.location_id), 0)
+        if ledger != level.on_hand:
+            out.append(LedgerMismatch(level.product.sku, level.location.code, level.on_hand,
+                                      ledger))
+    for (product_id, location_id), total in sorted(sums.items()):
+        if total:
+            product = Product.objects.get(id=product_id)
+            location = Location.objects.get(id=location_id)
+            out.append(LedgerMismatch(product.sku, location.code, 0, total))
+    return out
+
+
+def stock_constraint_violations() -> list[StockLevel]:
+    """Stock levels breaking 0 <= allocated <= on_hand (the CHECKs forbid it;
+    this is the report's second opinion)."""
+    from django.db.models import F
+
+    return list(StockLevel.objects.filter(
+        Q(on_hand__lt=0) | Q(allocated__lt=0) | Q(allocated__gt=F("on_hand"))))

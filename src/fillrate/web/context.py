@@ -1,0 +1,25 @@
+"""The navigation bar lists only sections that exist and the user may see."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+SECTIONS = [
+    ("Products", "web:products", "catalog.view"),
+    ("Customers", "web:customers", "customers.view"),
+    ("Stock", "web:adjust_stock", "stock.adjust"),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    current = request.path
+    items = []
+    for label, name, permission in SECTIONS:
+        if user.can(permission):
+            url = reverse(name)
+            items.append({"label": label, "url": url, "active": current.startswith(url)})
+    return {"nav": items}

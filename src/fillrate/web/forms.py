@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import forms
+
+from fillrate.inventory.models import AdjustmentReason
+
+
+class AdjustmentForm(forms.Form):
+    sku = forms.CharField(label="SKU", max_length=64)
+    location = forms.ChoiceField(label="Location", required=False)
+    quantity = forms.IntegerField(label="Quantity (+/-)",
+                                  help_text="Positive adds stock, negative removes it.")
+    reason = forms.ChoiceField(label="Reason", choices=AdjustmentReason.choices)
+    note = forms.CharField(label="Note", max_length=500, required=False)
+
+    def __init__(self, *args, location_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].choices = [("", "Default (where it lives)"), *location_choices]
+
+    def clean_quantity(self) -> int:
+        quantity = self.cleaned_data["quantity"]
+        if quantity == 0:
+            raise forms.ValidationError("Quantity cannot be zero.")
+        return quantity
