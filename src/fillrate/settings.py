@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "fillrate.catalog",
     "fillrate.customers",
     "fillrate.inventory",
+    "fillrate.orders",
+    "fillrate.backorders",
+    "fillrate.workflows",
     "fillrate.api",
     "fillrate.web",
 ]

@@ -6,7 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
 
 from fillrate.api import errors
-from fillrate.api.routers import catalog, customers, events, stock
+from fillrate.api.routers import backorders, catalog, customers, events, orders, settings, stock
 
 api = NinjaAPI(
     title="fillrate",
@@ -19,7 +19,7 @@ api = NinjaAPI(
 )
 errors.install(api, body_param_names={"payload"})
 
-for module in (catalog, customers, stock, events):
+for module in (catalog, customers, stock, orders, backorders, settings, events):
     api.add_router("", module.router)
 
 

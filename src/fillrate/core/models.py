@@ -26,3 +26,15 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.subject}"
+
+
+class Setting(models.Model):
+    """A business setting changed by administrators; defaults live in
+    `fillrate.core.business.DEFAULTS` and apply until a row exists."""
+
+    key = models.CharField(max_length=64, unique=True)
+    value = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value!r}"

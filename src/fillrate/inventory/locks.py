@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from fillrate.inventory.models import StockLevel
+from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
 
 
 def ensure_stock_levels(pairs: Iterable[tuple[int, int]]) -> None:
@@ -24,9 +24,11 @@ def ensure_stock_levels(pairs: Iterable[tuple[int, int]]) -> None:
 
 def lock_stock_levels(
     *, product_ids: Iterable[int], location_ids: Iterable[int] | None = None,
+    sellable_only: bool = False,
 ) -> list[StockLevel]:
     """Lock and return the stock levels of these products (optionally only at
-    these locations), ordered by product id then location id.
+    these locations, or only sellable ones), ordered by product id then
+    location id; each comes with its location.
 
     Must run inside a transaction.
     """
@@ -36,6 +38,8 @@ def lock_stock_levels(
     qs = StockLevel.objects.filter(product_id__in=ids)
     if location_ids is not None:
         qs = qs.filter(location_id__in=sorted(set(location_ids)))
+    if sellable_only:
+        qs = qs.filter(location__kind__in=SELLABLE_KINDS)
     return list(
         qs.select_for_update(of=("self",)).select_related("location").order_by(
             "product_id", "location_id"

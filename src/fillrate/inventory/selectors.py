@@ -42,19 +42,16 @@ def _stock_sum(expression: str, *, sellable_only: bool = False) -> Subquery:
 
 def products_with_stock(*, search: str = "", category: str = "",
                         discontinued: bool | None = None) -> QuerySet[Product]:
-    """Products annotated with `on_hand`, `allocated`, `available`,
-    `backordered` and `incoming`: the one place these figures are computed.
-
-    `available` counts sellable locations only and is never negative.
-    `backordered` and `incoming` stay 0 until backorders and purchasing exist.
-    """
+    """Products annotated with their stock: `on_hand`, `allocated`,
+    `available` (sellable locations only, never negative) and `incoming` (0
+    until purchasing exists). `fillrate.backorders.selectors.products_with_figures`
+    adds `backordered`; interfaces use that one."""
     from django.db.models import F
 
     qs = Product.objects.annotate(
         on_hand=_stock_sum("on_hand"),
         allocated=_stock_sum("allocated"),
         available=_stock_sum(F("on_hand") - F("allocated"), sellable_only=True),
-        backordered=Value(0, output_field=IntegerField()),
         incoming=Value(0, output_field=IntegerField()),
     ).order_by("sku")
     if search:

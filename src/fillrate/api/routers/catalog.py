@@ -5,8 +5,9 @@ from ninja import Query, Router, Schema
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.schemas import Page, ProductDetail, ProductIn, ProductOut
+from fillrate.backorders.selectors import product_figures, products_with_figures
 from fillrate.catalog.services import create_product
-from fillrate.inventory.selectors import product_with_stock, products_with_stock, stock_by_location
+from fillrate.inventory.selectors import stock_by_location
 
 router = Router(tags=["products"])
 
@@ -18,7 +19,7 @@ class ProductFilters(Schema):
 
 
 def _detail(sku: str) -> dict:
-    product = product_with_stock(sku)
+    product = product_figures(sku)
     return {
         **{f: getattr(product, f) for f in ProductOut.model_fields},
         "description": product.description,
@@ -38,7 +39,7 @@ def post_product(request, payload: ProductIn):
 
 @router.get("/products", response=Page[ProductOut], auth=needs("catalog.view"))
 def list_products(request, filters: Query[ProductFilters], page: Query[PageParams]):
-    return paginate(products_with_stock(**filters.dict()), page)
+    return paginate(products_with_figures(**filters.dict()), page)
 
 
 @router.get("/products/{sku}", response=ProductDetail, auth=needs("catalog.view"))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from ninja import Router, Schema
+
+from fillrate.api.auth import actor_id, needs
+from fillrate.core.business import business_settings, change_settings
+
+router = Router(tags=["settings"])
+
+
+class SettingsOut(Schema):
+    oversell_policy: str
+    allocation_policy: str
+    partial_shipments: bool
+    charge_backorders_on_shipment: bool
+    max_backorder_age_days: int
+    notify_customers: bool
+
+
+class SettingsPatch(Schema):
+    oversell_policy: str | None = None
+    allocation_policy: str | None = None
+    partial_shipments: bool | None = None
+    charge_backorders_on_shipment: bool | None = None
+    max_backorder_age_days: int | None = None
+    notify_customers: bool | None = None
+
+
+@router.get("/settings", response=SettingsOut, auth=needs("settings.view"))
+def get_settings(request):
+    return asdict(business_settings())
+
+
+@router.patch("/settings", response=SettingsOut, auth=needs("settings.change"))
+def patch_settings(request, payload: SettingsPatch):
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return asdict(change_settings(changes=changes, actor_id=actor_id(request)))

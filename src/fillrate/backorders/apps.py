@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BackordersConfig(AppConfig):
+    name = "fillrate.backorders"
+    label = "backorders"

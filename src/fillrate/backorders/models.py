@@ -1,0 +1,139 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from fillrate.catalog.models import Product
+from fillrate.core.numbers import format_number
+from fillrate.customers.models import Customer
+from fillrate.orders.models import OrderLine, SalesOrder
+
+
+class BackorderStatus(models.TextChoices):
+    OPEN = "open"
+    READY = "ready"
+    PARTIALLY_FULFILLED = "partially_fulfilled"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class CancelReason(models.TextChoices):
+    CUSTOMER_REQUESTED = "customer_requested", "Customer requested"
+    PRODUCT_DISCONTINUED = "product_discontinued", "Product discontinued"
+    UNABLE_TO_FULFIL = "unable_to_fulfil", "Unable to fulfil"
+    EXCESSIVE_DELAY = "excessive_delay", "Excessive delay"
+    OTHER = "other", "Other (explain in notes)"
+
+
+class Backorder(models.Model):
+    """The part of an order that could not be filled yet: its own record with
+    its own lifecycle (see `lifecycle.py`), linked to the order and its lines."""
+
+    PREFIX = "BO"
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="backorders")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="backorders")
+    status = models.CharField(max_length=24, choices=BackorderStatus.choices,
+                              default=BackorderStatus.OPEN)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    expected_date = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=24, choices=CancelReason.choices, blank=True)
+    cancel_notes = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["customer", "status"]),
+            models.Index(fields=["expected_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=BackorderStatus.values),
+                                   name="backorder_status_known"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values),
+                                   name="backorder_priority_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return format_number(self.PREFIX, self.pk)
+
+
+class BackorderLine(models.Model):
+    """`quantity` units of one order line put on backorder, at the line's
+    locked unit price. waiting = quantity - allocated - fulfilled - cancelled."""
+
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT,
+                                   related_name="backorder_lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="backorder_lines")
+    quantity = models.IntegerField()
+    allocated = models.IntegerField(default=0)
+    fulfilled = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    expected_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["backorder_id", "id"]
+        indexes = [models.Index(fields=["product", "backorder"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="backorder_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0, fulfilled__gte=0, cancelled__gte=0),
+                name="backorder_line_buckets_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=F("allocated") + F("fulfilled") + F("cancelled")),
+                name="backorder_line_buckets_within_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.backorder_id}/{self.id}"
+
+    @property
+    def waiting(self) -> int:
+        return self.quantity - self.allocated - self.fulfilled - self.cancelled
+
+    @property
+    def open_quantity(self) -> int:
+        return self.quantity - self.fulfilled - self.cancelled
+
+
+class CommunicationMethod(models.TextChoices):
+    PHONE = "phone"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+    NOTIFICATION = "notification"
+    OTHER = "other"
+
+
+class Communication(models.Model):
+    """What the customer was told or asked about a backorder (seed 003)."""
+
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE,
+                                  related_name="communications")
+    method = models.CharField(max_length=16, choices=CommunicationMethod.choices)
+    summary = models.TextField()
+    next_follow_up = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.summary[:40]}"

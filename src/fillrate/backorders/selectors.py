@@ -1,0 +1,246 @@
+"""Read queries over backorders: the list with its filters and flags, the
+detail view, and product figures that include what is backordered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from fillrate.backorders import lifecycle
+from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.services import backorder_id
+from fillrate.catalog.models import Product
+from fillrate.core.errors import InvalidValue, NotFound
+from fillrate.inventory.selectors import products_with_stock
+
+EXPECTED_BUCKETS = ("overdue", "this_week", "next_week", "later", "none")
+ORDERINGS = {
+    "created": ("created_at", "id"), "-created": ("-created_at", "-id"),
+    "expected_date": (F("expected_date").asc(nulls_last=True), "id"),
+    "-expected_date": (F("expected_date").desc(nulls_last=True), "-id"),
+    "priority": ("-is_high", "created_at", "id"),
+    "-priority": ("is_high", "-created_at", "-id"),
+}
+
+OPEN_QTY = F("quantity") - F("fulfilled") - F("cancelled")
+
+
+def products_with_figures(**filters) -> QuerySet[Product]:
+    """`products_with_stock` plus `backordered`: units on active backorders
+    not yet fulfilled or cancelled. The one place product figures are made."""
+    backordered = (
+        BackorderLine.objects.filter(product_id=OuterRef("pk"),
+                                     backorder__status__in=lifecycle.ACTIVE)
+        .values("product_id").annotate(n=Sum(OPEN_QTY)).values("n")[:1]
+    )
+    return products_with_stock(**filters).annotate(
+        backordered=Coalesce(Subquery(backordered, output_field=IntegerField()), Value(0)))
+
+
+def product_figures(sku: str) -> Product:
+    product = products_with_figures().filter(sku=sku).first()
+    if product is None:
+        raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field="sku")
+    return product
+
+
+def week_bounds(today: dt.date) -> tuple[dt.date, dt.date, dt.date]:
+    """Monday of this week, of next week, and of the week after."""
+    monday = today - dt.timedelta(days=today.weekday())
+    return monday, monday + dt.timedelta(days=7), monday + dt.timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class BackorderFilters:
+    status: str | None = None
+    customer: str | None = None
+    sku: str | None = None
+    sales_rep: str | None = None
+    priority: str | None = None
+    expected: str | None = None
+    fulfillable: bool | None = None
+    ordering: str = "created"
+
+
+def _line_sum(expression, **filters):
+    lines = BackorderLine.objects.filter(backorder_id=OuterRef("pk"), **filters)
+    return Subquery(lines.values("backorder_id").annotate(n=Sum(expression)).values("n")[:1])
+
+
+def backorders(filters: BackorderFilters, *, today: dt.date | None = None,
+               partial_shipments: bool = True) -> QuerySet[Backorder]:
+    """Backorders annotated with `open_quantity`, `allocated_quantity`,
+    `value` (open units at locked prices) and `is_high`, filtered and ordered.
+    Unknown filter values are 422 naming the parameter."""
+    today = today or timezone.localdate()
+    money = DecimalField(max_digits=14, decimal_places=2)
+    qs = Backorder.objects.select_related("customer", "customer__sales_rep", "order").annotate(
+        open_quantity=Coalesce(_line_sum(OPEN_QTY), Value(0)),
+        allocated_quantity=Coalesce(_line_sum(F("allocated")), Value(0)),
+        value=Coalesce(
+            _line_sum(ExpressionWrapper(OPEN_QTY * F("unit_price"), output_field=money)),
+            Value(0), output_field=money),
+        is_high=ExpressionWrapper(Q(priority="high"), output_field=IntegerField()),
+    )
+    f = filters
+    if f.status:
+        if f.status not in lifecycle.TRANSITIONS and f.status != "active":
+            raise InvalidValue("backorders.invalid_filter", f"unknown status {f.status!r}",
+                               field="status")
+        qs = qs.filter(status__in=lifecycle.ACTIVE) if f.status == "active" else qs.filter(
+            status=f.status)
+    if f.customer:
+        qs = qs.filter(customer__code=f.customer)
+    if f.sales_rep:
+        qs = qs.filter(customer__sales_rep__code=f.sales_rep)
+    if f.priority:
+        if f.priority not in ("normal", "high"):
+            raise InvalidValue("backorders.invalid_filter", "priority is normal or high",
+                               field="priority")
+        qs = qs.filter(priority=f.priority)
+    if f.sku:
+        qs = qs.filter(Exists(BackorderLine.objects.filter(backorder_id=OuterRef("pk"),
+                                                           product__sku=f.sku)))
+    if f.expected:
+        this_monday, next_monday, after = week_bounds(today)
+        buckets = {
+            "overdue": Q(expected_date__lt=today),
+            "this_week": Q(expected_date__gte=max(today, this_monday),
+                           expected_date__lt=next_monday),
+            "next_week": Q(expected_date__gte=next_monday, expected_date__lt=after),
+            "later": Q(expected_date__gte=after),
+            "none": Q(expected_date__isnull=True),
+        }
+        if f.expected not in buckets:
+            raise InvalidValue("backorders.invalid_filter",
+                               f"expected is one of {', '.join(EXPECTED_BUCKETS)}",
+                               field="expected")
+        qs = qs.filter(buckets[f.expected])
+        if f.expected == "overdue":
+            qs = qs.filter(status__in=lifecycle.ACTIVE)
+    if f.fulfillable is not None:
+        has_stock = Exists(BackorderLine.objects.filter(backorder_id=OuterRef("pk"),
+                                                        allocated__gt=0))
+        ready = Q(status=lifecycle.READY)
+        if partial_shipments:
+            ready |= Q(has_stock, status__in=lifecycle.ACTIVE)
+        qs = qs.filter(ready) if f.fulfillable else qs.exclude(ready)
+    if f.ordering not in ORDERINGS:
+        raise InvalidValue("backorders.invalid_ordering",
+                           f"ordering is one of {', '.join(ORDERINGS)}", field="ordering")
+    return qs.order_by(*ORDERINGS[f.ordering])
+
+
+def status_counts() -> dict[str, int]:
+    counts = dict(Backorder.objects.values_list("status").annotate(n=Count("id")))
+    return {s: counts.get(s, 0) for s in lifecycle.TRANSITIONS}
+
+
+@dataclass(frozen=True)
+class RowFlags:
+    age_days: int
+    high: bool
+    vip: bool
+    oldest: bool
+    over_max_age: bool
+
+    def names(self) -> list[str]:
+        return [n for n in ("high", "vip", "oldest", "over_max_age") if getattr(self, n)]
+
+
+def row_flags(rows: list[Backorder], *, max_age_days: int,
+              now: dt.datetime | None = None) -> dict[int, RowFlags]:
+    """Flags for a page of rows, in two queries: `oldest` means first in line
+    (oldest active backorder) for at least one of its products."""
+    now = now or timezone.now()
+    ids = [r.id for r in rows]
+    products_of: dict[int, set[int]] = {}
+    for bo_id, product_id in BackorderLine.objects.filter(backorder_id__in=ids).values_list(
+            "backorder_id", "product_id"):
+        products_of.setdefault(bo_id, set()).add(product_id)
+    all_products = set().union(*products_of.values()) if products_of else set()
+    first_in_line = dict(
+        BackorderLine.objects.filter(product_id__in=all_products,
+                                     backorder__status__in=lifecycle.ACTIVE)
+        .values("product_id").annotate(first=Min("backorder_id")).values_list(
+            "product_id", "first"))
+    out = {}
+    for r in rows:
+        age = (now - r.created_at).days
+        active = r.status in lifecycle.ACTIVE
+        out[r.id] = RowFlags(
+            age_days=age, high=r.priority == "high", vip=r.customer.vip,
+            oldest=active and any(first_in_line.get(p) == r.id
+                                  for p in products_of.get(r.id, ())),
+            over_max_age=active and age > max_age_days,
+        )
+    return out
+
+
+def backorder_detail(number: str) -> Backorder:
+    """The backorder with its customer, order and lines (with products)."""
+    backorder = (
+        Backorder.objects.select_related("customer", "customer__sales_rep", "order")
+        .prefetch_related(Prefetch("lines", queryset=BackorderLine.objects.select_related(
+            "product", "order_line").order_by("id")))
+        .filter(id=backorder_id(number)).first()
+    )
+    if backorder is None:
+        raise NotFound("backorders.not_found", f"no backorder {number!r}")
+    return backorder
+
+
+def stock_of_products(product_ids: list[int], *, exclude_backorder: int | None = None) -> dict:
+    """On hand, available and allocated-to-others per product, for the detail view."""
+    figures = {p.id: p for p in products_with_stock().filter(id__in=product_ids)}
+    own = {}
+    if exclude_backorder is not None:
+        own = dict(BackorderLine.objects.filter(backorder_id=exclude_backorder).values(
+            "product_id").annotate(n=Sum("allocated")).values_list("product_id", "n"))
+    return {
+        pid: {"on_hand": p.on_hand, "available": p.available,
+              "allocated_to_others": p.allocated - own.get(pid, 0)}
+        for pid, p in figures.items()
+    }
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: object
+    lines: list
+    backorders: list
+    backorder_open: dict[int, int]  # order line id -> units on backorder, not shipped
+
+
+def order_view(number: str) -> OrderView:
+    """An order with its lines and backorders, and what of each line is still
+    on backorder (for amount due)."""
+    from fillrate.orders.selectors import order_detail
+
+    order = order_detail(number)
+    backorders = list(order.backorders.all())
+    backorder_open: dict[int, int] = {}
+    for b in backorders:
+        for bl in b.lines.all():
+            backorder_open[bl.order_line_id] = (backorder_open.get(bl.order_line_id, 0)
+                                                + bl.quantity - bl.fulfilled - bl.cancelled)
+    return OrderView(order, list(order.lines.all()), backorders, backorder_open)

@@ -1,0 +1,273 @@
+"""Backorders: opening, editing and cancelling.
+
+Locks, in the global order: stock levels of the products involved, the order,
+the backorder, then lines. Cancelling is permanent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from fillrate.backorders import lifecycle
+from fillrate.backorders.models import Backorder, BackorderLine, CancelReason, Priority
+from fillrate.core.errors import InvalidValue, NotFound
+from fillrate.core.events import record_event, record_events
+from fillrate.core.numbers import parse_number
+from fillrate.inventory.locks import lock_stock_levels
+from fillrate.orders import services as orders
+from fillrate.orders.models import OrderLine, SalesOrder
+
+
+def backorder_id(number: str) -> int:
+    return parse_number(Backorder.PREFIX, number, what="backorder")
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    order_line: OrderLine
+    quantity: int
+
+
+def open_backorder(
+    *, order: SalesOrder, lines: Sequence[ShortLine], expected_date: dt.date | None = None,
+    reason: str = "", notes: str = "", actor_id: int | None = None,
+) -> Backorder:
+    """Create a backorder for `lines` of `order` at their locked prices.
+    The caller has moved the units into the lines' `backordered` bucket and
+    holds the order's locks."""
+    backorder = Backorder.objects.create(
+        order=order, customer_id=order.customer_id, expected_date=expected_date,
+        reason=reason, notes=notes, created_by_id=actor_id,
+    )
+    BackorderLine.objects.bulk_create([
+        BackorderLine(backorder=backorder, order_line=s.order_line,
+                      product_id=s.order_line.product_id, quantity=s.quantity,
+                      unit_price=s.order_line.unit_price, expected_date=expected_date)
+        for s in lines
+    ])
+    record_event(
+        type="BackorderOpened", subject_type="backorder", subject=backorder.number,
+        actor_id=actor_id,
+        payload={"order": order.number, "reason": reason,
+                 "lines": [{"sku": s.order_line.product.sku, "quantity": s.quantity}
+                           for s in lines]},
+    )
+    return backorder
+
+
+def lock_backorder(number: str) -> Backorder:
+    """Lock the backorder's stock levels, its order, then itself."""
+    bid = backorder_id(number)
+    product_ids = list(BackorderLine.objects.filter(backorder_id=bid).values_list(
+        "product_id", flat=True))
+    if not product_ids and not Backorder.objects.filter(id=bid).exists():
+        raise NotFound("backorders.not_found", f"no backorder {number!r}")
+    lock_stock_levels(product_ids=product_ids)
+    order_pk = Backorder.objects.filter(id=bid).values_list("order_id", flat=True).first()
+    SalesOrder.objects.select_for_update(of=("self",)).filter(id=order_pk).first()
+    return Backorder.objects.select_for_update(of=("self",)).select_related(
+        "order", "customer").get(id=bid)
+
+
+def refresh_backorder_status(backorder: Backorder, lines: Sequence[BackorderLine]) -> str:
+    derived = lifecycle.derive_status(
+        lifecycle.LineQuantities(x.quantity, x.allocated, x.fulfilled, x.cancelled)
+        for x in lines)
+    if derived != backorder.status:
+        lifecycle.check(backorder.status, derived)
+        Backorder.objects.filter(id=backorder.id).update(status=derived)
+        backorder.status = derived
+    return derived
+
+
+PATCHABLE = ("expected_date", "priority", "notes")
+
+
+def update_backorder(*, number: str, changes: dict, actor_id: int | None = None) -> Backorder:
+    """Change `expected_date`, `priority` or `notes`; one `BackorderUpdated`
+    event per changed field with old and new value. Closed backorders
+    (complete, cancelled) cannot be edited: `backorders.closed`."""
+    unknown = set(changes) - set(PATCHABLE)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidValue("backorders.not_editable", f"{field} cannot be changed here",
+                           field=field)
+    if "priority" in changes and changes["priority"] not in Priority.values:
+        raise InvalidValue("backorders.invalid_priority",
+                           f"priority must be one of {', '.join(Priority.values)}",
+                           field="priority")
+    if "notes" in changes and changes["notes"] is None:
+        changes["notes"] = ""
+    with transaction.atomic():
+        bid = backorder_id(number)
+        backorder = Backorder.objects.select_for_update(of=("self",)).filter(id=bid).first()
+        if backorder is None:
+            raise NotFound("backorders.not_found", f"no backorder {number!r}")
+        if backorder.status in lifecycle.TERMINAL:
+            from fillrate.core.errors import Conflict
+
+            raise Conflict("backorders.closed", f"{number} is {backorder.status}")
+        events = []
+        for field, new in changes.items():
+            old = getattr(backorder, field)
+            if old == new:
+                continue
+            setattr(backorder, field, new)
+            events.append({
+                "type": "BackorderExpectedDateChanged" if field == "expected_date"
+                else "BackorderUpdated",
+                "subject_type": "backorder", "subject": backorder.number, "actor_id": actor_id,
+                "payload": {"field": field, "old": old, "new": new},
+            })
+        if events:
+            backorder.save(update_fields=[e["payload"]["field"] for e in events])
+            if "expected_date" in changes:
+                BackorderLine.objects.filter(backorder=backorder).update(
+                    expected_date=backorder.expected_date)
+            record_events(events)
+    return backorder
+
+
+@dataclass(frozen=True)
+class CancelLine:
+    sku: str
+    quantity: int | None = None  # None: all that is still open
+
+
+def _validate_reason(reason: str, notes: str) -> None:
+    if reason not in CancelReason.values:
+        raise InvalidValue("backorders.invalid_reason",
+                           f"reason must be one of {', '.join(CancelReason.values)}",
+                           field="reason")
+    if reason == CancelReason.OTHER and not notes.strip():
+        raise InvalidValue("backorders.notes_required",
+                           "explain the reason in notes when it is 'other'", field="notes")
+
+
+def cancel_backorder_units(
+    *, backorder: Backorder, lines: list[BackorderLine], order_lines: dict[int, OrderLine],
+    quantities: dict[int, int],
+) -> dict[int, int]:
+    """Move `quantities[bo_line.id]` open units of each line to cancelled:
+    waiting units first, then allocated ones (released to free stock). Updates
+    the backorder lines and their order lines in memory and in the database.
+    Expects every lock held. Returns the units released per order line."""
+    release: dict[int, int] = {}
+    for line in lines:
+        qty = quantities.get(line.id, 0)
+        if not qty:
+            continue
+        from_waiting = min(qty, line.waiting)
+        from_allocated = qty - from_waiting
+        line.cancelled += qty
+        line.allocated -= from_allocated
+        ol = order_lines[line.order_line_id]
+        ol.cancelled += qty
+        ol.backordered -= from_waiting
+        ol.allocated -= from_allocated
+        if from_allocated:
+            release[ol.id] = release.get(ol.id, 0) + from_allocated
+    orders.release_allocations(release)
+    BackorderLine.objects.bulk_update(lines, ["allocated", "cancelled"])
+    orders.save_line_counters(order_lines.values())
+    return release
+
+
+def cancel_backorder(
+    *, number: str, reason: str, notes: str = "", notify: bool = False,
+    lines: Sequence[CancelLine] | None = None, actor_id: int | None = None,
+) -> Backorder:
+    """Cancel a backorder, or some units of some of its lines.
+
+    Releases the allocations it holds, counts the units as cancelled on the
+    order lines, and writes `BackorderCancelled` (or `BackorderLinesCancelled`).
+    A backorder that is complete or cancelled: `backorders.invalid_transition`
+    (409), nothing changes. Cancelled is permanent.
+    """
+    _validate_reason(reason, notes)
+    with transaction.atomic():
+        backorder = lock_backorder(number)
+        lifecycle.check_cancel(backorder.status)
+        bo_lines = list(backorder.lines.select_for_update(of=("self",)).select_related(
+            "product").order_by("id"))
+        order_lines = {
+            ol.id: ol for ol in OrderLine.objects.select_for_update(of=("self",)).filter(
+                id__in=[x.order_line_id for x in bo_lines]).order_by("id")
+        }
+        if lines is None:
+            quantities = {x.id: x.open_quantity for x in bo_lines}
+        else:
+            by_sku = {x.product.sku: x for x in bo_lines}
+            quantities = {}
+            for i, c in enumerate(lines):
+                line = by_sku.get(c.sku)
+                if line is None:
+                    raise InvalidValue("backorders.unknown_line",
+                                       f"{number} has no line for {c.sku}",
+                                       field=f"lines[{i}].sku")
+                qty = line.open_quantity if c.quantity is None else c.quantity
+                if qty <= 0 or qty > line.open_quantity:
+                    raise InvalidValue(
+                        "backorders.invalid_quantity",
+                        f"{c.sku}: can cancel 1 to {line.open_quantity}",
+                        field=f"lines[{i}].quantity")
+                quantities[line.id] = quantities.get(line.id, 0) + qty
+        cancel_backorder_units(backorder=backorder, lines=bo_lines, order_lines=order_lines,
+                               quantities=quantities)
+        if lines is None:
+            # A whole cancel is a cancel even when part was fulfilled before.
+            Backorder.objects.filter(id=backorder.id).update(status=lifecycle.CANCELLED)
+            backorder.status = status = lifecycle.CANCELLED
+        else:
+            status = refresh_backorder_status(backorder, bo_lines)
+        if status == lifecycle.CANCELLED:
+            backorder.cancelled_at = timezone.now()
+            backorder.cancel_reason = reason
+            backorder.cancel_notes = notes
+            backorder.save(update_fields=["cancelled_at", "cancel_reason", "cancel_notes"])
+        payload = {
+            "reason": reason, "notes": notes, "notify": notify, "status": status,
+            "lines": [{"sku": x.product.sku, "quantity": quantities[x.id]}
+                      for x in bo_lines if quantities.get(x.id)],
+        }
+        record_event(
+            type="BackorderCancelled" if status == lifecycle.CANCELLED
+            else "BackorderLinesCancelled",
+            subject_type="backorder", subject=backorder.number, actor_id=actor_id,
+            payload=payload)
+        order = backorder.order
+        orders.refresh_status(order, orders.lines_of(order.id))
+    return backorder
+
+
+def log_communication(
+    *, number: str, method: str, summary: str, next_follow_up: dt.date | None = None,
+    actor_id: int | None = None,
+):
+    """Record a call, email or meeting with the customer about a backorder."""
+    from fillrate.backorders.models import Communication, CommunicationMethod
+
+    if method not in CommunicationMethod.values:
+        raise InvalidValue("backorders.invalid_method",
+                           f"method must be one of {', '.join(CommunicationMethod.values)}",
+                           field="method")
+    if not summary.strip():
+        raise InvalidValue("backorders.empty_summary", "say what was agreed", field="summary")
+    with transaction.atomic():
+        backorder = Backorder.objects.select_for_update(of=("self",)).filter(
+            id=backorder_id(number)).first()
+        if backorder is None:
+            raise NotFound("backorders.not_found", f"no backorder {number!r}")
+        row = Communication.objects.create(backorder=backorder, method=method,
+                                           summary=summary.strip(),
+                                           next_follow_up=next_follow_up, created_by_id=actor_id)
+        record_event(type="CustomerContacted", subject_type="backorder",
+                     subject=backorder.number, actor_id=actor_id,
+                     payload={"method": method, "summary": row.summary,
+                              "next_follow_up": next_follow_up})
+    return row

@@ -1,0 +1,92 @@
+"""Business settings (API.md): typed, validated, defaults from the contract.
+
+Read with `business_settings()`; change with `change_settings(...)`, which
+writes one `SettingChanged` event per changed key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from django.db import transaction
+
+from fillrate.core.errors import InvalidValue
+from fillrate.core.events import record_events
+from fillrate.core.models import Setting
+
+OVERSELL_POLICIES = ("backorder", "hold", "reject")
+ALLOCATION_POLICIES = ("fifo", "priority")
+
+
+@dataclass(frozen=True)
+class BusinessSettings:
+    oversell_policy: str = "backorder"
+    allocation_policy: str = "fifo"
+    partial_shipments: bool = True
+    charge_backorders_on_shipment: bool = True
+    max_backorder_age_days: int = 30
+    notify_customers: bool = True
+
+
+DEFAULTS = BusinessSettings()
+DESCRIPTIONS = {
+    "oversell_policy": "What an order line beyond available stock does: backorder the "
+    "shortfall at once, hold the order on the oversold list, or reject it.",
+    "allocation_policy": "Who gets received stock first: fifo (oldest backorder first) or "
+    "priority (high priority, then VIP customers, then oldest).",
+    "partial_shipments": "Ship what is available now and backorder the rest; off holds the "
+    "whole order until it is complete.",
+    "charge_backorders_on_shipment": "An unpaid order's amount due excludes backordered lines "
+    "until they ship.",
+    "max_backorder_age_days": "Open backorders older than this are flagged for review.",
+    "notify_customers": "Send backorder notifications to customers.",
+}
+
+
+def _validate(key: str, value: Any) -> Any:
+    if key == "oversell_policy":
+        if value not in OVERSELL_POLICIES:
+            raise InvalidValue("settings.invalid_value",
+                               f"oversell_policy must be one of {', '.join(OVERSELL_POLICIES)}",
+                               field=key)
+    elif key == "allocation_policy":
+        if value not in ALLOCATION_POLICIES:
+            raise InvalidValue("settings.invalid_value",
+                               f"allocation_policy must be one of "
+                               f"{', '.join(ALLOCATION_POLICIES)}", field=key)
+    elif key == "max_backorder_age_days":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+            raise InvalidValue("settings.invalid_value",
+                               "max_backorder_age_days must be a whole number from 1 to 3650",
+                               field=key)
+    elif not isinstance(value, bool):
+        raise InvalidValue("settings.invalid_value", f"{key} must be true or false", field=key)
+    return value
+
+
+def business_settings() -> BusinessSettings:
+    stored = dict(Setting.objects.values_list("key", "value"))
+    known = {f.name for f in fields(BusinessSettings)}
+    return BusinessSettings(**{k: v for k, v in stored.items() if k in known})
+
+
+def change_settings(*, changes: dict[str, Any], actor_id: int | None = None) -> BusinessSettings:
+    """Validate every change first (all or nothing), then store and record events."""
+    known = {f.name for f in fields(BusinessSettings)}
+    for key, value in changes.items():
+        if key not in known:
+            raise InvalidValue("settings.unknown_setting", f"no setting {key!r}", field=key)
+        _validate(key, value)
+    with transaction.atomic():
+        current = asdict(business_settings())
+        events = []
+        for key, value in changes.items():
+            if current[key] == value:
+                continue
+            Setting.objects.update_or_create(key=key, defaults={"value": value})
+            events.append({"type": "SettingChanged", "subject_type": "setting", "subject": key,
+                           "actor_id": actor_id, "payload": {"old": current[key], "new": value}})
+        if events:
+            record_events(events)
+    return business_settings()

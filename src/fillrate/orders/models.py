@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from fillrate.catalog.models import Product
+from fillrate.core.numbers import format_number
+from fillrate.customers.models import Customer
+from fillrate.inventory.models import StockLevel
+
+
+class OrderStatus(models.TextChoices):
+    OPEN = "open"
+    PARTIALLY_FULFILLED = "partially_fulfilled"
+    AWAITING_BACKORDER = "awaiting_backorder"
+    FULFILLED = "fulfilled"
+    ON_HOLD = "on_hold"
+    CANCELLED = "cancelled"
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid"
+    PAID = "paid"
+
+
+class SalesOrder(models.Model):
+    PREFIX = "SO"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    reference = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=24, choices=OrderStatus.choices,
+                              default=OrderStatus.OPEN)
+    # Ship only when every line is complete (partial_shipments off at placement,
+    # or an oversold order released to wait as a whole).
+    ship_complete = models.BooleanField(default=False)
+    picking_started_at = models.DateTimeField(null=True, blank=True)
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["customer", "-id"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=OrderStatus.values),
+                                   name="order_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return format_number(self.PREFIX, self.pk)
+
+
+class OrderLine(models.Model):
+    """Every unit is in exactly one bucket (invariant 2):
+    quantity = allocated + shipped + backordered + cancelled + unallocated,
+    where `backordered` counts units waiting on an open backorder without
+    stock yet, and unallocated units exist only while the order is on hold."""
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    quantity = models.IntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    allocated = models.IntegerField(default=0)
+    shipped = models.IntegerField(default=0)
+    backordered = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["order_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0, shipped__gte=0, backordered__gte=0,
+                            cancelled__gte=0),
+                name="order_line_buckets_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=F("allocated") + F("shipped") + F("backordered")
+                            + F("cancelled")),
+                name="order_line_buckets_within_quantity"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0),
+                                   name="order_line_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["product"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.line_no}"
+
+    @property
+    def unallocated(self) -> int:
+        return self.quantity - self.allocated - self.shipped - self.backordered - self.cancelled
+
+
+class Allocation(models.Model):
+    """Stock held at one stock level for one order line (also for the part of
+    the line that is on a backorder: a backorder line's `allocated` says how
+    much of its order line's allocation is its own)."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE,
+                                   related_name="allocations")
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT,
+                                    related_name="allocations")
+    quantity = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order_line", "stock_level"],
+                                    name="allocation_line_level_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="allocation_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} for line {self.order_line_id} at level {self.stock_level_id}"

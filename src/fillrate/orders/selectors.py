@@ -1,0 +1,85 @@
+"""Read queries over orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Prefetch, QuerySet
+
+from fillrate.core.errors import NotFound
+from fillrate.orders.models import OrderLine, OrderStatus, SalesOrder
+from fillrate.orders.services import order_id
+
+
+def orders(*, status: str | None = None, customer: str | None = None) -> QuerySet[SalesOrder]:
+    qs = SalesOrder.objects.select_related("customer").order_by("-id")
+    if status:
+        qs = qs.filter(status=status)
+    if customer:
+        qs = qs.filter(customer__code=customer)
+    return qs
+
+
+def order_detail(number: str) -> SalesOrder:
+    """The order with `lines` (and products) and `backorders` (with lines) prefetched."""
+    from fillrate.orders.models import SalesOrder as SO
+
+    order = (
+        SO.objects.select_related("customer", "customer__sales_rep")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by(
+                "line_no")),
+            "backorders__lines",
+        )
+        .filter(id=order_id(number)).first()
+    )
+    if order is None:
+        raise NotFound("orders.not_found", f"no order {number!r}")
+    return order
+
+
+def oversold_orders() -> QuerySet[SalesOrder]:
+    """Orders on hold because stock ran short: some line has unallocated units."""
+    short = OrderLine.objects.filter(
+        quantity__gt=F("allocated") + F("shipped") + F("backordered") + F("cancelled"))
+    return (
+        SalesOrder.objects.filter(status=OrderStatus.ON_HOLD, lines__in=short).distinct()
+        .select_related("customer")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related(
+            "product").order_by("line_no")))
+        .order_by("id")
+    )
+
+
+@dataclass(frozen=True)
+class Totals:
+    total: Decimal          # value of every unit not cancelled
+    backordered_value: Decimal  # value of units on backorder, not yet shipped
+    amount_due: Decimal
+
+
+def order_totals(*, lines, backorder_open: dict[int, int], amount_paid: Decimal,
+                 charge_backorders_on_shipment: bool) -> Totals:
+    """Pure: with the setting on, an unpaid order is not charged for units on
+    backorder (`backorder_open[line id]`: not yet fulfilled or cancelled)
+    until they ship (seed 001)."""
+    total = sum((x.unit_price * (x.quantity - x.cancelled) for x in lines), Decimal("0"))
+    on_backorder = sum((x.unit_price * backorder_open.get(x.id, 0) for x in lines),
+                       Decimal("0"))
+    charged = total - on_backorder if charge_backorders_on_shipment else total
+    return Totals(total=total, backordered_value=on_backorder,
+                  amount_due=max(charged - amount_paid, Decimal("0")))
+
+
+def ready_to_ship(order: SalesOrder, lines) -> bool:
+    """Stock is held and shipping is allowed: a ship-complete order only when
+    every active unit is allocated or shipped."""
+    if order.status in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
+        return False
+    allocated = sum(x.allocated for x in lines)
+    if not allocated:
+        return False
+    if order.ship_complete:
+        return all(x.allocated + x.shipped + x.cancelled == x.quantity for x in lines)
+    return True

@@ -1,0 +1,219 @@
+"""Sales orders: placing lines against locked stock, releasing and cancelling.
+
+Lock order everywhere (DESIGN.md): stock levels by product id (see
+`fillrate.inventory.locks`), then documents (order, then backorders), then
+lines. Callers that span apps live in `fillrate.workflows`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+
+from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.numbers import parse_number
+from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
+from fillrate.inventory.locks import lock_stock_levels
+from fillrate.inventory.models import StockLevel
+from fillrate.orders.models import Allocation, OrderLine, SalesOrder
+from fillrate.orders.status import LineQuantities, derive_order_status
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+def order_id(number: str) -> int:
+    return parse_number(SalesOrder.PREFIX, number, what="order")
+
+
+def lock_order(number: str) -> SalesOrder:
+    """Lock the order row (after its stock levels, see the module doc)."""
+    order = SalesOrder.objects.select_for_update(of=("self",)).select_related("customer").filter(
+        id=order_id(number)).first()
+    if order is None:
+        raise NotFound("orders.not_found", f"no order {number!r}")
+    return order
+
+
+def validate_lines(lines: Sequence[LineInput]) -> None:
+    if not lines:
+        raise InvalidValue("orders.no_lines", "an order needs at least one line", field="lines")
+    seen: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line.quantity <= 0:
+            raise InvalidValue("orders.invalid_quantity", "quantity must be a positive whole "
+                               "number", field=f"lines[{i}].quantity")
+        if line.unit_price is not None and line.unit_price < 0:
+            raise InvalidValue("orders.invalid_price", "unit price cannot be negative",
+                               field=f"lines[{i}].unit_price")
+        key = line.sku.strip().upper()
+        if key in seen:
+            raise InvalidValue(
+                "orders.duplicate_sku",
+                f"{line.sku} is on line {seen[key]} already: put the whole quantity on one line",
+                field=f"lines[{i}].sku")
+        seen[key] = i
+
+
+def sellable_candidates(product_ids: Iterable[int]) -> list[Candidate]:
+    """Lock the sellable stock levels of these products and return them as
+    allocation candidates (must run inside the transaction)."""
+    levels = lock_stock_levels(product_ids=product_ids, sellable_only=True)
+    return [
+        Candidate(stock_level_id=lv.id, product_id=lv.product_id, free=lv.on_hand - lv.allocated,
+                  pick_sequence=lv.location.pick_sequence, location_id=lv.location_id)
+        for lv in levels
+    ]
+
+
+def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
+    """Write a plan: allocation rows (merged with existing ones for the same
+    line and level) and the stock levels' allocated counts. Expects the stock
+    levels locked; the plan was made from their locked figures."""
+    per_level: dict[int, int] = defaultdict(int)
+    per_pair: dict[tuple[int, int], int] = defaultdict(int)
+    for take in plan.takes:
+        per_level[take.stock_level_id] += take.quantity
+        per_pair[(line_ids[take.key], take.stock_level_id)] += take.quantity
+    if not per_level:
+        return
+    existing = {
+        (a.order_line_id, a.stock_level_id): a
+        for a in Allocation.objects.filter(order_line_id__in={p[0] for p in per_pair},
+                                           stock_level_id__in=per_level.keys())
+    }
+    new, changed = [], []
+    for (line_id, level_id), qty in per_pair.items():
+        row = existing.get((line_id, level_id))
+        if row is None:
+            new.append(Allocation(order_line_id=line_id, stock_level_id=level_id, quantity=qty))
+        else:
+            row.quantity += qty
+            changed.append(row)
+    Allocation.objects.bulk_create(new)
+    if changed:
+        Allocation.objects.bulk_update(changed, ["quantity"])
+    _shift_allocated(per_level)
+
+
+def _shift_allocated(per_level: dict[int, int]) -> None:
+    levels = list(StockLevel.objects.filter(id__in=per_level.keys()).only("id", "allocated"))
+    for level in levels:
+        level.allocated += per_level[level.id]
+    StockLevel.objects.bulk_update(levels, ["allocated"])
+
+
+def release_allocations(line_quantities: dict[int, int]) -> None:
+    """Give back `quantity` units of each order line's allocation to free
+    stock (least convenient location first). Expects the stock levels locked.
+    Does not touch the order lines' counters: the caller moves the units to
+    their new bucket."""
+    wanted = {k: v for k, v in line_quantities.items() if v > 0}
+    if not wanted:
+        return
+    rows = list(
+        Allocation.objects.filter(order_line_id__in=wanted.keys())
+        .select_related("stock_level__location")
+        .order_by("order_line_id", "-stock_level__location__pick_sequence", "-stock_level_id")
+    )
+    per_level: dict[int, int] = defaultdict(int)
+    drop, keep = [], []
+    for row in rows:
+        need = wanted.get(row.order_line_id, 0)
+        if not need:
+            continue
+        take = min(need, row.quantity)
+        wanted[row.order_line_id] -= take
+        per_level[row.stock_level_id] -= take
+        row.quantity -= take
+        (drop if row.quantity == 0 else keep).append(row)
+    short = {k: v for k, v in wanted.items() if v}
+    if short:
+        raise RuntimeError(f"order lines {short} hold less allocation than their counters say")
+    if drop:
+        Allocation.objects.filter(id__in=[r.id for r in drop]).delete()
+    if keep:
+        Allocation.objects.bulk_update(keep, ["quantity"])
+    _shift_allocated(per_level)
+
+
+def refresh_status(order: SalesOrder, lines: Iterable[OrderLine]) -> str:
+    """Store the status the lines imply (people's on_hold/cancelled stay)."""
+    new = derive_order_status(
+        (LineQuantities(x.quantity, x.allocated, x.shipped, x.backordered, x.cancelled)
+         for x in lines),
+        on_hold=order.status == "on_hold", cancelled=order.status == "cancelled",
+    )
+    if new != order.status:
+        order.status = new
+        SalesOrder.objects.filter(id=order.id).update(status=new)
+    return new
+
+
+def lines_of(order_id: int, *, lock: bool = False) -> list[OrderLine]:
+    qs = OrderLine.objects.filter(order_id=order_id).select_related("product").order_by("line_no")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return list(qs)
+
+
+def save_line_counters(lines: Iterable[OrderLine]) -> None:
+    OrderLine.objects.bulk_update(list(lines), ["allocated", "shipped", "backordered", "cancelled"])
+
+
+def mark_picking_started(*, order_id: int) -> None:
+    SalesOrder.objects.filter(id=order_id, picking_started_at__isnull=True).update(
+        picking_started_at=timezone.now())
+
+
+def ensure_not_picking(order: SalesOrder) -> None:
+    if order.picking_started_at is not None:
+        raise Conflict("orders.picking_started",
+                       f"{order.number}: picking has started, so lines cannot be backordered "
+                       "here; use the issues wall")
+
+
+def ensure_open(order: SalesOrder) -> None:
+    if order.status in ("cancelled", "fulfilled"):
+        raise Conflict("orders.closed", f"{order.number} is {order.status}")
+
+
+def allocate_lines(lines: Sequence[OrderLine], wanted: dict[int, int]) -> Plan:
+    """Allocate up to `wanted[line.id]` units to each line from sellable stock
+    (locking it) and bump `line.allocated`; returns the plan (its shortfall
+    says what could not be had). Lines are not saved."""
+    product_ids = {x.product_id for x in lines if wanted.get(x.id)}
+    candidates = sellable_candidates(product_ids)
+    requests = [Request(x.id, x.product_id, wanted[x.id]) for x in lines if wanted.get(x.id)]
+    plan = plan_allocation(requests, candidates)
+    apply_plan(plan, line_ids={x.id: x.id for x in lines})
+    for line in lines:
+        line.allocated += plan.allocated(line.id)
+    return plan
+
+
+def record_payment(*, order_id: int, amount: Decimal) -> None:
+    SalesOrder.objects.filter(id=order_id).update(amount_paid=F("amount_paid") + amount)
+
+
+
+def lock_order_with_lines(number: str) -> tuple[SalesOrder, list[OrderLine]]:
+    """Lock an order for a change: its products' stock levels, the order,
+    then its lines (the global lock order)."""
+    oid = order_id(number)
+    product_ids = list(OrderLine.objects.filter(order_id=oid).values_list("product_id",
+                                                                          flat=True))
+    if not product_ids:
+        raise NotFound("orders.not_found", f"no order {number!r}")
+    lock_stock_levels(product_ids=product_ids)
+    order = lock_order(number)
+    return order, lines_of(oid, lock=True)

@@ -1,0 +1,56 @@
+"""Cancelling a whole order: its allocations go back to free stock and its
+open backorders are cancelled (reason `customer_requested`); what has shipped
+stays shipped."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from fillrate.backorders import lifecycle
+from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
+from fillrate.backorders.services import cancel_backorder_units
+from fillrate.core.errors import Conflict
+from fillrate.core.events import record_events
+from fillrate.orders import services as orders
+from fillrate.orders.models import OrderStatus, SalesOrder
+
+
+def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -> SalesOrder:
+    """Raises `orders.invalid_transition` (409) for a cancelled or fulfilled order."""
+    with transaction.atomic():
+        order, lines = orders.lock_order_with_lines(number)
+        if order.status in (OrderStatus.CANCELLED, OrderStatus.FULFILLED):
+            raise Conflict("orders.invalid_transition",
+                           f"{order.number} is {order.status} and cannot be cancelled")
+        by_id = {x.id: x for x in lines}
+        events = []
+        backorders = list(Backorder.objects.select_for_update(of=("self",)).filter(
+            order_id=order.id, status__in=lifecycle.ACTIVE).order_by("id"))
+        for backorder in backorders:
+            bo_lines = list(BackorderLine.objects.select_for_update(of=("self",)).filter(
+                backorder=backorder).order_by("id"))
+            cancel_backorder_units(backorder=backorder, lines=bo_lines, order_lines=by_id,
+                                   quantities={x.id: x.open_quantity for x in bo_lines})
+            Backorder.objects.filter(id=backorder.id).update(
+                status=lifecycle.CANCELLED, cancelled_at=timezone.now(),
+                cancel_reason=CancelReason.CUSTOMER_REQUESTED,
+                cancel_notes=notes or f"order {order.number} cancelled")
+            events.append({"type": "BackorderCancelled", "subject_type": "backorder",
+                           "subject": backorder.number, "actor_id": actor_id,
+                           "payload": {"reason": CancelReason.CUSTOMER_REQUESTED,
+                                       "order": order.number}})
+        orders.release_allocations({x.id: x.allocated for x in lines})
+        for line in lines:
+            line.cancelled += line.allocated + line.unallocated + line.backordered
+            line.allocated = line.backordered = 0
+        orders.save_line_counters(lines)
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_at = timezone.now()
+        order.save(update_fields=["status", "cancelled_at"])
+        events.append({"type": "OrderCancelled", "subject_type": "order",
+                       "subject": order.number, "actor_id": actor_id,
+                       "payload": {"notes": notes,
+                                   "backorders": [b.number for b in backorders]}})
+        record_events(events)
+    return order

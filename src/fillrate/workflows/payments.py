@@ -1,0 +1,37 @@
+"""Recording what a customer paid against an order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from fillrate.backorders.selectors import order_view
+from fillrate.core.business import business_settings
+from fillrate.core.errors import Conflict
+from fillrate.core.events import record_event
+from fillrate.orders.selectors import order_totals
+from fillrate.orders.services import lock_order, record_payment
+
+
+def pay_order(*, number: str, amount: Decimal | None = None,
+              actor_id: int | None = None) -> Decimal:
+    """Record a payment of `amount` (default: all that is due now). Nothing
+    due: `orders.nothing_due`; more than due: `orders.overpayment` (409)."""
+    with transaction.atomic():
+        order = lock_order(number)
+        view = order_view(number)
+        due = order_totals(
+            lines=view.lines, backorder_open=view.backorder_open, amount_paid=order.amount_paid,
+            charge_backorders_on_shipment=business_settings().charge_backorders_on_shipment,
+        ).amount_due
+        if due <= 0:
+            raise Conflict("orders.nothing_due", f"{number}: nothing is due", field="amount")
+        amount = due if amount is None else amount
+        if amount > due:
+            raise Conflict("orders.overpayment", f"{number}: amount due is {due}",
+                           field="amount")
+        record_payment(order_id=order.id, amount=amount)
+        record_event(type="PaymentRecorded", subject_type="order", subject=order.number,
+                     actor_id=actor_id, payload={"amount": amount, "due_before": due})
+    return amount

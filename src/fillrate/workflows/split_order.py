@@ -1,0 +1,82 @@
+"""Manual backorder (seed 001's BKO column): move part of order lines onto a
+new backorder before picking starts, releasing their stock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+
+from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.services import ShortLine, open_backorder
+from fillrate.core.errors import InvalidValue
+from fillrate.core.events import record_event
+from fillrate.orders import services as orders
+
+
+@dataclass(frozen=True)
+class SplitLine:
+    line: int  # order line id
+    quantity: int
+
+
+def backorder_order_lines(
+    *, number: str, lines: Sequence[SplitLine], expected_date: dt.date | None = None,
+    reason: str = "", notes: str = "", actor_id: int | None = None,
+) -> Backorder:
+    """Each line gives up to what it holds that is not shipped, cancelled or
+    already on a backorder (unallocated units first, then its allocation).
+    More than that: 422 naming `lines[i].quantity`. Orders whose picking has
+    started: `orders.picking_started` (409)."""
+    if not lines:
+        raise InvalidValue("orders.no_lines", "name at least one line to backorder",
+                           field="lines")
+    for i, s in enumerate(lines):
+        if s.quantity <= 0:
+            raise InvalidValue("orders.invalid_quantity", "quantity must be positive",
+                               field=f"lines[{i}].quantity")
+    with transaction.atomic():
+        order, order_lines = orders.lock_order_with_lines(number)
+        orders.ensure_open(order)
+        orders.ensure_not_picking(order)
+        by_id = {x.id: x for x in order_lines}
+        held_by_backorders = defaultdict(int, BackorderLine.objects.filter(
+            order_line_id__in=by_id).values("order_line_id").annotate(
+            n=Sum("allocated")).values_list("order_line_id", "n"))
+        wanted: dict[int, int] = defaultdict(int)
+        for i, s in enumerate(lines):
+            line = by_id.get(s.line)
+            if line is None:
+                raise InvalidValue("orders.unknown_line", f"{order.number} has no line {s.line}",
+                                   field=f"lines[{i}].line")
+            wanted[line.id] += s.quantity
+            movable = line.unallocated + line.allocated - held_by_backorders[line.id]
+            if wanted[line.id] > movable:
+                raise InvalidValue(
+                    "orders.quantity_exceeds_line",
+                    f"line {line.line_no} ({line.product.sku}) can put at most {movable} on "
+                    "backorder", field=f"lines[{i}].quantity")
+        release = {}
+        for line_id, qty in wanted.items():
+            line = by_id[line_id]
+            from_allocated = qty - min(qty, line.unallocated)
+            release[line_id] = from_allocated
+            line.allocated -= from_allocated
+            line.backordered += qty
+        orders.release_allocations(release)
+        orders.save_line_counters(order_lines)
+        backorder = open_backorder(
+            order=order, lines=[ShortLine(by_id[k], q) for k, q in wanted.items()],
+            expected_date=expected_date, reason=reason or "split by hand", notes=notes,
+            actor_id=actor_id)
+        orders.refresh_status(order, order_lines)
+        record_event(type="OrderSplit", subject_type="order", subject=order.number,
+                     actor_id=actor_id,
+                     payload={"backorder": backorder.number,
+                              "released": sum(release.values()),
+                              "lines": [{"line": k, "quantity": q} for k, q in wanted.items()]})
+    return backorder
