@@ -112,20 +112,16 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from fillrate.inventory.selectors import ledger_mismatches, stock_constraint_violations
+    from fillrate.workflows.invariants import all_problems
 
-    problems = 0
-    for m in ledger_mismatches():
-        problems += 1
-        print(f"ledger: {m.sku} at {m.location}: on hand {m.on_hand}, movements sum to "
-              f"{m.ledger}")
-    for level in stock_constraint_violations():
-        problems += 1
-        print(f"stock: level {level.id}: on hand {level.on_hand}, allocated {level.allocated}")
+    problems = all_problems()
+    for problem in problems:
+        print(problem)
     if problems:
-        print(f"{problems} problem(s) found")
+        print(f"{len(problems)} problem(s) found")
         return 1
-    print("ok: every stock level matches its movements")
+    print("ok: stock levels match their movements and allocations; every ordered unit is "
+          "accounted for")
     return 0
 
 
@@ -164,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--revoke", type=int, metavar="ID", help="revoke the token with this id")
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("check", help="reconcile stock levels with the movement ledger")
+    p = sub.add_parser("check", help="reconcile stock with the ledger and check invariants")
     p.set_defaults(func=cmd_check)
     return parser
 

@@ -1,0 +1,83 @@
+"""Checks of the quantity invariants over the whole database (DESIGN.md 1-2).
+
+Used by `fillrate check`, by the tests after every service test, and by the
+benchmarks after a run. Each returns a list of human-readable problems.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import F, Q, Sum
+
+from fillrate.backorders import lifecycle
+from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.inventory.models import StockLevel
+from fillrate.inventory.selectors import ledger_mismatches
+from fillrate.orders.models import Allocation, OrderLine
+
+
+def stock_problems() -> list[str]:
+    """Invariant 1, and every stock level's allocated = its allocation rows."""
+    out = [f"stock level {lv.id}: on hand {lv.on_hand}, allocated {lv.allocated}"
+           for lv in StockLevel.objects.filter(
+               Q(on_hand__lt=0) | Q(allocated__lt=0) | Q(allocated__gt=F("on_hand")))]
+    held = dict(Allocation.objects.values("stock_level_id").annotate(n=Sum("quantity"))
+                .values_list("stock_level_id", "n"))
+    for level_id, allocated in StockLevel.objects.filter(
+            Q(allocated__gt=0) | Q(id__in=held.keys())).values_list("id", "allocated"):
+        if held.get(level_id, 0) != allocated:
+            out.append(f"stock level {level_id}: allocated {allocated}, allocation rows hold "
+                       f"{held.get(level_id, 0)}")
+    out += [f"ledger: {m.sku} at {m.location}: on hand {m.on_hand}, movements {m.ledger}"
+            for m in ledger_mismatches()]
+    return out
+
+
+def unit_problems() -> list[str]:
+    """Invariant 2: every unit of every order line is in exactly one bucket,
+    and the buckets agree with the allocation rows and backorder lines."""
+    out: list[str] = []
+    held = dict(Allocation.objects.values("order_line_id").annotate(n=Sum("quantity"))
+                .values_list("order_line_id", "n"))
+    bo: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in BackorderLine.objects.values("order_line_id", "backorder__status").annotate(
+            q=Sum("quantity"), a=Sum("allocated"), f=Sum("fulfilled"), c=Sum("cancelled")):
+        b = bo[row["order_line_id"]]
+        waiting = row["q"] - row["a"] - row["f"] - row["c"]
+        b["waiting"] += waiting
+        b["allocated"] += row["a"]
+        if row["backorder__status"] not in lifecycle.ACTIVE and (waiting or row["a"]):
+            out.append(f"order line {row['order_line_id']}: a {row['backorder__status']} "
+                       f"backorder still holds {waiting} waiting and {row['a']} allocated units")
+    for line in OrderLine.objects.select_related("order").iterator(chunk_size=2000):
+        buckets = line.allocated + line.shipped + line.backordered + line.cancelled
+        if buckets > line.quantity or min(line.allocated, line.shipped, line.backordered,
+                                          line.cancelled) < 0:
+            out.append(f"order line {line.id}: buckets {buckets} for quantity {line.quantity}")
+        if line.unallocated and line.order.status not in ("on_hold",):
+            out.append(f"order line {line.id}: {line.unallocated} units in no bucket while "
+                       f"the order is {line.order.status}")
+        if held.get(line.id, 0) != line.allocated:
+            out.append(f"order line {line.id}: allocated {line.allocated}, allocation rows "
+                       f"hold {held.get(line.id, 0)}")
+        b = bo.get(line.id, {})
+        if b.get("waiting", 0) != line.backordered:
+            out.append(f"order line {line.id}: backordered {line.backordered}, backorder "
+                       f"lines wait for {b.get('waiting', 0)}")
+        if b.get("allocated", 0) > line.allocated:
+            out.append(f"order line {line.id}: backorders hold {b['allocated']} of "
+                       f"{line.allocated} allocated")
+    for backorder in Backorder.objects.prefetch_related("lines"):
+        lines = list(backorder.lines.all())
+        derived = lifecycle.derive_status(
+            lifecycle.LineQuantities(x.quantity, x.allocated, x.fulfilled, x.cancelled)
+            for x in lines)
+        if backorder.status != derived and not (backorder.status == lifecycle.CANCELLED
+                                                and derived == lifecycle.COMPLETE):
+            out.append(f"{backorder.number}: status {backorder.status}, lines say {derived}")
+    return out
+
+
+def all_problems() -> list[str]:
+    return stock_problems() + unit_problems()
