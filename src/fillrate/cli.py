@@ -125,6 +125,41 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_database(args: argparse.Namespace) -> None:
+    """Point this process at a fresh scratch database before Django starts."""
+    from fillrate.bench.common import BenchError, scratch_database_url
+
+    try:
+        args.database_url = scratch_database_url(os.environ.get("DATABASE_URL", ""),
+                                                 args.database)
+    except BenchError as exc:
+        raise CliError(str(exc)) from None
+    os.environ["DATABASE_URL"] = args.database_url
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from fillrate.bench.common import BenchError
+
+    for name, value in (("--clients", args.clients), ("--workers", args.workers)):
+        if value < 1:
+            raise CliError(f"{name} must be at least 1")
+    if args.seconds <= 0:
+        raise CliError("--seconds must be positive")
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        if args.kind == "intake":
+            from fillrate.bench.intake import run
+
+            return run(clients=args.clients, seconds=args.seconds, workers=args.workers,
+                       output=args.output or "bench-intake.json",
+                       database_url=args.database_url)
+    except BenchError as exc:
+        raise CliError(str(exc)) from None
+    raise CliError(f"unknown benchmark {args.kind!r}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fillrate", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -160,6 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--revoke", type=int, metavar="ID", help="revoke the token with this id")
     p.set_defaults(func=cmd_token)
 
+    p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
+    p.add_argument("kind", choices=["intake"], help="intake: POST /orders over HTTP")
+    p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
+    p.add_argument("--seconds", type=float, default=30, help="how long to drive load (30)")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    p.add_argument("--output", help="JSON file (bench-KIND.json)")
+    p.add_argument("--database", default="fillrate_bench",
+                   help="scratch database, recreated on the DATABASE_URL server")
+    p.set_defaults(func=cmd_bench, before_setup=bench_database)
+
     p = sub.add_parser("check", help="reconcile stock with the ledger and check invariants")
     p.set_defaults(func=cmd_check)
     return parser
@@ -167,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        if hasattr(args, "before_setup"):
+            args.before_setup(args)
+    except CliError as exc:
+        print(f"fillrate {args.command}: {exc}", file=sys.stderr)
+        return 2
     _setup_django()
     from fillrate.core.errors import DomainError
 

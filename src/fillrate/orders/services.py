@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
@@ -75,10 +75,11 @@ def sellable_candidates(product_ids: Iterable[int]) -> list[Candidate]:
     ]
 
 
-def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
+def apply_plan(plan: Plan, *, line_ids: dict[object, int], new_lines: bool = False) -> None:
     """Write a plan: allocation rows (merged with existing ones for the same
-    line and level) and the stock levels' allocated counts. Expects the stock
-    levels locked; the plan was made from their locked figures."""
+    line and level unless the lines are `new_lines`) and the stock levels'
+    allocated counts. Expects the stock levels locked; the plan was made from
+    their locked figures."""
     per_level: dict[int, int] = defaultdict(int)
     per_pair: dict[tuple[int, int], int] = defaultdict(int)
     for take in plan.takes:
@@ -86,7 +87,7 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
         per_pair[(line_ids[take.key], take.stock_level_id)] += take.quantity
     if not per_level:
         return
-    existing = {
+    existing = {} if new_lines else {
         (a.order_line_id, a.stock_level_id): a
         for a in Allocation.objects.filter(order_line_id__in={p[0] for p in per_pair},
                                            stock_level_id__in=per_level.keys())
@@ -106,10 +107,13 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
 
 
 def _shift_allocated(per_level: dict[int, int]) -> None:
-    levels = list(StockLevel.objects.filter(id__in=per_level.keys()).only("id", "allocated"))
-    for level in levels:
-        level.allocated += per_level[level.id]
-    StockLevel.objects.bulk_update(levels, ["allocated"])
+    """Add `per_level[id]` to each stock level's allocated, in one statement."""
+    deltas = {k: v for k, v in per_level.items() if v}
+    if not deltas:
+        return
+    StockLevel.objects.filter(id__in=deltas.keys()).update(
+        allocated=F("allocated") + Case(*(When(id=k, then=Value(v)) for k, v in deltas.items()),
+                                        output_field=IntegerField()))
 
 
 def release_allocations(line_quantities: dict[int, int]) -> None:

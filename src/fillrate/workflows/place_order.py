@@ -15,7 +15,7 @@ from django.db import transaction
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.catalog.models import Product
-from fillrate.core.business import business_settings
+from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.core.errors import Conflict, NotFound
 from fillrate.core.events import record_events
 from fillrate.customers.models import Customer
@@ -31,6 +31,7 @@ class PlacedOrder:
     order: SalesOrder
     lines: list[OrderLine]
     backorders: list[Backorder]
+    settings: BusinessSettings
 
 
 def place_order(
@@ -54,7 +55,7 @@ def place_order(
                        field="customer")
     skus = [x.sku for x in lines]
     products = {p.sku: p for p in Product.objects.filter(sku__in=skus).only(
-        "id", "sku", "list_price", "discontinued")}
+        "id", "sku", "name", "list_price", "discontinued")}
     for i, line in enumerate(lines):
         product = products.get(line.sku)
         if product is None:
@@ -99,7 +100,8 @@ def place_order(
             for i, (x, b) in enumerate(zip(lines, buckets, strict=True))
         ]
         OrderLine.objects.bulk_create(order_lines)
-        orders.apply_plan(plan, line_ids={i: ol.id for i, ol in enumerate(order_lines)})
+        orders.apply_plan(plan, line_ids={i: ol.id for i, ol in enumerate(order_lines)},
+                          new_lines=True)
         backorders = []
         if plan.short and policy == "backorder":
             backorders.append(open_backorder(
@@ -120,4 +122,4 @@ def place_order(
                 "payload": {"oversold": plan.short and policy == "hold", "requested": hold},
             })
         record_events(events)
-    return PlacedOrder(order, order_lines, backorders)
+    return PlacedOrder(order, order_lines, backorders, settings)

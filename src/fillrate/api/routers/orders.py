@@ -10,7 +10,7 @@ from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
 from fillrate.api.schemas import Page
 from fillrate.backorders.selectors import backorder_detail, order_view
-from fillrate.core.business import business_settings
+from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.orders import selectors
 from fillrate.orders.models import SalesOrder
 from fillrate.orders.services import LineInput
@@ -72,8 +72,9 @@ class OrderOut(Schema):
     backorders: list[BackorderRef]
 
 
-def render_order(order: SalesOrder, lines, backorders, backorder_open: dict[int, int]) -> dict:
-    settings = business_settings()
+def render_order(order: SalesOrder, lines, backorders, backorder_open: dict[int, int],
+                 settings: BusinessSettings | None = None) -> dict:
+    settings = settings or business_settings()
     totals = selectors.order_totals(
         lines=lines, backorder_open=backorder_open, amount_paid=order.amount_paid,
         charge_backorders_on_shipment=settings.charge_backorders_on_shipment)
@@ -108,7 +109,7 @@ def post_order(request, payload: OrderIn):
         lines=[LineInput(x.sku, x.quantity, x.unit_price) for x in payload.lines],
         actor_id=actor_id(request))
     return 201, render_order(placed.order, placed.lines, placed.backorders,
-                             {x.id: x.backordered for x in placed.lines})
+                             {x.id: x.backordered for x in placed.lines}, placed.settings)
 
 
 class OrderFilters(Schema):
