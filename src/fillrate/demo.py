@@ -16,6 +16,25 @@ from fillrate.customers.models import Customer, SalesRep
 from fillrate.customers.services import create_customer, create_sales_rep
 from fillrate.inventory.models import Location, StockMovement, Warehouse
 from fillrate.inventory.services import adjust_stock, create_location, create_warehouse
+from fillrate.orders.models import SalesOrder
+from fillrate.orders.services import LineInput
+from fillrate.workflows.place_order import place_order
+
+# customer, [(sku, quantity)]: several run past the stock and open backorders
+DEMO_ORDERS = [
+    ("C-BRIGHTON", [("WIN-CAB-750", 24), ("WIN-SHZ-750", 12), ("KIT-OPN-WAI", 6)]),
+    ("C-HARBOUR", [("COF-ESP-1KG", 20), ("COF-COL-250", 30), ("TEA-GRN-100", 10)]),
+    ("C-CORNER", [("WIN-MER-750", 12), ("WIN-PRO-750", 18)]),
+    ("C-GRAPEVINE", [("WIN-SHZ-750", 6), ("WIN-CHP-750", 12), ("KIT-DEC-1L", 2)]),
+    ("C-OAKLEAF", [("SNK-OLV-500", 10), ("SNK-CRK-150", 24)]),
+    ("C-SILVER", [("SPI-RUM-700", 6), ("SPI-TEQ-700", 6), ("SPI-GIN-700", 6)]),
+    ("C-RIVERSIDE", [("COF-HOU-1KG", 10), ("KIT-KET-GOO", 1)]),
+    ("C-URBAN", [("TEA-EBR-100", 20), ("TEA-MAT-100", 5)]),
+    ("C-BEAN", [("COF-COL-250", 12), ("KIT-TMP-58", 2)]),
+    ("C-VINTNER", [("WIN-PIN-750", 30), ("KIT-GLS-RED", 4)]),
+    ("C-WHARF", [("SPI-VOD-700", 6), ("KIT-SHK-750", 3)]),
+    ("C-GALLERY", [("WIN-RIE-750", 12), ("SNK-CHO-100", 20)]),
+]
 
 DEMO_PASSWORD = "fillrate-demo"
 DEMO_USERS = [
@@ -122,6 +141,7 @@ def _slug(code: str) -> str:
 @transaction.atomic
 def load_demo() -> str:
     added: dict[str, int] = {"users": 0, "locations": 0, "products": 0, "customers": 0,
+                             "orders": 0,
                              "stock adjustments": 0}
     for username, role in DEMO_USERS:
         if not User.objects.filter(username=username).exists():
@@ -170,6 +190,42 @@ def load_demo() -> str:
             )
             added["customers"] += 1
 
+    if not SalesOrder.objects.exists():
+        added["orders"] = _demo_orders()
+
     parts = ", ".join(f"{n} {what}" for what, n in added.items())
     return (f"demo data loaded (added {parts}); log in as admin, supervisor, picker or "
             f"sales with password {DEMO_PASSWORD!r}")
+
+
+def _demo_orders() -> int:
+    """Orders placed through the real workflow, so their backorders are real;
+    then a few backorders get dates, priorities, a call and a cancellation."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fillrate.backorders.models import Backorder
+    from fillrate.backorders.services import cancel_backorder, log_communication, update_backorder
+
+    admin = User.objects.get(username="sales")
+    for customer, lines in DEMO_ORDERS:
+        place_order(customer=customer, actor_id=admin.id,
+                    lines=[LineInput(sku, qty) for sku, qty in lines])
+    today = timezone.localdate()
+    backorders = list(Backorder.objects.order_by("id"))
+    for i, backorder in enumerate(backorders):
+        # spread creation over the last six weeks so aging and flags mean something
+        Backorder.objects.filter(id=backorder.id).update(
+            created_at=timezone.now() - dt.timedelta(days=42 - i * 4))
+        changes = {"expected_date": today + dt.timedelta(days=(i % 5) * 6 - 5)}
+        if i % 4 == 1:
+            changes["priority"] = "high"
+        update_backorder(number=backorder.number, changes=changes, actor_id=admin.id)
+    if backorders:
+        log_communication(number=backorders[0].number, method="phone", actor_id=admin.id,
+                          summary="Customer happy to wait; call when the Shiraz lands.",
+                          next_follow_up=today + dt.timedelta(days=7))
+        cancel_backorder(number=backorders[-1].number, reason="customer_requested",
+                         notes="Found it elsewhere.", actor_id=admin.id)
+    return len(DEMO_ORDERS)
