@@ -10,7 +10,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_permission_table_matches_the_matrix():
     rows = {}
     for line in README.read_text().splitlines():
-        if line.startswith("| `") and line.count("|") == 8:
+        if line.startswith("| `") and line.count("|") == 7:
             cells = [c.strip() for c in line.strip("|").split("|")]
             rows[cells[0].strip("`")] = {r for r, cell in zip(Role, cells[2:], strict=True)
                                         if cell == "yes"}
