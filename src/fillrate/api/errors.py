@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from typing import Any
 
@@ -39,6 +41,40 @@ def field_path(loc: list[Any] | tuple[Any, ...], *, param_names: set[str]) -> st
         else:
             out += f".{part}" if out else str(part)
     return out or None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters(run):
+    """PostgreSQL cannot store NUL (a server error); refuse it in the path,
+    the query and the JSON body as malformed, on every database alike."""
+
+    @functools.wraps(run)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        where = None
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            where = "url"
+        elif b"\\u0000" in request.body:
+            try:
+                if _has_nul(json.loads(request.body)):
+                    where = "body"
+            except ValueError:
+                pass  # not JSON: the parser says so
+        if where:
+            return error_response(400, "request.malformed",
+                                  f"the {where} contains a NUL (0x00) character",
+                                  "body" if where == "body" else None)
+        return run(request, *args, **kwargs)
+
+    return checked
 
 
 def install(api: NinjaAPI, *, body_param_names: set[str]) -> None:
@@ -87,3 +123,4 @@ def install(api: NinjaAPI, *, body_param_names: set[str]) -> None:
     api.add_exception_handler(AuthenticationError, on_auth_error)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_404)
+    api.add_decorator(refuse_nul_characters, mode="view")

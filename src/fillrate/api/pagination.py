@@ -11,11 +11,14 @@ from ninja import Field, Schema
 T = TypeVar("T")
 
 MAX_LIMIT = 500
+# Past any real row count; the bound keeps numbers the database cannot hold
+# (a server error) out of its queries.
+MAX_OFFSET = 2**31 - 1
 
 
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def paginate(

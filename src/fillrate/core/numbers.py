@@ -12,7 +12,8 @@ def format_number(prefix: str, pk: int) -> str:
 
 
 def parse_number(prefix: str, number: str, *, what: str) -> int:
-    match = re.fullmatch(rf"{re.escape(prefix)}-0*(\d+)", number.strip().upper())
+    # At most 18 digits: a longer number names nothing and overflows a 64-bit id.
+    match = re.fullmatch(rf"{re.escape(prefix)}-0*(\d{{1,18}})", number.strip().upper())
     if not match:
         raise NotFound(f"{what}.not_found", f"no {what} {number!r}")
     return int(match.group(1))

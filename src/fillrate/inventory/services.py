@@ -42,6 +42,10 @@ def create_location(*, warehouse_id: int, code: str, kind: str, pick_sequence: i
                                        pick_sequence=pick_sequence)
 
 
+# The range of the quantity columns on PostgreSQL (`integer`).
+MAX_QUANTITY = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class Adjustment:
     movement_id: int
@@ -98,6 +102,10 @@ def adjust_stock(
     if quantity == 0:
         raise InvalidValue("inventory.invalid_quantity", "quantity cannot be zero",
                            field="quantity")
+    if abs(quantity) > MAX_QUANTITY:
+        raise InvalidValue("inventory.invalid_quantity",
+                           f"quantity must be between -{MAX_QUANTITY} and {MAX_QUANTITY}",
+                           field="quantity")
     if reason not in AdjustmentReason.values:
         raise InvalidValue("inventory.unknown_reason",
                            f"reason must be one of {', '.join(AdjustmentReason.values)}",
@@ -122,6 +130,9 @@ def adjust_stock(
                 f"{level.allocated} allocated: cannot remove {-quantity}",
                 field="quantity",
             )
+        if level.on_hand + quantity > MAX_QUANTITY:
+            raise InvalidValue("inventory.invalid_quantity",
+                               f"on hand cannot exceed {MAX_QUANTITY}", field="quantity")
         level.on_hand += quantity
         StockLevel.objects.filter(id=level.id).update(on_hand=F("on_hand") + quantity)
         kind = MovementKind.COUNTED if reason == AdjustmentReason.COUNT else MovementKind.ADJUSTED

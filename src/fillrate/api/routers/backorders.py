@@ -22,6 +22,7 @@ from fillrate.core.business import business_settings
 from fillrate.core.selectors import events_for
 
 router = Router(tags=["backorders"])
+CENTS = Decimal("0.01")
 
 
 class BackorderFilterParams(Schema):
@@ -73,7 +74,8 @@ def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[
              "order": b.order.number, "priority": b.priority, "created_at": b.created_at,
              "expected_date": b.expected_date, "age_days": flags[b.id].age_days,
              "open_quantity": b.open_quantity, "allocated_quantity": b.allocated_quantity,
-             "value": b.value, "flags": flags[b.id].names()}
+             # SQLite sums decimals as floats: give money its two places back.
+             "value": b.value.quantize(CENTS), "flags": flags[b.id].names()}
             for b in rows
         ],
     }

@@ -12,7 +12,7 @@ router = Router(tags=["events"])
 
 
 class EventFilters(Schema):
-    after: int = Field(0, ge=0)
+    after: int = Field(0, ge=0, le=2**63 - 1)  # event ids are 64-bit
 
 
 def render_event(e: Event) -> dict:

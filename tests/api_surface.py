@@ -1,0 +1,182 @@
+"""What the API offers, found by walking the ninja routers, and a small world
+of existing objects to point every operation at.
+
+A new endpoint shows up in `OPERATIONS` by itself. If its path has a
+parameter or it writes, the role-matrix tests fail until a value for the
+parameter (`PATH_VALUES`) and a body that succeeds (`BODIES`) are added here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from fillrate.api.auth import Permission
+from fillrate.api.main import api
+from fillrate.api.schemas import Page
+
+PREFIX = "/api/v1"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str  # as declared, e.g. "/products/{sku}"
+    auth: tuple
+    response: Any
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def permissions(self) -> list[str]:
+        return [cb.permission for cb in self.auth if isinstance(cb, Permission)]
+
+    @property
+    def writes(self) -> bool:
+        return self.method in WRITE_METHODS
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.response, type) and issubclass(self.response, Page)
+
+    @property
+    def resource(self) -> str:
+        return self.path.strip("/").split("/")[0]
+
+
+def _response_model(operation) -> Any:
+    for status in (200, 201):
+        model = operation.response_models.get(status)
+        if hasattr(model, "model_fields"):  # not None, not NOT_SET
+            return model.model_fields["response"].annotation
+    return None
+
+
+def _mounted_routers() -> list:
+    """(prefix, router) of every mounted router. django-ninja >= 1.5 serves
+    copies of the routers' operations with inherited auth applied: walk those."""
+    if hasattr(api, "_get_bound_routers"):
+        return [(bound.prefix, bound) for bound in api._get_bound_routers()]
+    return list(api._routers)
+
+
+def api_operations() -> list[Op]:
+    ops = []
+    for prefix, router in _mounted_routers():
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                for method in operation.methods:
+                    full = re.sub(r"/+", "/", f"/{prefix}/{path}").rstrip("/") or "/"
+                    callbacks = operation.auth_callbacks  # NOT_SET when none is declared
+                    auth = tuple(callbacks) if isinstance(callbacks, list | tuple) else ()
+                    ops.append(Op(method, full, auth, _response_model(operation)))
+    return sorted(ops, key=lambda op: (op.path, op.method))
+
+
+OPERATIONS = api_operations()
+
+
+@dataclass
+class World:
+    sku: str  # 10 on hand at A-01
+    customer: str
+    sales_rep: str
+    order: str  # open: 2 allocated, 3 backordered
+    order_line: int  # its allocated line
+    backorder: str  # the order's backorder
+    held: str  # on hold at the customer's request, fully allocated
+    oversold: str  # on the oversold list
+
+
+def build_world(stock) -> World:
+    from fillrate.core.business import change_settings
+    from fillrate.orders.services import LineInput
+    from fillrate.workflows.place_order import place_order
+    from tests.factories import CustomerFactory, ProductFactory, SalesRepFactory
+
+    rep = SalesRepFactory(code="REP-WORLD")
+    customer = CustomerFactory(code="C-WORLD", sales_rep=rep)
+    product = stock(quantity=10, sku="WORLD-SKU")
+    short = ProductFactory(sku="WORLD-SHORT")
+    placed = place_order(customer=customer.code,
+                         lines=[LineInput(product.sku, 2), LineInput(short.sku, 3)])
+    held = place_order(customer=customer.code, lines=[LineInput(product.sku, 1)], hold=True)
+    change_settings(changes={"oversell_policy": "hold"})
+    oversold = place_order(customer=customer.code, lines=[LineInput(short.sku, 2)])
+    change_settings(changes={"oversell_policy": "backorder"})
+    (backorder,) = placed.backorders
+    return World(
+        sku=product.sku, customer=customer.code, sales_rep=rep.code,
+        order=placed.order.number,
+        order_line=next(x.id for x in placed.lines if x.product_id == product.id),
+        backorder=backorder.number, held=held.order.number, oversold=oversold.order.number,
+    )
+
+
+# (resource, path parameter) -> value of an existing object; an operation id
+# overrides it where one endpoint needs an object in a particular state.
+PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
+    ("products", "sku"): lambda w: w.sku,
+    ("customers", "code"): lambda w: w.customer,
+    ("orders", "number"): lambda w: w.order,
+    ("backorders", "number"): lambda w: w.backorder,
+    "POST /orders/{number}/release": lambda w: w.held,
+    "POST /orders/{number}/resolve-oversold": lambda w: w.oversold,
+}
+
+_serial = itertools.count()
+
+# A body that succeeds for an allowed role, so that a refused role sending the
+# same body shows the refusal came before any effect.
+BODIES: dict[str, Callable[[World], Any]] = {
+    "POST /products": lambda w: {"sku": f"NEW-{next(_serial)}", "name": "New thing",
+                                 "list_price": "5.00"},
+    "POST /customers": lambda w: {"code": f"NEW-C-{next(_serial)}", "name": "New customer",
+                                  "sales_rep": w.sales_rep},
+    "POST /stock/adjustments": lambda w: {"sku": w.sku, "quantity": 1, "reason": "found"},
+    "POST /orders": lambda w: {"customer": w.customer, "lines": [{"sku": w.sku, "quantity": 1}]},
+    "POST /orders/{number}/backorder": lambda w: {"lines": [{"line": w.order_line,
+                                                             "quantity": 1}]},
+    "POST /orders/{number}/cancel": lambda w: {"notes": "changed their mind"},
+    "POST /orders/{number}/resolve-oversold": lambda w: {"action": "backorder"},
+    "POST /orders/{number}/hold": lambda w: None,
+    "POST /orders/{number}/release": lambda w: None,
+    "POST /orders/{number}/payments": lambda w: {},
+    "PATCH /backorders/{number}": lambda w: {"priority": "high"},
+    "POST /backorders/{number}/cancel": lambda w: {"reason": "customer_requested"},
+    "POST /backorders/{number}/communications": lambda w: {"method": "phone",
+                                                           "summary": "called"},
+    "PATCH /settings": lambda w: {"notify_customers": False},
+}
+
+
+def url_for(op: Op, world: World) -> str:
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        value = PATH_VALUES.get(op.id) or PATH_VALUES.get((op.resource, name))
+        if value is None:
+            pytest.fail(f"{op.id}: add a value for path parameter {name!r} to "
+                        "tests/api_surface.py PATH_VALUES")
+        return value(world)
+
+    return PREFIX + re.sub(r"\{(?:\w+:)?(\w+)\}", fill, op.path)
+
+
+def send(client: Client, op: Op, world: World, headers: dict[str, str]):
+    url = url_for(op, world)
+    if not op.writes:
+        return client.generic(op.method, url, headers=headers)
+    body = BODIES[op.id](world) if op.id in BODIES else {}
+    data = b"" if body is None else json.dumps(body)
+    return client.generic(op.method, url, data, content_type="application/json",
+                          headers=headers)
