@@ -8,7 +8,11 @@ from django.urls import reverse
 SECTIONS = [
     ("Products", "web:products", "catalog.view"),
     ("Customers", "web:customers", "customers.view"),
-    ("Stock", "web:adjust_stock", "stock.adjust"),
+    ("Adjust stock", "web:adjust_stock", "stock.adjust"),
+    ("Orders", "web:orders", "orders.view"),
+    ("Backorders", "web:backorders", "backorders.view"),
+    ("Oversold", "web:oversold", "orders.view"),
+    ("Settings", "web:settings", "settings.view"),
 ]
 
 

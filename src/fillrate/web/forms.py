@@ -22,3 +22,8 @@ class AdjustmentForm(forms.Form):
         if quantity == 0:
             raise forms.ValidationError("Quantity cannot be zero.")
         return quantity
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="What is it for?", max_length=100, required=False,
+                           help_text="A label to tell your tokens apart, e.g. “shop sync”.")

@@ -6,7 +6,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from fillrate.accounts.selectors import tokens_of
+from fillrate.accounts.services import issue_token, revoke_token
+from fillrate.backorders.selectors import product_figures, products_with_figures
 from fillrate.catalog.selectors import product_by_sku
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
@@ -14,14 +19,12 @@ from fillrate.customers.selectors import customer_by_code, customers
 from fillrate.inventory.selectors import (
     location_by_code,
     locations,
-    product_with_stock,
-    products_with_stock,
     recent_movements,
     stock_by_location,
 )
 from fillrate.inventory.services import adjust_stock
-from fillrate.web.forms import AdjustmentForm
-from fillrate.web.permissions import requires
+from fillrate.web.forms import AdjustmentForm, TokenForm
+from fillrate.web.permissions import requires, signed_in
 
 PAGE_SIZE = 50
 
@@ -33,7 +36,7 @@ def _not_found(request, error: DomainError):
 @requires("catalog.view")
 def product_list(request):
     search = request.GET.get("q", "").strip()
-    page = Paginator(products_with_stock(search=search), PAGE_SIZE).get_page(
+    page = Paginator(products_with_figures(search=search), PAGE_SIZE).get_page(
         request.GET.get("page"))
     context = {"page": page, "q": search}
     if request.htmx and request.htmx.target == "product-rows":
@@ -44,7 +47,7 @@ def product_list(request):
 @requires("catalog.view")
 def product_detail(request, sku: str):
     try:
-        product = product_with_stock(sku)
+        product = product_figures(sku)
     except DomainError as error:
         return _not_found(request, error)
     return render(request, "web/product_detail.html", {
@@ -73,7 +76,7 @@ def customer_detail(request, code: str):
         return _not_found(request, error)
     return render(request, "web/customer_detail.html", {
         "customer": customer,
-        "events": events_for(subject_type="customer", subject=customer.code)[:20],
+        "events": events_for(subject_type="customer", subject=customer.code).reverse()[:20],
     })
 
 
@@ -105,4 +108,60 @@ def adjust_stock_view(request):
     else:
         form = AdjustmentForm(initial={"sku": request.GET.get("sku", "")},
                               location_choices=choices)
-    return render(request, "web/adjust_stock.html", {"form": form})
+    return render(request, "web/adjust_stock.html", {"form": form, **_current_stock(form)})
+
+
+def _current_stock(form: AdjustmentForm) -> dict:
+    """The product being adjusted and where its stock is now, when the SKU is known."""
+    sku = str(form["sku"].value() or "").strip()
+    if not sku:
+        return {}
+    try:
+        product = product_figures(sku)
+    except DomainError:
+        return {}
+    return {"product": product, "levels": stock_by_location(product_id=product.id)}
+
+
+@never_cache
+@signed_in
+def api_tokens(request):
+    """The user's own API tokens. A new token is in this one response only:
+    only its digest is stored, so it can never be shown again."""
+    issued, issued_name = None, ""
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            issued_name = form.cleaned_data["name"].strip()
+            try:
+                issued = issue_token(username=request.user.username, name=issued_name,
+                                     actor_id=request.user.id)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                form = TokenForm()
+    else:
+        form = TokenForm()
+    return render(request, "web/tokens.html", {
+        "form": form,
+        "issued": issued,
+        "issued_name": issued_name,
+        "tokens": tokens_of(user_id=request.user.id),
+    })
+
+
+@signed_in
+@require_POST
+def revoke_api_token(request, token_id: int):
+    token = next((t for t in tokens_of(user_id=request.user.id) if t.id == token_id), None)
+    if token is None:
+        return render(request, "web/not_found.html",
+                      {"message": f"You have no API token {token_id}."}, status=404)
+    try:
+        revoke_token(token_id=token.id, actor_id=request.user.id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Token {token.prefix}… revoked: requests using it are "
+                                  "refused from now on.")
+    return redirect("web:tokens")

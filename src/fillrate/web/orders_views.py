@@ -1,0 +1,409 @@
+"""Staff pages for orders: entry (with a live shortfall warning), the list,
+the detail with its actions, and the oversold list. Each view parses input,
+calls one workflow or selector and renders; domain errors are shown inline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from fillrate.backorders.selectors import order_view, products_with_figures
+from fillrate.core.business import business_settings
+from fillrate.core.errors import DomainError
+from fillrate.core.selectors import events_for
+from fillrate.customers.selectors import customers
+from fillrate.orders.models import OrderStatus
+from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
+from fillrate.orders.services import LineInput
+from fillrate.web.permissions import requires
+from fillrate.workflows.cancel_order import cancel_order
+from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
+from fillrate.workflows.place_order import place_order
+from fillrate.workflows.split_order import SplitLine, backorder_order_lines
+
+PAGE_SIZE = 50
+MAX_CUSTOMER_CHOICES = 1000
+LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+OVERSOLD_ACTIONS = {
+    "backorder": "Backorder the shortfall",
+    "cancel": "Cancel the shortfall",
+    "wait": "Release to wait",
+}
+
+
+def not_found_page(request, error: DomainError):
+    return render(request, "web/not_found.html", {"message": error.message}, status=404)
+
+
+def query_string(params: dict, **changes) -> str:
+    """`params` with `changes` applied, empty values dropped, as a query string."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+# --- order entry -----------------------------------------------------------
+
+@dataclass
+class EntryLine:
+    """One row of the order entry form as typed, with its own errors."""
+
+    key: str
+    sku: str = ""
+    quantity: str = ""
+    unit_price: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def blank(self) -> bool:
+        return not (self.sku or self.quantity or self.unit_price)
+
+
+def _new_key() -> str:
+    return secrets.token_hex(4)
+
+
+def _entry_lines(data) -> list[EntryLine]:
+    skus, quantities, prices = (data.getlist(k) for k in ("sku", "quantity", "unit_price"))
+    keys = data.getlist("key")
+    count = max(len(skus), len(quantities), len(prices))
+
+    def at(values: list[str], i: int) -> str:
+        return values[i].strip() if i < len(values) else ""
+
+    return [EntryLine(key=at(keys, i) or _new_key(), sku=at(skus, i),
+                      quantity=at(quantities, i), unit_price=at(prices, i))
+            for i in range(count)]
+
+
+def _parse_lines(rows: list[EntryLine]) -> tuple[list[LineInput], list[EntryLine]]:
+    """The non-blank rows as `LineInput`s (errors noted on the rows), and the
+    rows they came from, in the same order."""
+    inputs, used = [], []
+    for row in rows:
+        if row.blank:
+            continue
+        if not row.sku:
+            row.errors["sku"] = "Enter a SKU."
+        quantity = None
+        try:
+            quantity = int(row.quantity)
+            if quantity <= 0:
+                row.errors["quantity"] = "Quantity must be at least 1."
+        except ValueError:
+            row.errors["quantity"] = "Enter a whole number."
+        price = None
+        if row.unit_price:
+            try:
+                price = Decimal(row.unit_price)
+                if price < 0 or price.as_tuple().exponent < -2:
+                    raise InvalidOperation
+            except InvalidOperation:
+                row.errors["unit_price"] = "Enter a price like 12.50, or leave it empty."
+        if not row.errors:
+            inputs.append(LineInput(row.sku, quantity, price))
+            used.append(row)
+    return inputs, used
+
+
+def _entry_context(rows: list[EntryLine], **extra) -> dict:
+    while len(rows) < 1:
+        rows.append(EntryLine(key=_new_key()))
+    return {
+        "rows": rows,
+        "customers": customers()[:MAX_CUSTOMER_CHOICES],
+        "settings": business_settings(),
+        **extra,
+    }
+
+
+@requires("orders.place")
+def order_entry(request):
+    if request.method != "POST":
+        rows = [EntryLine(key=_new_key()) for _ in range(3)]
+        return render(request, "web/orders/entry.html", _entry_context(
+            rows, customer=request.GET.get("customer", ""), reference="", hold=False))
+    customer = request.POST.get("customer", "").strip()
+    reference = request.POST.get("reference", "").strip()
+    hold = request.POST.get("hold") == "on"
+    rows = _entry_lines(request.POST)
+    errors: dict[str, str] = {}
+    if not customer:
+        errors["customer"] = "Choose a customer."
+    if len(reference) > 100:
+        errors["reference"] = "At most 100 characters."
+    inputs, used = _parse_lines(rows)
+    bad_rows = any(r.errors for r in rows)
+    if not inputs and not bad_rows:
+        errors["lines"] = "Add at least one line with a SKU and a quantity."
+    if not errors and not bad_rows:
+        try:
+            placed = place_order(customer=customer, lines=inputs, reference=reference,
+                                 hold=hold, actor_id=request.user.id)
+        except DomainError as error:
+            match = LINE_FIELD.match(error.field or "")
+            if match and int(match[1]) < len(used):
+                used[int(match[1])].errors[match[2] if match[2] != "line" else "sku"] = \
+                    error.message
+            elif error.field in ("customer", "reference"):
+                errors[error.field] = error.message
+            else:
+                errors["form"] = error.message
+        else:
+            order = placed.order
+            text = f"Order {order.number} placed for {customer}."
+            if placed.backorders:
+                units = sum(x.backordered for x in placed.lines)
+                text += (f" {units} unit{'s' if units != 1 else ''} backordered on "
+                         f"{', '.join(b.number for b in placed.backorders)}.")
+            elif order.status == OrderStatus.ON_HOLD:
+                text += " It is on hold."
+            messages.success(request, text)
+            return redirect("web:order", number=order.number)
+    return render(request, "web/orders/entry.html", _entry_context(
+        rows, customer=customer, reference=reference, hold=hold, errors=errors))
+
+
+@requires("orders.place")
+def order_entry_line(request):
+    """A blank line for the entry form (htmx)."""
+    return render(request, "web/orders/entry.html#line", {"row": EntryLine(key=_new_key())})
+
+
+@requires("orders.place")
+def order_sku_search(request):
+    """Products matching what was typed in one line's SKU box, each with its
+    available stock, and the exact match's figures (htmx)."""
+    key = request.GET.get("key", "")
+    rows = _entry_lines(request.GET)
+    typed = rows[0].sku if rows else ""
+    matches = list(products_with_figures(search=typed)[:12]) if typed else []
+    exact = next((p for p in matches if p.sku.lower() == typed.lower()), None)
+    return render(request, "web/orders/entry.html#stock", {
+        "row": EntryLine(key=key, sku=typed), "matches": matches, "product": exact,
+        "typed": typed,
+    })
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    sku: str
+    name: str
+    ordered: int
+    available: int
+
+    @property
+    def short(self) -> int:
+        return max(self.ordered - self.available, 0)
+
+
+@requires("orders.place")
+def order_shortfall(request):
+    """What placing the form as it stands would leave short, from available
+    stock now (htmx)."""
+    data = request.POST if request.method == "POST" else request.GET
+    inputs, _ = _parse_lines(_entry_lines(data))
+    wanted: dict[str, int] = {}
+    for line in inputs:
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
+    products = {p.sku: p for p in products_with_figures().filter(sku__in=list(wanted))}
+    short, unknown, discontinued = [], [], []
+    for sku, quantity in wanted.items():
+        product = products.get(sku)
+        if product is None:
+            unknown.append(sku)
+        elif product.discontinued:
+            discontinued.append(sku)
+        elif quantity > product.available:
+            short.append(Shortfall(sku, product.name, quantity, max(product.available, 0)))
+    return render(request, "web/orders/entry.html#shortfall", {
+        "short": short, "unknown": unknown, "discontinued": discontinued,
+        "checked": bool(wanted), "settings": business_settings(),
+    })
+
+
+# --- list and detail ---------------------------------------------------------
+
+@requires("orders.view")
+def order_list(request):
+    params = {"status": request.GET.get("status", "").strip(),
+              "customer": request.GET.get("customer", "").strip()}
+    error = None
+    if params["status"] and params["status"] not in OrderStatus.values:
+        error = f"Unknown status “{params['status']}”."
+        qs = orders().none()
+    else:
+        qs = orders(status=params["status"] or None, customer=params["customer"] or None)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page, "params": params, "error": error, "statuses": OrderStatus.choices,
+        "customers": customers()[:MAX_CUSTOMER_CHOICES], "query": query_string(params),
+        "can_place": request.user.can("orders.place"),
+    }
+    if request.htmx and request.htmx.target == "order-rows":
+        return render(request, "web/orders/list.html#rows", context)
+    return render(request, "web/orders/list.html", context)
+
+
+def _detail_context(request, number: str, **extra) -> dict:
+    view = order_view(number)
+    order, lines = view.order, view.lines
+    settings = business_settings()
+    totals = order_totals(lines=lines, backorder_open=view.backorder_open,
+                          amount_paid=order.amount_paid,
+                          charge_backorders_on_shipment=settings.charge_backorders_on_shipment)
+    closed = order.status in (OrderStatus.CANCELLED, OrderStatus.FULFILLED)
+    manage = request.user.can("orders.manage")
+    oversold = order.status == OrderStatus.ON_HOLD and any(x.unallocated for x in lines)
+    return {
+        "order": order, "lines": lines, "backorders": view.backorders, "totals": totals,
+        "ready": ready_to_ship(order, lines), "oversold": oversold,
+        "can_cancel": manage and not closed,
+        "can_hold": manage and not closed and order.status != OrderStatus.ON_HOLD,
+        "can_release": manage and order.status == OrderStatus.ON_HOLD,
+        "can_split": manage and not closed and order.picking_started_at is None,
+        "actions": OVERSOLD_ACTIONS,
+        "events": events_for(subject_type="order", subject=order.number).reverse()[:30],
+        "split": {"values": {}, "errors": {}, "expected_date": "", "reason": "", "notes": ""},
+        **extra,
+    }
+
+
+@requires("orders.view")
+def order_detail(request, number: str):
+    try:
+        context = _detail_context(request, number)
+    except DomainError as error:
+        return not_found_page(request, error)
+    return render(request, "web/orders/detail.html", context)
+
+
+def _order_action(request, number: str, action, done: str):
+    """Run one order workflow; its error is flashed on the detail page."""
+    try:
+        action()
+    except DomainError as error:
+        if error.status == 404:
+            return not_found_page(request, error)
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("web:order", number=number)
+
+
+@requires("orders.manage")
+@require_POST
+def order_cancel(request, number: str):
+    notes = request.POST.get("notes", "").strip()
+    return _order_action(
+        request, number,
+        lambda: cancel_order(number=number, notes=notes, actor_id=request.user.id),
+        f"{number} cancelled; its stock is free again and its open backorders are cancelled.")
+
+
+@requires("orders.manage")
+@require_POST
+def order_hold(request, number: str):
+    return _order_action(request, number,
+                         lambda: hold_order(number=number, actor_id=request.user.id),
+                         f"{number} is on hold.")
+
+
+@requires("orders.manage")
+@require_POST
+def order_release(request, number: str):
+    return _order_action(request, number,
+                         lambda: release_order(number=number, actor_id=request.user.id),
+                         f"{number} released.")
+
+
+def _parse_date(text: str) -> dt.date | None:
+    """An ISO date or None for empty; ValueError for anything else."""
+    return dt.date.fromisoformat(text) if text else None
+
+
+@requires("orders.manage")
+@require_POST
+def order_split(request, number: str):
+    """Manual backorder: some units of some lines go onto a new backorder."""
+    try:
+        context = _detail_context(request, number)
+    except DomainError as error:
+        return not_found_page(request, error)
+    values = {x.id: request.POST.get(f"qty-{x.id}", "").strip() for x in context["lines"]}
+    split = {"values": values, "errors": {}, "expected_date": request.POST.get(
+        "expected_date", "").strip(), "reason": request.POST.get("reason", "").strip(),
+        "notes": request.POST.get("notes", "").strip(), "open": True}
+    wanted: list[SplitLine] = []
+    for line_id, text in values.items():
+        if not text:
+            continue
+        try:
+            quantity = int(text)
+            if quantity <= 0:
+                raise ValueError
+        except ValueError:
+            split["errors"][line_id] = "Enter a whole number of units, at least 1."
+            continue
+        wanted.append(SplitLine(line_id, quantity))
+    try:
+        expected = _parse_date(split["expected_date"])
+    except ValueError:
+        split["errors"]["expected_date"] = "Enter a date as YYYY-MM-DD."
+        expected = None
+    if len(split["reason"]) > 200:
+        split["errors"]["reason"] = "At most 200 characters."
+    if not wanted and not split["errors"]:
+        split["errors"]["form"] = "Enter the units to backorder on at least one line."
+    if not split["errors"]:
+        try:
+            backorder = backorder_order_lines(
+                number=number, lines=wanted, expected_date=expected, reason=split["reason"],
+                notes=split["notes"], actor_id=request.user.id)
+        except DomainError as error:
+            match = LINE_FIELD.match(error.field or "")
+            if match and int(match[1]) < len(wanted):
+                split["errors"][wanted[int(match[1])].line] = error.message
+            else:
+                split["errors"]["form"] = error.message
+        else:
+            messages.success(request, f"Backorder {backorder.number} created from {number}.")
+            return redirect("web:order", number=number)
+    context["split"] = split
+    return render(request, "web/orders/detail.html", context)
+
+
+# --- oversold ----------------------------------------------------------------
+
+@requires("orders.view")
+def oversold_list(request):
+    page = Paginator(oversold_orders(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/orders/oversold.html", {
+        "page": page, "actions": OVERSOLD_ACTIONS, "query": "",
+        "can_manage": request.user.can("orders.manage"),
+        "settings": business_settings(),
+    })
+
+
+@requires("orders.manage")
+@require_POST
+def oversold_resolve(request, number: str):
+    action = request.POST.get("action", "")
+    try:
+        order = resolve_oversold(number=number, action=action, actor_id=request.user.id)
+    except DomainError as error:
+        messages.error(request, f"{number}: {error.message}")
+    else:
+        label = OVERSOLD_ACTIONS.get(action, action).lower()
+        messages.success(request, f"{order.number}: {label} done; it is {order.status} now.")
+    if request.POST.get("next") == "order":
+        return redirect("web:order", number=number)
+    return redirect("web:oversold")
