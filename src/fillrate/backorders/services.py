@@ -24,7 +24,11 @@ from fillrate.orders.models import OrderLine, SalesOrder
 
 
 def backorder_id(number: str) -> int:
-    return parse_number(Backorder.PREFIX, number, what="backorder")
+    try:
+        return parse_number(Backorder.PREFIX, number, what="backorder")
+    except NotFound:
+        # One code for "no such backorder", whatever the shape of the number.
+        raise NotFound("backorders.not_found", f"no backorder {number!r}") from None
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,10 @@ def cancel_backorder(
     (409), nothing changes. Cancelled is permanent.
     """
     _validate_reason(reason, notes)
+    if lines is not None and not lines:
+        raise InvalidValue("backorders.no_lines",
+                           "name at least one line, or leave lines out to cancel it all",
+                           field="lines")
     with transaction.atomic():
         backorder = lock_backorder(number)
         lifecycle.check_cancel(backorder.status)
@@ -211,12 +219,15 @@ def cancel_backorder(
                                        f"{number} has no line for {c.sku}",
                                        field=f"lines[{i}].sku")
                 qty = line.open_quantity if c.quantity is None else c.quantity
-                if qty <= 0 or qty > line.open_quantity:
+                # A SKU named twice counts in total against what is open.
+                already = quantities.get(line.id, 0)
+                if qty <= 0 or already + qty > line.open_quantity:
                     raise InvalidValue(
                         "backorders.invalid_quantity",
-                        f"{c.sku}: can cancel 1 to {line.open_quantity}",
+                        f"{c.sku}: can cancel 1 to {line.open_quantity}"
+                        + (" in all" if already else ""),
                         field=f"lines[{i}].quantity")
-                quantities[line.id] = quantities.get(line.id, 0) + qty
+                quantities[line.id] = already + qty
         cancel_backorder_units(backorder=backorder, lines=bo_lines, order_lines=order_lines,
                                quantities=quantities)
         if lines is None:

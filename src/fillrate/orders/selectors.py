@@ -7,14 +7,19 @@ from decimal import Decimal
 
 from django.db.models import F, Prefetch, QuerySet
 
-from fillrate.core.errors import NotFound
+from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.orders.models import OrderLine, OrderStatus, SalesOrder
 from fillrate.orders.services import order_id
 
 
 def orders(*, status: str | None = None, customer: str | None = None) -> QuerySet[SalesOrder]:
+    """Newest first. An unknown status is 422 naming `status` (as the backorder list)."""
     qs = SalesOrder.objects.select_related("customer").order_by("-id")
     if status:
+        if status not in OrderStatus.values:
+            raise InvalidValue("orders.invalid_filter",
+                               f"status is one of {', '.join(OrderStatus.values)}",
+                               field="status")
         qs = qs.filter(status=status)
     if customer:
         qs = qs.filter(customer__code=customer)

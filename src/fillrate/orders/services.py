@@ -23,6 +23,9 @@ from fillrate.inventory.models import StockLevel
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
 from fillrate.orders.status import LineQuantities, derive_order_status
 
+# Quantity columns are 32-bit integers on PostgreSQL; more is a 422, not a 500.
+MAX_QUANTITY = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class LineInput:
@@ -32,7 +35,11 @@ class LineInput:
 
 
 def order_id(number: str) -> int:
-    return parse_number(SalesOrder.PREFIX, number, what="order")
+    try:
+        return parse_number(SalesOrder.PREFIX, number, what="order")
+    except NotFound:
+        # One code for "no such order", whatever the shape of the number.
+        raise NotFound("orders.not_found", f"no order {number!r}") from None
 
 
 def lock_order(number: str) -> SalesOrder:
@@ -52,6 +59,9 @@ def validate_lines(lines: Sequence[LineInput]) -> None:
         if line.quantity <= 0:
             raise InvalidValue("orders.invalid_quantity", "quantity must be a positive whole "
                                "number", field=f"lines[{i}].quantity")
+        if line.quantity > MAX_QUANTITY:
+            raise InvalidValue("orders.invalid_quantity", f"quantity cannot exceed {MAX_QUANTITY}",
+                               field=f"lines[{i}].quantity")
         if line.unit_price is not None and line.unit_price < 0:
             raise InvalidValue("orders.invalid_price", "unit price cannot be negative",
                                field=f"lines[{i}].unit_price")

@@ -19,7 +19,7 @@ ACTIONS = ("backorder", "cancel", "wait")
 
 def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -> SalesOrder:
     """`backorder`: the shortfall becomes a backorder and what is in stock can
-    ship. `cancel`: the shortfall is cancelled. `wait`: the shortfall becomes
+    ship. `cancel`: what is still short is cancelled. `wait`: the shortfall becomes
     a backorder and the order ships only when complete. Each releases the
     hold. An order that is not oversold: `orders.not_oversold` (409)."""
     if action not in ACTIONS:
@@ -31,14 +31,16 @@ def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -
         if order.status != OrderStatus.ON_HOLD or not short_lines:
             raise Conflict("orders.not_oversold", f"{order.number} is not on the oversold list")
         backorder: Backorder | None = None
+        orders.allocate_lines(short_lines, {x.id: x.unallocated for x in short_lines})
         if action == "cancel":
             for line in short_lines:
                 line.cancelled += line.unallocated
         else:
-            orders.allocate_lines(short_lines, {x.id: x.unallocated for x in short_lines})
-            for line in short_lines:
-                line.backordered += line.unallocated
-            still_short = [ShortLine(x, x.backordered) for x in short_lines if x.backordered]
+            # Only what is still unallocated goes on the new backorder: units a
+            # split put on a backorder earlier are already waiting there.
+            still_short = [ShortLine(x, x.unallocated) for x in short_lines if x.unallocated]
+            for s in still_short:
+                s.order_line.backordered += s.quantity
             if still_short:
                 backorder = open_backorder(order=order, lines=still_short, actor_id=actor_id,
                                            reason=f"oversold order: {action}")
