@@ -310,3 +310,19 @@ def test_order_rows_and_lines_are_numbered(store):
     assert order.reference == "PO-778" and order.number == placed.order.number
     assert list(OrderLine.objects.values_list("line_no", flat=True)) == [1, 2, 3]
     assert BackorderLine.objects.get().order_line.line_no == 3
+
+
+def test_placed_order_body_is_exactly_the_documented_schema(api, store):
+    """POST /orders encodes its dict without a second validation pass, so the
+    dict is held here to `OrderOut`: the same fields, each valid, and what
+    GET /orders/{number} says of the same order."""
+    from fillrate.api.routers.orders import OrderOut
+
+    r = post_order(api, ("WIDGET", 18), ("BOLT", 2))
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert set(body) == set(OrderOut.model_fields)
+    validated = OrderOut.model_validate(body)
+    assert [x.sku for x in validated.lines] == ["WIDGET", "BOLT"]
+    assert set(body["lines"][0]) == set(type(validated.lines[0]).model_fields)
+    assert body == api.get(f"{ORDERS}/{body['number']}").json()

@@ -2,18 +2,21 @@ from __future__ import annotations
 
 from fillrate.accounts.models import ApiToken, User
 from fillrate.accounts.services import TOKEN_PREFIX, token_digest
+from fillrate.core.sql import fetch, quote, table
 
 
 def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, or None."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    return row.user if row else None
+    fields = User._meta.concrete_fields
+    rows = fetch(
+        f"SELECT {', '.join('u.' + quote(f.column) for f in fields)} "
+        f"FROM {table(ApiToken)} t JOIN {table(User)} u ON u.id = t.user_id "
+        f"WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active",
+        [token_digest(token)])
+    # One plain statement: every API request asks this first.
+    return User.from_db(None, [f.attname for f in fields], rows[0]) if rows else None
 
 
 def tokens_of(*, user_id: int) -> list[ApiToken]:

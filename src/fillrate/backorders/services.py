@@ -16,8 +16,9 @@ from django.utils import timezone
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason, Priority
 from fillrate.core.errors import InvalidValue, NotFound
-from fillrate.core.events import record_event, record_events
+from fillrate.core.events import event_rows, record_event, record_events
 from fillrate.core.numbers import parse_number
+from fillrate.core.sql import NumberOf, Ref, WriteBatch
 from fillrate.inventory.locks import lock_stock_levels
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine, SalesOrder
@@ -44,23 +45,39 @@ def open_backorder(
     """Create a backorder for `lines` of `order` at their locked prices.
     The caller has moved the units into the lines' `backordered` bucket and
     holds the order's locks."""
-    backorder = Backorder.objects.create(
-        order=order, customer_id=order.customer_id, expected_date=expected_date,
-        reason=reason, notes=notes, created_by_id=actor_id,
-    )
-    BackorderLine.objects.bulk_create([
-        BackorderLine(backorder=backorder, order_line=s.order_line,
-                      product_id=s.order_line.product_id, quantity=s.quantity,
-                      unit_price=s.order_line.unit_price, expected_date=expected_date)
+    batch = WriteBatch()
+    backorder = stage_backorder(batch, order=order, lines=lines, expected_date=expected_date,
+                                reason=reason, notes=notes, actor_id=actor_id)
+    batch.run()
+    return backorder
+
+
+def stage_backorder(
+    batch: WriteBatch, *, order: SalesOrder, lines: Sequence[ShortLine],
+    line_refs: Sequence[Ref] | None = None, expected_date: dt.date | None = None,
+    reason: str = "", notes: str = "", actor_id: int | None = None,
+) -> Backorder:
+    """`open_backorder` queued on `batch`; `line_refs[i]` names the order line
+    of `lines[i]` when that line is inserted in the same batch. The backorder
+    has its number once the batch has run."""
+    backorder = Backorder(order=order, customer_id=order.customer_id,
+                          expected_date=expected_date, reason=reason, notes=notes,
+                          created_by_id=actor_id)
+    batch.insert("backorder", [backorder])
+    batch.insert("backorder_lines", [
+        BackorderLine(order_line_id=s.order_line.id, product_id=s.order_line.product_id,
+                      quantity=s.quantity, unit_price=s.order_line.unit_price,
+                      expected_date=expected_date)
         for s in lines
-    ])
-    record_event(
-        type="BackorderOpened", subject_type="backorder", subject=backorder.number,
-        actor_id=actor_id,
+    ], refs=[{"backorder_id": Ref("backorder"),
+              **({"order_line_id": line_refs[i]} if line_refs else {})}
+             for i in range(len(lines))])
+    batch.insert("backorder_event", event_rows([dict(
+        type="BackorderOpened", subject_type="backorder", subject="", actor_id=actor_id,
         payload={"order": order.number, "reason": reason,
                  "lines": [{"sku": s.order_line.product.sku, "quantity": s.quantity}
                            for s in lines]},
-    )
+    )]), refs=[{"subject": NumberOf(Ref("backorder"), Backorder.PREFIX)}])
     return backorder
 
 

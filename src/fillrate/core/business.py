@@ -6,6 +6,7 @@ writes one `SettingChanged` event per changed key.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from fillrate.core.errors import InvalidValue
 from fillrate.core.events import record_events
 from fillrate.core.models import Setting
+from fillrate.core.sql import fetch, quote, table
 
 OVERSELL_POLICIES = ("backorder", "hold", "reject")
 ALLOCATION_POLICIES = ("fifo", "priority")
@@ -66,9 +68,26 @@ def _validate(key: str, value: Any) -> Any:
 
 
 def business_settings() -> BusinessSettings:
-    stored = dict(Setting.objects.values_list("key", "value"))
-    known = {f.name for f in fields(BusinessSettings)}
-    return BusinessSettings(**{k: v for k, v in stored.items() if k in known})
+    # A plain statement: order placement reads the settings every time.
+    rows = fetch(f"SELECT {quote('key')}, {quote('value')} FROM {table(Setting)}")
+    stored = dict(rows)
+    return settings_from_values([stored.get(f.name) for f in fields(BusinessSettings)])
+
+
+def settings_subqueries() -> str:
+    """SQL for one scalar subquery per setting (its stored value, or NULL), in
+    `BusinessSettings` field order: a hot-path statement reads the settings
+    along with its own rows, then `settings_from_values` makes them typed."""
+    return ", ".join(
+        f"(SELECT {quote('value')} FROM {table(Setting)} WHERE {quote('key')} = '{f.name}')"
+        for f in fields(BusinessSettings))
+
+
+def settings_from_values(values: list[Any]) -> BusinessSettings:
+    """Stored values (JSON text or decoded, None when unset) in field order."""
+    return BusinessSettings(**{
+        f.name: json.loads(v) if isinstance(v, str) else v
+        for f, v in zip(fields(BusinessSettings), values, strict=True) if v is not None})
 
 
 def change_settings(*, changes: dict[str, Any], actor_id: int | None = None) -> BusinessSettings:

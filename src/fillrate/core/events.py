@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from fillrate.core.models import Event
+from fillrate.core.sql import insert_instances
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
@@ -28,16 +29,20 @@ def record_event(
     )
 
 
+def event_rows(rows: list[dict[str, Any]]) -> list[Event]:
+    """Unsaved events (same keywords as `record_event`), for `record_events`
+    or a `WriteBatch` (call inside the transaction of the change)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events must be written inside the transaction of the change")
+    return [
+        Event(
+            type=r["type"], subject_type=r["subject_type"], subject=r["subject"],
+            actor_id=r.get("actor_id"), payload=_jsonable(r.get("payload") or {}),
+        )
+        for r in rows
+    ]
+
+
 def record_events(rows: list[dict[str, Any]]) -> None:
     """Many events in one statement (same keywords as `record_event`)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("record_events must run inside the transaction of the change")
-    Event.objects.bulk_create(
-        [
-            Event(
-                type=r["type"], subject_type=r["subject_type"], subject=r["subject"],
-                actor_id=r.get("actor_id"), payload=_jsonable(r.get("payload") or {}),
-            )
-            for r in rows
-        ]
-    )
+    insert_instances(event_rows(rows))

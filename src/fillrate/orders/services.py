@@ -12,13 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import F
 from django.utils import timezone
 
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.numbers import parse_number
+from fillrate.core.sql import Ref, WriteBatch, add_to_column, insert_instances
 from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
-from fillrate.inventory.locks import lock_stock_levels
+from fillrate.inventory.locks import lock_sellable_stock, lock_stock_levels
 from fillrate.inventory.models import StockLevel
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
 from fillrate.orders.status import LineQuantities, derive_order_status
@@ -77,19 +78,34 @@ def validate_lines(lines: Sequence[LineInput]) -> None:
 def sellable_candidates(product_ids: Iterable[int]) -> list[Candidate]:
     """Lock the sellable stock levels of these products and return them as
     allocation candidates (must run inside the transaction)."""
-    levels = lock_stock_levels(product_ids=product_ids, sellable_only=True)
     return [
-        Candidate(stock_level_id=lv.id, product_id=lv.product_id, free=lv.on_hand - lv.allocated,
-                  pick_sequence=lv.location.pick_sequence, location_id=lv.location_id)
-        for lv in levels
+        Candidate(stock_level_id=x.stock_level_id, product_id=x.product_id, free=x.free,
+                  pick_sequence=x.pick_sequence, location_id=x.location_id)
+        for x in lock_sellable_stock(product_ids)
     ]
 
 
-def apply_plan(plan: Plan, *, line_ids: dict[object, int], new_lines: bool = False) -> None:
-    """Write a plan: allocation rows (merged with existing ones for the same
-    line and level unless the lines are `new_lines`) and the stock levels'
-    allocated counts. Expects the stock levels locked; the plan was made from
-    their locked figures."""
+def stage_new_allocations(batch: WriteBatch, plan: Plan, *, line_refs: dict[object, Ref],
+                          step: str = "allocations") -> None:
+    """Queue a plan for lines being inserted in the same batch: one allocation
+    row per line and stock level, and the stock levels' allocated counts."""
+    per_level: dict[int, int] = defaultdict(int)
+    per_pair: dict[tuple[object, int], int] = defaultdict(int)
+    for take in plan.takes:
+        per_level[take.stock_level_id] += take.quantity
+        per_pair[(take.key, take.stock_level_id)] += take.quantity
+    pairs = list(per_pair.items())
+    batch.insert(step, [Allocation(stock_level_id=level, quantity=qty)
+                        for (_, level), qty in pairs],
+                 refs=[{"order_line_id": line_refs[key]} for (key, _), _ in pairs])
+    batch.add(StockLevel, "allocated", per_level)
+
+
+def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
+    """Write a plan for existing lines: allocation rows (merged with existing
+    ones for the same line and level) and the stock levels' allocated counts.
+    Expects the stock levels locked; the plan was made from their locked
+    figures."""
     per_level: dict[int, int] = defaultdict(int)
     per_pair: dict[tuple[int, int], int] = defaultdict(int)
     for take in plan.takes:
@@ -97,7 +113,7 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int], new_lines: bool = Fal
         per_pair[(line_ids[take.key], take.stock_level_id)] += take.quantity
     if not per_level:
         return
-    existing = {} if new_lines else {
+    existing = {
         (a.order_line_id, a.stock_level_id): a
         for a in Allocation.objects.filter(order_line_id__in={p[0] for p in per_pair},
                                            stock_level_id__in=per_level.keys())
@@ -110,7 +126,7 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int], new_lines: bool = Fal
         else:
             row.quantity += qty
             changed.append(row)
-    Allocation.objects.bulk_create(new)
+    insert_instances(new)
     if changed:
         Allocation.objects.bulk_update(changed, ["quantity"])
     _shift_allocated(per_level)
@@ -118,12 +134,7 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int], new_lines: bool = Fal
 
 def _shift_allocated(per_level: dict[int, int]) -> None:
     """Add `per_level[id]` to each stock level's allocated, in one statement."""
-    deltas = {k: v for k, v in per_level.items() if v}
-    if not deltas:
-        return
-    StockLevel.objects.filter(id__in=deltas.keys()).update(
-        allocated=F("allocated") + Case(*(When(id=k, then=Value(v)) for k, v in deltas.items()),
-                                        output_field=IntegerField()))
+    add_to_column(StockLevel, "allocated", per_level)
 
 
 def release_allocations(line_quantities: dict[int, int]) -> None:

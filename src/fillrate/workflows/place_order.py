@@ -1,29 +1,58 @@
 """Placing an order: reserve stock, apply the oversell policy, open the backorder.
 
-The hot path of the service: a fixed number of statements whatever the number
-of lines (settings, customer, products, one locking read of the stock, then
-bulk writes), no per-line round trips.
+The hot path of the service: four statements whatever the number of lines,
+all plain SQL (no query compilation, few model instances): one read of the
+settings, the customer and the products; one locking read of their sellable
+stock; the order row; then one batch for lines, allocations, stock levels,
+the backorder and events (a single statement on PostgreSQL; see
+`fillrate.core.sql.WriteBatch`). Which stock each line gets is decided in
+between by the pure `plan_allocation`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.db import transaction
 
 from fillrate.backorders.models import Backorder
-from fillrate.backorders.services import ShortLine, open_backorder
+from fillrate.backorders.services import ShortLine, stage_backorder
 from fillrate.catalog.models import Product
-from fillrate.core.business import BusinessSettings, business_settings
+from fillrate.core.business import BusinessSettings, settings_from_values, settings_subqueries
 from fillrate.core.errors import Conflict, NotFound
-from fillrate.core.events import record_events
+from fillrate.core.events import event_rows
+from fillrate.core.sql import Ref, WriteBatch, as_money, fetch, in_list, insert_instances, table
 from fillrate.customers.models import Customer
 from fillrate.inventory.allocation import Request, plan_allocation
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.orders.status import LineQuantities, derive_order_status
+
+
+def _lookup(code: str, skus: list[str]) -> tuple[Customer | None, dict[str, Product],
+                                                BusinessSettings]:
+    """The customer with this code, the products with these SKUs (id, sku,
+    name, list price, discontinued) and the business settings, in one plain
+    statement: the hot path counts its statements."""
+    rows = fetch(
+        f"SELECT {settings_subqueries()}, c.id, c.name, p.id, p.sku, p.name, p.list_price, "
+        f"p.discontinued FROM (SELECT 1 AS one) x "
+        f"LEFT JOIN {table(Customer)} c ON c.code = %s "
+        f"LEFT JOIN {table(Product)} p ON c.id IS NOT NULL AND p.sku IN ({in_list(skus)})",
+        [code, *skus])
+    n = len(fields(BusinessSettings))
+    settings = settings_from_values(list(rows[0][:n]))
+    rows = [r[n:] for r in rows]
+    if rows[0][0] is None:
+        return None, {}, settings
+    customer = Customer(id=rows[0][0], code=code, name=rows[0][1])
+    return customer, {
+        sku: Product(id=pk, sku=sku, name=name, list_price=as_money(price),
+                     discontinued=bool(discontinued))
+        for _, _, pk, sku, name, price, discontinued in rows if pk is not None
+    }, settings
 
 
 @dataclass(frozen=True)
@@ -48,14 +77,10 @@ def place_order(
     a discontinued product: `catalog.discontinued` (409).
     """
     orders.validate_lines(lines)
-    settings = business_settings()
-    cust = Customer.objects.filter(code=customer).only("id", "code").first()
+    cust, products, settings = _lookup(customer, [x.sku for x in lines])
     if cust is None:
         raise NotFound("customers.unknown_customer", f"no customer {customer!r}",
                        field="customer")
-    skus = [x.sku for x in lines]
-    products = {p.sku: p for p in Product.objects.filter(sku__in=skus).only(
-        "id", "sku", "name", "list_price", "discontinued")}
     for i, line in enumerate(lines):
         product = products.get(line.sku)
         if product is None:
@@ -84,12 +109,12 @@ def place_order(
                            backordered=plan.shortfall[i] if policy == "backorder" else 0)
             for i, x in enumerate(lines)
         ]
-        order = SalesOrder.objects.create(
-            customer_id=cust.id, reference=reference, placed_by_id=actor_id,
+        order = SalesOrder(
+            customer=cust, reference=reference, placed_by_id=actor_id,
             status=derive_order_status(buckets, on_hold=on_hold),
             ship_complete=not settings.partial_shipments,
         )
-        order.customer = cust
+        insert_instances([order])
         order_lines = [
             OrderLine(
                 order=order, line_no=i + 1, product=products[x.sku], quantity=x.quantity,
@@ -99,14 +124,19 @@ def place_order(
             )
             for i, (x, b) in enumerate(zip(lines, buckets, strict=True))
         ]
-        OrderLine.objects.bulk_create(order_lines)
-        orders.apply_plan(plan, line_ids={i: ol.id for i, ol in enumerate(order_lines)},
-                          new_lines=True)
+        # Everything after the order row goes in one batch: one statement on
+        # PostgreSQL (the hot path's round trips, see README benchmarks).
+        batch = WriteBatch()
+        batch.insert("order_lines", order_lines)
+        line_refs = {i: Ref("order_lines", i) for i in range(len(order_lines))}
+        orders.stage_new_allocations(batch, plan, line_refs=line_refs)
         backorders = []
         if plan.short and policy == "backorder":
-            backorders.append(open_backorder(
-                order=order, actor_id=actor_id, reason="out of stock at order entry",
-                lines=[ShortLine(ol, ol.backordered) for ol in order_lines if ol.backordered]))
+            short = [i for i, ol in enumerate(order_lines) if ol.backordered]
+            backorders.append(stage_backorder(
+                batch, order=order, actor_id=actor_id, reason="out of stock at order entry",
+                lines=[ShortLine(order_lines[i], order_lines[i].backordered) for i in short],
+                line_refs=[line_refs[i] for i in short]))
         events = [{
             "type": "OrderPlaced", "subject_type": "order", "subject": order.number,
             "actor_id": actor_id,
@@ -121,5 +151,6 @@ def place_order(
                 "actor_id": actor_id,
                 "payload": {"oversold": plan.short and policy == "hold", "requested": hold},
             })
-        record_events(events)
+        batch.insert("order_events", event_rows(events))
+        batch.run()
     return PlacedOrder(order, order_lines, backorders, settings)

@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
@@ -11,6 +13,7 @@ from fillrate.api.routers.backorders import BackorderDetail, render_backorder
 from fillrate.api.schemas import Page
 from fillrate.backorders.selectors import backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
+from fillrate.core.sql import as_money
 from fillrate.orders import selectors
 from fillrate.orders.models import SalesOrder
 from fillrate.orders.services import LineInput
@@ -85,7 +88,7 @@ def render_order(order: SalesOrder, lines, backorders, backorder_open: dict[int,
         "ready_to_ship": selectors.ready_to_ship(order, lines),
         "payment_status": "paid" if order.amount_paid and not totals.amount_due else "unpaid",
         "total": totals.total, "backordered_value": totals.backordered_value,
-        "amount_paid": order.amount_paid, "amount_due": totals.amount_due,
+        "amount_paid": as_money(order.amount_paid), "amount_due": totals.amount_due,
         "lines": [
             {"id": x.id, "line_no": x.line_no, "sku": x.product.sku, "name": x.product.name,
              "quantity": x.quantity, "allocated": x.allocated, "backordered": x.backordered,
@@ -108,8 +111,12 @@ def post_order(request, payload: OrderIn):
         customer=payload.customer, reference=payload.reference, hold=payload.hold,
         lines=[LineInput(x.sku, x.quantity, x.unit_price) for x in payload.lines],
         actor_id=actor_id(request))
-    return 201, render_order(placed.order, placed.lines, placed.backorders,
-                             {x.id: x.backordered for x in placed.lines}, placed.settings)
+    # The hot path: the dict is `OrderOut` already (a test holds it to the
+    # schema), so it is encoded as is rather than validated field by field again.
+    return JsonResponse(render_order(placed.order, placed.lines, placed.backorders,
+                                     {x.id: x.backordered for x in placed.lines},
+                                     placed.settings),
+                        status=201, encoder=NinjaJSONEncoder)
 
 
 class OrderFilters(Schema):
