@@ -18,6 +18,7 @@ from fillrate.backorders.models import Backorder, BackorderLine, CancelReason, P
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.core.events import event_rows, record_event, record_events
 from fillrate.core.numbers import parse_number
+from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import NumberOf, Ref, WriteBatch
 from fillrate.inventory.locks import lock_stock_levels
 from fillrate.orders import services as orders
@@ -109,6 +110,7 @@ def refresh_backorder_status(backorder: Backorder, lines: Sequence[BackorderLine
 PATCHABLE = ("expected_date", "priority", "notes")
 
 
+@retry_on_lock_conflict
 def update_backorder(*, number: str, changes: dict, actor_id: int | None = None) -> Backorder:
     """Change `expected_date`, `priority` or `notes`; one `BackorderUpdated`
     event per changed field with old and new value. Closed backorders
@@ -199,6 +201,7 @@ def cancel_backorder_units(
     return release
 
 
+@retry_on_lock_conflict
 def cancel_backorder(
     *, number: str, reason: str, notes: str = "", notify: bool = False,
     lines: Sequence[CancelLine] | None = None, actor_id: int | None = None,

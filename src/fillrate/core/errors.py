@@ -50,3 +50,10 @@ class PermissionDenied(DomainError):
     """The actor's role may not do this (HTTP 403)."""
 
     status = 403
+
+
+class Busy(DomainError):
+    """The resources a change needs stayed locked by others; nothing changed,
+    try again (HTTP 503)."""
+
+    status = 503

@@ -10,6 +10,7 @@ from django.db.models import F
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_event
+from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.models import (
     AdjustmentReason,
@@ -88,6 +89,7 @@ def _default_location(*, product_id: int, quantity: int) -> Location:
     return location
 
 
+@retry_on_lock_conflict
 def adjust_stock(
     *, product_id: int, quantity: int, reason: str, location_id: int | None = None,
     note: str = "", actor_id: int | None = None,

@@ -12,10 +12,12 @@ from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
 from fillrate.backorders.services import cancel_backorder_units
 from fillrate.core.errors import Conflict
 from fillrate.core.events import record_events
+from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
 
 
+@retry_on_lock_conflict
 def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -> SalesOrder:
     """Raises `orders.invalid_transition` (409) for a cancelled or fulfilled order."""
     with transaction.atomic():

@@ -11,12 +11,14 @@ from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import Conflict, InvalidValue
 from fillrate.core.events import record_event
+from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
 
 ACTIONS = ("backorder", "cancel", "wait")
 
 
+@retry_on_lock_conflict
 def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -> SalesOrder:
     """`backorder`: the shortfall becomes a backorder and what is in stock can
     ship. `cancel`: what is still short is cancelled. `wait`: the shortfall becomes
@@ -58,6 +60,7 @@ def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -
     return order
 
 
+@retry_on_lock_conflict
 def hold_order(*, number: str, actor_id: int | None = None) -> SalesOrder:
     with transaction.atomic():
         order = orders.lock_order(number)
@@ -71,6 +74,7 @@ def hold_order(*, number: str, actor_id: int | None = None) -> SalesOrder:
     return order
 
 
+@retry_on_lock_conflict
 def release_order(*, number: str, actor_id: int | None = None) -> SalesOrder:
     """Release a hold. An oversold order is released to wait (see above)."""
     with transaction.atomic():

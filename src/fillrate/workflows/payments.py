@@ -10,10 +10,12 @@ from fillrate.backorders.selectors import order_view
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Conflict
 from fillrate.core.events import record_event
+from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.orders.selectors import order_totals
 from fillrate.orders.services import lock_order, record_payment
 
 
+@retry_on_lock_conflict
 def pay_order(*, number: str, amount: Decimal | None = None,
               actor_id: int | None = None) -> Decimal:
     """Record a payment of `amount` (default: all that is due now). Nothing

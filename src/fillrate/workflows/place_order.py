@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from django.db import transaction
-
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import ShortLine, stage_backorder
 from fillrate.catalog.models import Product
 from fillrate.core.business import BusinessSettings, settings_from_values, settings_subqueries
 from fillrate.core.errors import Conflict, NotFound
 from fillrate.core.events import event_rows
+from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import Ref, WriteBatch, as_money, fetch, in_list, insert_instances, table
 from fillrate.customers.models import Customer
 from fillrate.inventory.allocation import Request, plan_allocation
@@ -63,6 +62,7 @@ class PlacedOrder:
     settings: BusinessSettings
 
 
+@retry_on_lock_conflict
 def place_order(
     *, customer: str, lines: Sequence[LineInput], reference: str = "", hold: bool = False,
     actor_id: int | None = None,
@@ -90,67 +90,67 @@ def place_order(
             raise Conflict("catalog.discontinued", f"{line.sku} is discontinued",
                            field=f"lines[{i}].sku")
 
-    with transaction.atomic():
-        candidates = orders.sellable_candidates(p.id for p in products.values())
-        plan = plan_allocation(
-            [Request(i, products[x.sku].id, x.quantity) for i, x in enumerate(lines)],
-            candidates)
-        policy = settings.oversell_policy
-        if plan.short and policy == "reject":
-            first = next(i for i, short in plan.shortfall.items() if short)
-            raise Conflict(
-                "orders.insufficient_stock",
-                f"{lines[first].sku}: {lines[first].quantity} ordered, "
-                f"{lines[first].quantity - plan.shortfall[first]} available",
-                field=f"lines[{first}].quantity")
-        on_hold = hold or (plan.short and policy == "hold")
-        buckets = [
-            LineQuantities(x.quantity, allocated=x.quantity - plan.shortfall[i],
-                           backordered=plan.shortfall[i] if policy == "backorder" else 0)
-            for i, x in enumerate(lines)
-        ]
-        order = SalesOrder(
-            customer=cust, reference=reference, placed_by_id=actor_id,
-            status=derive_order_status(buckets, on_hold=on_hold),
-            ship_complete=not settings.partial_shipments,
+    # One transaction (retry_on_lock_conflict opens it): lock, plan, write.
+    candidates = orders.sellable_candidates(p.id for p in products.values())
+    plan = plan_allocation(
+        [Request(i, products[x.sku].id, x.quantity) for i, x in enumerate(lines)],
+        candidates)
+    policy = settings.oversell_policy
+    if plan.short and policy == "reject":
+        first = next(i for i, short in plan.shortfall.items() if short)
+        raise Conflict(
+            "orders.insufficient_stock",
+            f"{lines[first].sku}: {lines[first].quantity} ordered, "
+            f"{lines[first].quantity - plan.shortfall[first]} available",
+            field=f"lines[{first}].quantity")
+    on_hold = hold or (plan.short and policy == "hold")
+    buckets = [
+        LineQuantities(x.quantity, allocated=x.quantity - plan.shortfall[i],
+                       backordered=plan.shortfall[i] if policy == "backorder" else 0)
+        for i, x in enumerate(lines)
+    ]
+    order = SalesOrder(
+        customer=cust, reference=reference, placed_by_id=actor_id,
+        status=derive_order_status(buckets, on_hold=on_hold),
+        ship_complete=not settings.partial_shipments,
+    )
+    insert_instances([order])
+    order_lines = [
+        OrderLine(
+            order=order, line_no=i + 1, product=products[x.sku], quantity=x.quantity,
+            unit_price=x.unit_price if x.unit_price is not None
+            else products[x.sku].list_price,
+            allocated=b.allocated, backordered=b.backordered,
         )
-        insert_instances([order])
-        order_lines = [
-            OrderLine(
-                order=order, line_no=i + 1, product=products[x.sku], quantity=x.quantity,
-                unit_price=x.unit_price if x.unit_price is not None
-                else products[x.sku].list_price,
-                allocated=b.allocated, backordered=b.backordered,
-            )
-            for i, (x, b) in enumerate(zip(lines, buckets, strict=True))
-        ]
-        # Everything after the order row goes in one batch: one statement on
-        # PostgreSQL (the hot path's round trips, see README benchmarks).
-        batch = WriteBatch()
-        batch.insert("order_lines", order_lines)
-        line_refs = {i: Ref("order_lines", i) for i in range(len(order_lines))}
-        orders.stage_new_allocations(batch, plan, line_refs=line_refs)
-        backorders = []
-        if plan.short and policy == "backorder":
-            short = [i for i, ol in enumerate(order_lines) if ol.backordered]
-            backorders.append(stage_backorder(
-                batch, order=order, actor_id=actor_id, reason="out of stock at order entry",
-                lines=[ShortLine(order_lines[i], order_lines[i].backordered) for i in short],
-                line_refs=[line_refs[i] for i in short]))
-        events = [{
-            "type": "OrderPlaced", "subject_type": "order", "subject": order.number,
+        for i, (x, b) in enumerate(zip(lines, buckets, strict=True))
+    ]
+    # Everything after the order row goes in one batch: one statement on
+    # PostgreSQL (the hot path's round trips, see README benchmarks).
+    batch = WriteBatch()
+    batch.insert("order_lines", order_lines)
+    line_refs = {i: Ref("order_lines", i) for i in range(len(order_lines))}
+    orders.stage_new_allocations(batch, plan, line_refs=line_refs)
+    backorders = []
+    if plan.short and policy == "backorder":
+        short = [i for i, ol in enumerate(order_lines) if ol.backordered]
+        backorders.append(stage_backorder(
+            batch, order=order, actor_id=actor_id, reason="out of stock at order entry",
+            lines=[ShortLine(order_lines[i], order_lines[i].backordered) for i in short],
+            line_refs=[line_refs[i] for i in short]))
+    events = [{
+        "type": "OrderPlaced", "subject_type": "order", "subject": order.number,
+        "actor_id": actor_id,
+        "payload": {"customer": cust.code, "status": order.status,
+                    "lines": [{"sku": ol.product.sku, "quantity": ol.quantity,
+                               "allocated": ol.allocated, "backordered": ol.backordered}
+                              for ol in order_lines]},
+    }]
+    if on_hold:
+        events.append({
+            "type": "OrderHeld", "subject_type": "order", "subject": order.number,
             "actor_id": actor_id,
-            "payload": {"customer": cust.code, "status": order.status,
-                        "lines": [{"sku": ol.product.sku, "quantity": ol.quantity,
-                                   "allocated": ol.allocated, "backordered": ol.backordered}
-                                  for ol in order_lines]},
-        }]
-        if on_hold:
-            events.append({
-                "type": "OrderHeld", "subject_type": "order", "subject": order.number,
-                "actor_id": actor_id,
-                "payload": {"oversold": plan.short and policy == "hold", "requested": hold},
-            })
-        batch.insert("order_events", event_rows(events))
-        batch.run()
+            "payload": {"oversold": plan.short and policy == "hold", "requested": hold},
+        })
+    batch.insert("order_events", event_rows(events))
+    batch.run()
     return PlacedOrder(order, order_lines, backorders, settings)

@@ -15,6 +15,7 @@ from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.core.events import record_event
+from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.orders import services as orders
 
 
@@ -24,6 +25,7 @@ class SplitLine:
     quantity: int
 
 
+@retry_on_lock_conflict
 def backorder_order_lines(
     *, number: str, lines: Sequence[SplitLine], expected_date: dt.date | None = None,
     reason: str = "", notes: str = "", actor_id: int | None = None,
