@@ -7,10 +7,10 @@ invariants are checked and the figures printed and written as JSON.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -65,34 +65,47 @@ class ClientResult:
     errors: dict[int, int] = field(default_factory=dict)
 
 
+def request_bytes(port: int, token: str, body: bytes) -> bytes:
+    return (f"POST /api/v1/orders HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+
+
+def exchange(port: int, request: bytes) -> int:
+    """Send one request on a new connection and return the status (0 when the
+    connection failed). gunicorn's sync workers close every connection, so
+    each request connects; the response is read to the end."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(request)
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+    except OSError:
+        return 0
+    head = b"".join(chunks[:1])
+    try:
+        return int(head.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
 def client(port: int, token: str, stop_at: float, seed_value: int, out: ClientResult) -> None:
-    # Bodies made up front: the load generator shares the two cores.
+    """One client: requests made up front, raw sockets, no HTTP library (the
+    load generator shares the machine's two cores with the server)."""
     rng = random.Random(seed_value)
-    bodies = [order_body(rng) for _ in range(1000)]
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    requests = [request_bytes(port, token, order_body(rng)) for _ in range(1000)]
     n = 0
     while time.monotonic() < stop_at:
-        body = bodies[n % len(bodies)]
+        request = requests[n % len(requests)]
         n += 1
         started = time.perf_counter()
-        try:
-            conn.request("POST", "/api/v1/orders", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-            if response.getheader("Connection", "").lower() == "close":
-                conn.close()
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            status = 0
+        status = exchange(port, request)
         elapsed = time.perf_counter() - started
         if status == 201:
             out.latencies.append(elapsed)
         else:
             out.errors[status] = out.errors.get(status, 0) + 1
-    conn.close()
 
 
 def queries_per_order() -> int:
