@@ -6,36 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
 
-from fillrate.accounts.models import User
-from fillrate.accounts.permissions import Role
-from fillrate.accounts.services import add_user
 from fillrate.orders.services import LineInput
 from fillrate.workflows.place_order import place_order
 from tests.factories import CustomerFactory, ProductFactory, SalesRepFactory
 
-PASSWORD = "correct-horse-9"
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def login(db):
-    def make(role: str = Role.ADMINISTRATOR) -> Client:
-        name = f"{role}-orders"
-        user = User.objects.filter(username=name).first() or add_user(
-            username=name, role=role, password=PASSWORD)
-        client = Client()
-        client.force_login(user)
-        client.user = user
-        return client
-
-    return make
-
-
-@pytest.fixture
-def admin_web(login) -> Client:
-    return login(Role.ADMINISTRATOR)
+# One way to sign in for every web test (tests/web/conftest.py).
+from tests.web.conftest import HTMX, PASSWORD, admin_web, login  # noqa: F401
 
 
 @dataclass
