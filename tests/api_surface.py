@@ -96,13 +96,31 @@ class World:
     backorder: str  # the order's backorder
     held: str  # on hold at the customer's request, fully allocated
     oversold: str  # on the oversold list
+    supplier: str
+    purchase_order: str  # ordered: 5 of `sku`, nothing received
+    draft_purchase_order: str  # a draft for 5 of `sku`
+    # set by `add_fulfilment`
+    ready_backorder: str = ""  # WORLD-BO: 2 allocated, nothing on a fulfillment
+    fulfillment: str = ""  # queued: 1 of `sku` from its own order
+    dispatched: str = ""  # dispatched: 1 of `sku`, with `invoice`
+    invoice: str = ""
 
 
 def build_world(stock) -> World:
     from fillrate.core.business import change_settings
     from fillrate.orders.services import LineInput
+    from fillrate.purchasing.services import (
+        PurchaseLineInput,
+        create_purchase_order,
+        create_supplier,
+    )
     from fillrate.workflows.place_order import place_order
-    from tests.factories import CustomerFactory, ProductFactory, SalesRepFactory
+    from tests.factories import (
+        CustomerFactory,
+        LocationFactory,
+        ProductFactory,
+        SalesRepFactory,
+    )
 
     rep = SalesRepFactory(code="REP-WORLD")
     customer = CustomerFactory(code="C-WORLD", sales_rep=rep)
@@ -115,12 +133,46 @@ def build_world(stock) -> World:
     oversold = place_order(customer=customer.code, lines=[LineInput(short.sku, 2)])
     change_settings(changes={"oversell_policy": "backorder"})
     (backorder,) = placed.backorders
-    return World(
+    supplier = create_supplier(code="SUP-WORLD", name="World supplies", lead_time_days=7)
+    purchase_order = create_purchase_order(supplier=supplier.code,
+                                           lines=[PurchaseLineInput(product.sku, 5)])
+    draft = create_purchase_order(supplier=supplier.code, status="draft",
+                                  lines=[PurchaseLineInput(product.sku, 5)])
+    LocationFactory(code="RECV-WORLD", kind="receiving", pick_sequence=900)
+    world = World(
         sku=product.sku, customer=customer.code, sales_rep=rep.code,
         order=placed.order.number,
         order_line=next(x.id for x in placed.lines if x.product_id == product.id),
         backorder=backorder.number, held=held.order.number, oversold=oversold.order.number,
+        supplier=supplier.code, purchase_order=purchase_order.number,
+        draft_purchase_order=draft.number,
     )
+    add_fulfilment(world, stock)
+    return world
+
+
+def add_fulfilment(world: World, stock) -> None:
+    """A backorder with allocated stock, a queued and a dispatched fulfillment."""
+    from fillrate.orders.services import LineInput
+    from fillrate.workflows.dispatch import dispatch_fulfillment
+    from fillrate.workflows.fulfil import fulfil_order
+    from fillrate.workflows.place_order import place_order
+    from tests.factories import ProductFactory
+    from tests.orders.support import allocate_to_backorder
+
+    bo_product = ProductFactory(sku="WORLD-BO")
+    (ready,) = place_order(customer=world.customer,
+                           lines=[LineInput(bo_product.sku, 2)]).backorders
+    stock(bo_product, 2)
+    allocate_to_backorder(ready.number, bo_product.sku, 2)
+    queued, shipped = (
+        fulfil_order(number=place_order(customer=world.customer,
+                                        lines=[LineInput(world.sku, 1)]).order.number)
+        for _ in range(2))
+    dispatch_fulfillment(number=shipped.number)
+    world.ready_backorder, world.fulfillment, world.dispatched = (
+        ready.number, queued.number, shipped.number)
+    world.invoice = shipped.invoice.number
 
 
 # (resource, path parameter) -> value of an existing object; an operation id
@@ -132,6 +184,12 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("backorders", "number"): lambda w: w.backorder,
     "POST /orders/{number}/release": lambda w: w.held,
     "POST /orders/{number}/resolve-oversold": lambda w: w.oversold,
+    ("purchase-orders", "number"): lambda w: w.purchase_order,
+    "POST /purchase-orders/{number}/order": lambda w: w.draft_purchase_order,
+    "POST /backorders/{number}/fulfil": lambda w: w.ready_backorder,
+    ("fulfillments", "number"): lambda w: w.fulfillment,
+    "POST /fulfillments/{number}/deliver": lambda w: w.dispatched,
+    ("invoices", "number"): lambda w: w.invoice,
 }
 
 _serial = itertools.count()
@@ -157,6 +215,22 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /backorders/{number}/communications": lambda w: {"method": "phone",
                                                            "summary": "called"},
     "PATCH /settings": lambda w: {"notify_customers": False},
+    "POST /backorders/{number}/fulfil": lambda w: {},
+    "POST /backorders/fulfil-by-product": lambda w: {"sku": "WORLD-BO"},
+    "POST /orders/{number}/fulfil": lambda w: None,
+    "POST /fulfillments/{number}/dispatch": lambda w: {"carrier": "DHL",
+                                                       "tracking_number": "JD0001"},
+    "POST /fulfillments/{number}/cancel": lambda w: None,
+    "POST /fulfillments/{number}/deliver": lambda w: None,
+    "POST /suppliers": lambda w: {"code": f"SUP-{next(_serial)}", "name": "New supplier",
+                                  "lead_time_days": 3},
+    "POST /purchase-orders": lambda w: {"supplier": w.supplier,
+                                        "lines": [{"sku": w.sku, "quantity": 4}]},
+    "PATCH /purchase-orders/{number}": lambda w: {"expected_date": "2031-01-15"},
+    "POST /purchase-orders/{number}/order": lambda w: None,
+    "POST /purchase-orders/{number}/cancel": lambda w: {"reason": "supplier out of stock"},
+    "POST /purchase-orders/{number}/receipts": lambda w: {"lines": [{"sku": w.sku,
+                                                                     "quantity": 2}]},
 }
 
 

@@ -25,6 +25,10 @@ RESOURCE_DOMAIN = {
     "locations": "stock",
     "orders": "orders",
     "backorders": "backorders",
+    "fulfillments": "fulfilment",
+    "invoices": "invoices",
+    "suppliers": "purchasing",
+    "purchase-orders": "purchasing",
     "settings": "settings",
     "events": "events",
 }

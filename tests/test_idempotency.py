@@ -136,13 +136,13 @@ def test_a_server_error_is_not_kept_so_a_retry_runs_again(api, stock, monkeypatc
 
     product = stock(quantity=2)
     body = {"sku": product.sku, "quantity": 1, "reason": "found"}
-    real = stock_router.adjust_stock
+    real = stock_router.adjust_stock_and_feed
 
     def broken(**kwargs):
         real(**kwargs)  # the effect happens, then the request fails
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(stock_router, "adjust_stock", broken)
+    monkeypatch.setattr(stock_router, "adjust_stock_and_feed", broken)
     client = Client(raise_request_exception=False)
     headers = {"Authorization": f"Bearer {api.token}", **key("k-500")}
     import json
@@ -153,7 +153,7 @@ def test_a_server_error_is_not_kept_so_a_retry_runs_again(api, stock, monkeypatc
     assert not IdempotencyRecord.objects.exists()
     assert product_with_stock(product.sku).on_hand == 2, "a 5xx must roll its effect back"
 
-    monkeypatch.setattr(stock_router, "adjust_stock", real)
+    monkeypatch.setattr(stock_router, "adjust_stock_and_feed", real)
     retried = api.post(ADJUST, body, headers=key("k-500"))
     assert retried.status_code == 201
     assert "Idempotent-Replayed" not in retried

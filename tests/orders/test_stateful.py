@@ -29,16 +29,17 @@ from hypothesis.stateful import (
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine, Communication
-from fillrate.backorders.services import CancelLine, cancel_backorder
+from fillrate.backorders.services import CancelLine
 from fillrate.catalog.models import Product
 from fillrate.core.business import change_settings
 from fillrate.core.errors import Conflict, InvalidValue
 from fillrate.core.models import Event, Setting
 from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel, StockMovement
-from fillrate.inventory.services import adjust_stock
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.orders.status import LineQuantities, derive_order_status
+from fillrate.workflows.adjust_stock import adjust_stock_and_feed
+from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.invariants import all_problems
 from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
@@ -84,8 +85,8 @@ class OrderCore(RuleBasedStateMachine):
 
     def _adjust(self, sku, location_id, quantity) -> bool:
         try:
-            adjust_stock(product_id=self.products[sku], location_id=location_id,
-                         quantity=quantity, reason="correction")
+            adjust_stock_and_feed(product_id=self.products[sku], location_id=location_id,
+                                  quantity=quantity, reason="correction")
         except Conflict as e:
             assert quantity < 0 and e.code == "inventory.insufficient_stock"
             return False
@@ -209,7 +210,7 @@ class OrderCore(RuleBasedStateMachine):
                                        min_size=1, max_size=2))
         reason = data.draw(st.sampled_from(REASONS))
         try:
-            cancel_backorder(number=backorder.number, reason=reason, lines=lines)
+            cancel_backorder_and_feed(number=backorder.number, reason=reason, lines=lines)
         except Conflict as e:
             assert backorder.status in lifecycle.TERMINAL
             assert e.code == "backorders.invalid_transition"

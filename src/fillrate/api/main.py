@@ -6,7 +6,17 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
 
 from fillrate.api import errors
-from fillrate.api.routers import backorders, catalog, customers, events, orders, settings, stock
+from fillrate.api.routers import (
+    backorders,
+    catalog,
+    customers,
+    events,
+    fulfillments,
+    orders,
+    purchasing,
+    settings,
+    stock,
+)
 
 api = NinjaAPI(
     title="fillrate",
@@ -19,7 +29,10 @@ api = NinjaAPI(
 )
 errors.install(api, body_param_names={"payload"})
 
-for module in (catalog, customers, stock, orders, backorders, settings, events):
+# `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
+# before the backorders router's `/backorders/{number}`.
+for module in (fulfillments, catalog, customers, stock, orders, backorders, purchasing, settings,
+               events):
     api.add_router("", module.router)
 
 

@@ -93,6 +93,14 @@ class AdjustmentIn(Schema):
     note: str = Field("", max_length=500)
 
 
+class FedOut(Schema):
+    """Units that stock (a receipt, an adjustment) gave a waiting backorder."""
+
+    backorder: str
+    sku: str
+    quantity: int
+
+
 class AdjustmentOut(Schema):
     movement: int
     sku: str
@@ -101,6 +109,7 @@ class AdjustmentOut(Schema):
     reason: str
     on_hand: int
     allocated: int
+    allocations: list[FedOut] = []
 
 
 class MovementOut(Schema):

@@ -31,6 +31,7 @@ from fillrate.backorders.services import backorder_id
 from fillrate.catalog.models import Product
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.inventory.selectors import products_with_stock
+from fillrate.purchasing.selectors import incoming_quantity
 
 EXPECTED_BUCKETS = ("overdue", "this_week", "next_week", "later", "none")
 ORDERINGS = {
@@ -46,14 +47,16 @@ OPEN_QTY = F("quantity") - F("fulfilled") - F("cancelled")
 
 def products_with_figures(**filters) -> QuerySet[Product]:
     """`products_with_stock` plus `backordered`: units on active backorders
-    not yet fulfilled or cancelled. The one place product figures are made."""
+    not yet fulfilled or cancelled, and `incoming`: units outstanding on open
+    purchase orders. The one place product figures are made."""
     backordered = (
         BackorderLine.objects.filter(product_id=OuterRef("pk"),
                                      backorder__status__in=lifecycle.ACTIVE)
         .values("product_id").annotate(n=Sum(OPEN_QTY)).values("n")[:1]
     )
     return products_with_stock(**filters).annotate(
-        backordered=Coalesce(Subquery(backordered, output_field=IntegerField()), Value(0)))
+        backordered=Coalesce(Subquery(backordered, output_field=IntegerField()), Value(0)),
+        incoming=incoming_quantity())
 
 
 def product_figures(sku: str) -> Product:

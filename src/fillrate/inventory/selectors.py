@@ -21,6 +21,7 @@ from fillrate.core.errors import NotFound
 from fillrate.inventory.models import (
     SELLABLE_KINDS,
     Location,
+    LocationKind,
     StockLevel,
     StockMovement,
     Warehouse,
@@ -43,16 +44,15 @@ def _stock_sum(expression: str, *, sellable_only: bool = False) -> Subquery:
 def products_with_stock(*, search: str = "", category: str = "",
                         discontinued: bool | None = None) -> QuerySet[Product]:
     """Products annotated with their stock: `on_hand`, `allocated`,
-    `available` (sellable locations only, never negative) and `incoming` (0
-    until purchasing exists). `fillrate.backorders.selectors.products_with_figures`
-    adds `backordered`; interfaces use that one."""
+    `available` (sellable locations only, never negative).
+    `fillrate.backorders.selectors.products_with_figures` adds `backordered`
+    and `incoming` (purchasing sits above inventory); interfaces use that one."""
     from django.db.models import F
 
     qs = Product.objects.annotate(
         on_hand=_stock_sum("on_hand"),
         allocated=_stock_sum("allocated"),
         available=_stock_sum(F("on_hand") - F("allocated"), sellable_only=True),
-        incoming=Value(0, output_field=IntegerField()),
     ).order_by("sku")
     if search:
         qs = qs.filter(Q(sku__icontains=search) | Q(name__icontains=search)
@@ -99,6 +99,13 @@ def location_by_code(code: str, *, field: str = "location") -> Location:
     if location is None:
         raise NotFound("inventory.unknown_location", f"no location {code!r}", field=field)
     return location
+
+
+def receiving_location() -> Location | None:
+    """Where received stock goes when no location is named: the first
+    `receiving` location (by warehouse, then pick sequence)."""
+    return (Location.objects.filter(kind=LocationKind.RECEIVING).select_related("warehouse")
+            .order_by("warehouse_id", "pick_sequence", "id").first())
 
 
 def locations() -> list[Location]:

@@ -29,7 +29,6 @@ from fillrate.backorders.selectors import (
 )
 from fillrate.backorders.services import (
     CancelLine,
-    cancel_backorder,
     log_communication,
     update_backorder,
 )
@@ -39,6 +38,7 @@ from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers, sales_reps
 from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
 from fillrate.web.permissions import requires
+from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 
 PAGE_SIZE = 50
 FILTERS = ("status", "customer", "sku", "sales_rep", "priority", "expected", "fulfillable",
@@ -263,7 +263,7 @@ def backorder_cancel(request, number: str):
         errors["notes"] = "Explain the reason when it is “other”."
     if not errors:
         try:
-            cancel_backorder(number=number, reason=values["reason"], notes=values["notes"],
+            cancel_backorder_and_feed(number=number, reason=values["reason"], notes=values["notes"],
                              notify=values["notify"], lines=chosen or None,
                              actor_id=request.user.id)
         except DomainError as error:

@@ -22,9 +22,9 @@ from fillrate.inventory.selectors import (
     recent_movements,
     stock_by_location,
 )
-from fillrate.inventory.services import adjust_stock
 from fillrate.web.forms import AdjustmentForm, TokenForm
 from fillrate.web.permissions import requires, signed_in
+from fillrate.workflows.adjust_stock import adjust_stock_and_feed
 
 PAGE_SIZE = 50
 
@@ -91,7 +91,7 @@ def adjust_stock_view(request):
                 product = product_by_sku(data["sku"].strip())
                 location_id = (location_by_code(data["location"]).id
                                if data["location"] else None)
-                result = adjust_stock(
+                result = adjust_stock_and_feed(
                     product_id=product.id, location_id=location_id, quantity=data["quantity"],
                     reason=data["reason"], note=data["note"], actor_id=request.user.id,
                 )
@@ -99,10 +99,13 @@ def adjust_stock_view(request):
                 form.add_error(error.field if error.field in form.fields else None,
                                error.message)
             else:
+                fed = sum(f.quantity for f in result.allocations)
                 messages.success(
                     request,
                     f"{result.sku} at {result.location}: {result.quantity:+d}, "
-                    f"on hand now {result.on_hand}.",
+                    f"on hand now {result.on_hand}."
+                    + (f" {fed} went to {len(result.allocations)} waiting backorder(s)."
+                       if fed else ""),
                 )
                 return redirect(reverse("web:product", args=[result.sku]))
     else:

@@ -1,6 +1,7 @@
 """Cancelling a whole order: its allocations go back to free stock and its
 open backorders are cancelled (reason `customer_requested`); what has shipped
-stays shipped."""
+stays shipped. The stock it frees goes to other backorders waiting for those
+products first (invariant 3)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from fillrate.backorders.services import cancel_backorder_units
 from fillrate.core.errors import Conflict
 from fillrate.core.events import record_events
 from fillrate.core.retry import retry_on_lock_conflict
+from fillrate.fulfilment.services import cancel_pending_fulfillments
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
+from fillrate.workflows.feed_backorders import feed_backorders
 
 
 @retry_on_lock_conflict
@@ -42,6 +45,7 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
                            "subject": backorder.number, "actor_id": actor_id,
                            "payload": {"reason": CancelReason.CUSTOMER_REQUESTED,
                                        "order": order.number}})
+        cancel_pending_fulfillments(order_id=order.id, actor_id=actor_id)
         orders.release_allocations({x.id: x.allocated for x in lines})
         for line in lines:
             line.cancelled += line.allocated + line.unallocated + line.backordered
@@ -55,4 +59,6 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
                        "payload": {"notes": notes,
                                    "backorders": [b.number for b in backorders]}})
         record_events(events)
+        feed_backorders(product_ids=[x.product_id for x in lines], actor_id=actor_id,
+                        cause=order.number)
     return order

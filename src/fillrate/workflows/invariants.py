@@ -1,4 +1,4 @@
-"""Checks of the quantity invariants over the whole database (DESIGN.md 1-2).
+"""Checks of the quantity invariants over the whole database (DESIGN.md 1-3).
 
 Used by `fillrate check`, by the tests after every service test, and by the
 benchmarks after a run. Each returns a list of human-readable problems.
@@ -12,7 +12,9 @@ from django.db.models import F, Q, Sum
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
-from fillrate.inventory.models import StockLevel
+from fillrate.core.models import Event
+from fillrate.core.numbers import parse_number
+from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
 from fillrate.inventory.selectors import ledger_mismatches
 from fillrate.orders.models import Allocation, OrderLine
 
@@ -79,5 +81,32 @@ def unit_problems() -> list[str]:
     return out
 
 
+def waiting_problems() -> list[str]:
+    """Invariant 3: no free sellable stock of a product while a backorder
+    line for it waits (free stock goes to waiting backorders first).
+
+    A split by hand (`backorder_order_lines`) releases stock on a person's
+    decision and does not hand it on: products with a waiting line on a
+    backorder split off by hand are left out until the next feed of that
+    product (a receipt, an adjustment, a cancel) takes up the free stock."""
+    split_off = [parse_number(Backorder.PREFIX, n, what="backorder") for n in
+                 Event.objects.filter(type="OrderSplit").values_list(
+                     "payload__backorder", flat=True) if n]
+    active = BackorderLine.objects.filter(backorder__status__in=lifecycle.ACTIVE).annotate(
+        w=F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")).filter(w__gt=0)
+    exempt = set(active.filter(backorder_id__in=split_off).values_list("product_id",
+                                                                       flat=True))
+    waiting = dict(active.exclude(product_id__in=exempt).values("product_id")
+                   .annotate(n=Sum("w")).values_list("product_id", "n"))
+    if not waiting:
+        return []
+    free = (StockLevel.objects.filter(product_id__in=waiting.keys(),
+                                      location__kind__in=SELLABLE_KINDS)
+            .values("product_id").annotate(n=Sum(F("on_hand") - F("allocated")))
+            .filter(n__gt=0).values_list("product_id", "product__sku", "n"))
+    return [f"{sku}: {n} units free while backorder lines wait for {waiting[pid]}"
+            for pid, sku, n in free]
+
+
 def all_problems() -> list[str]:
-    return stock_problems() + unit_problems()
+    return stock_problems() + unit_problems() + waiting_problems()

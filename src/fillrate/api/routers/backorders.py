@@ -14,12 +14,12 @@ from fillrate.backorders import selectors
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import (
     CancelLine,
-    cancel_backorder,
     log_communication,
     update_backorder,
 )
 from fillrate.core.business import business_settings
 from fillrate.core.selectors import events_for
+from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 
 router = Router(tags=["backorders"])
 CENTS = Decimal("0.01")
@@ -203,7 +203,7 @@ class CancelIn(Schema):
 @router.post("/backorders/{number}/cancel", response=BackorderDetail,
              auth=needs("backorders.manage"))
 def post_cancel(request, number: str, payload: CancelIn):
-    cancel_backorder(
+    cancel_backorder_and_feed(
         number=number, reason=payload.reason, notes=payload.notes, notify=payload.notify,
         lines=None if payload.lines is None else [CancelLine(x.sku, x.quantity)
                                                   for x in payload.lines],

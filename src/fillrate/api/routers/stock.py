@@ -8,7 +8,7 @@ from fillrate.api.schemas import AdjustmentIn, AdjustmentOut, LocationOut, Movem
 from fillrate.catalog.selectors import product_by_sku
 from fillrate.inventory.models import StockMovement
 from fillrate.inventory.selectors import location_by_code, locations, movements
-from fillrate.inventory.services import adjust_stock
+from fillrate.workflows.adjust_stock import adjust_stock_and_feed
 
 router = Router(tags=["stock"])
 
@@ -17,7 +17,7 @@ router = Router(tags=["stock"])
 def post_adjustment(request, payload: AdjustmentIn):
     product = product_by_sku(payload.sku)
     location_id = location_by_code(payload.location).id if payload.location else None
-    result = adjust_stock(
+    result = adjust_stock_and_feed(
         product_id=product.id, location_id=location_id, quantity=payload.quantity,
         reason=payload.reason, note=payload.note, actor_id=actor_id(request),
     )
@@ -25,6 +25,8 @@ def post_adjustment(request, payload: AdjustmentIn):
         "movement": result.movement_id, "sku": result.sku, "location": result.location,
         "quantity": result.quantity, "reason": payload.reason, "on_hand": result.on_hand,
         "allocated": result.allocated,
+        "allocations": [{"backorder": f.backorder, "sku": f.sku, "quantity": f.quantity}
+                        for f in result.allocations],
     }
 
 

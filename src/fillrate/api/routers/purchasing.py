@@ -1,0 +1,278 @@
+"""Suppliers, purchase orders and receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Query, Router, Schema
+
+from fillrate.api.auth import actor_id, needs
+from fillrate.api.pagination import PageParams, paginate
+from fillrate.api.routers.events import render_event
+from fillrate.api.schemas import EventOut, Page
+from fillrate.core.selectors import events_for
+from fillrate.inventory.selectors import location_by_code
+from fillrate.purchasing import selectors
+from fillrate.purchasing.models import PurchaseOrder, Supplier
+from fillrate.purchasing.services import (
+    PurchaseLineInput,
+    cancel_purchase_order,
+    create_purchase_order,
+    create_supplier,
+    order_purchase_order,
+    update_purchase_order,
+)
+from fillrate.workflows.receive import ReceiptLineInput, receive_purchase_order
+
+router = Router(tags=["purchasing"])
+
+
+class SupplierIn(Schema):
+    code: str = Field(..., min_length=1, max_length=32)
+    name: str = Field(..., min_length=1, max_length=200)
+    email: str = Field("", max_length=254)
+    lead_time_days: int = 0
+
+
+class SupplierOut(Schema):
+    code: str
+    name: str
+    email: str
+    lead_time_days: int
+
+
+def render_supplier(s: Supplier) -> dict:
+    return {"code": s.code, "name": s.name, "email": s.email,
+            "lead_time_days": s.lead_time_days}
+
+
+@router.post("/suppliers", response={201: SupplierOut}, auth=needs("purchasing.manage"))
+def post_supplier(request, payload: SupplierIn):
+    supplier = create_supplier(**payload.dict(), actor_id=actor_id(request))
+    return 201, render_supplier(supplier)
+
+
+@router.get("/suppliers", response=Page[SupplierOut], auth=needs("purchasing.view"))
+def list_suppliers(request, page: Query[PageParams]):
+    return paginate(selectors.suppliers(), page, render_supplier)
+
+
+class PurchaseLineIn(Schema):
+    sku: str = Field(..., min_length=1)
+    quantity: int
+    unit_cost: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+
+
+class PurchaseOrderIn(Schema):
+    supplier: str = Field(..., min_length=1)
+    expected_date: dt.date | None = None
+    lines: list[PurchaseLineIn]
+    status: str = "ordered"
+    notes: str = ""
+
+
+class PurchaseLineOut(Schema):
+    line_no: int
+    sku: str
+    name: str
+    ordered: int
+    received: int
+    cancelled: int
+    outstanding: int
+    unit_cost: Decimal | None
+
+
+class PurchaseOrderRow(Schema):
+    number: str
+    status: str
+    supplier: str
+    supplier_name: str
+    expected_date: dt.date
+    created_at: dt.datetime
+    ordered: int
+    received: int
+    outstanding: int
+
+
+class ReceiptLineOut(Schema):
+    sku: str
+    quantity: int
+
+
+class ReceiptSummary(Schema):
+    number: str
+    location: str
+    over_receipt: bool
+    by: str | None
+    created_at: dt.datetime
+    lines: list[ReceiptLineOut]
+
+
+class PurchaseOrderDetail(PurchaseOrderRow):
+    notes: str
+    ordered_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    lines: list[PurchaseLineOut]
+    receipts: list[ReceiptSummary]
+    events: list[EventOut]
+
+
+def render_row(po: PurchaseOrder) -> dict:
+    lines = list(po.lines.all())
+    return {
+        "number": po.number, "status": po.status, "supplier": po.supplier.code,
+        "supplier_name": po.supplier.name, "expected_date": po.expected_date,
+        "created_at": po.created_at, "ordered": sum(x.quantity for x in lines),
+        "received": sum(x.received for x in lines),
+        "outstanding": sum(x.outstanding for x in lines),
+    }
+
+
+def render_purchase_order(po: PurchaseOrder) -> dict:
+    return {
+        **render_row(po), "notes": po.notes, "ordered_at": po.ordered_at,
+        "cancelled_at": po.cancelled_at,
+        "lines": [
+            {"line_no": x.line_no, "sku": x.product.sku, "name": x.product.name,
+             "ordered": x.quantity, "received": x.received, "cancelled": x.cancelled,
+             "outstanding": x.outstanding, "unit_cost": x.unit_cost}
+            for x in po.lines.all()
+        ],
+        "receipts": [
+            {"number": r.number, "location": r.location.code, "over_receipt": r.over_receipt,
+             "by": r.created_by.username if r.created_by else None, "created_at": r.created_at,
+             "lines": [{"sku": x.product.sku, "quantity": x.quantity} for x in r.lines.all()]}
+            for r in po.receipts.all()
+        ],
+        "events": [render_event(e) for e in events_for(subject_type="purchase_order",
+                                                       subject=po.number)],
+    }
+
+
+def _detail(number: str) -> dict:
+    return render_purchase_order(selectors.purchase_order_detail(number))
+
+
+@router.post(
+    "/purchase-orders", response={201: PurchaseOrderDetail}, auth=needs("purchasing.manage"),
+    description="Create a purchase order. `status` is `ordered` (the default: its outstanding "
+    "quantities count as a product's `incoming` and it can be received at once) or `draft` "
+    "(not incoming, not receivable, until `POST /purchase-orders/{number}/order`). Without "
+    "`expected_date` it is due after the supplier's `lead_time_days`. Unknown supplier or "
+    "SKU: 404 naming the field; discontinued product: 409; bad quantity, unit cost, "
+    "duplicate SKU or status: 422 naming the field.")
+def post_purchase_order(request, payload: PurchaseOrderIn):
+    po = create_purchase_order(
+        supplier=payload.supplier, expected_date=payload.expected_date, status=payload.status,
+        notes=payload.notes,
+        lines=[PurchaseLineInput(x.sku, x.quantity, x.unit_cost) for x in payload.lines],
+        actor_id=actor_id(request))
+    return 201, _detail(po.number)
+
+
+class PurchaseOrderFilters(Schema):
+    status: str | None = None
+    supplier: str | None = None
+    sku: str | None = None
+
+
+@router.get("/purchase-orders", response=Page[PurchaseOrderRow],
+            auth=needs("purchasing.view"))
+def list_purchase_orders(request, filters: Query[PurchaseOrderFilters],
+                         page: Query[PageParams]):
+    return paginate(selectors.purchase_orders(**filters.dict()), page, render_row)
+
+
+@router.get("/purchase-orders/{number}", response=PurchaseOrderDetail,
+            auth=needs("purchasing.view"))
+def get_purchase_order(request, number: str):
+    return _detail(number)
+
+
+class PurchaseOrderPatch(Schema):
+    expected_date: dt.date | None
+
+
+@router.patch("/purchase-orders/{number}", response=PurchaseOrderDetail,
+              auth=needs("purchasing.manage"),
+              description="Change the expected date of an open or draft purchase order; "
+              "a received or cancelled one is 409 `purchasing.closed`.")
+def patch_purchase_order(request, number: str, payload: PurchaseOrderPatch):
+    update_purchase_order(number=number, expected_date=payload.expected_date,
+                          actor_id=actor_id(request))
+    return _detail(number)
+
+
+@router.post("/purchase-orders/{number}/order", response=PurchaseOrderDetail,
+             auth=needs("purchasing.manage"),
+             description="Send a draft purchase order: `draft` -> `ordered`.")
+def post_order(request, number: str):
+    order_purchase_order(number=number, actor_id=actor_id(request))
+    return _detail(number)
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+@router.post(
+    "/purchase-orders/{number}/cancel", response=PurchaseOrderDetail,
+    auth=needs("purchasing.manage"),
+    description="Cancel a draft, ordered or partially received purchase order. What was "
+    "received stays received (it is in stock); what is still outstanding is closed (each "
+    "line's `cancelled`), so it is no longer incoming. A received or cancelled purchase "
+    "order is 409 `purchasing.invalid_transition`.")
+def post_cancel(request, number: str, payload: CancelIn | None = None):
+    cancel_purchase_order(number=number, reason=payload.reason if payload else "",
+                          actor_id=actor_id(request))
+    return _detail(number)
+
+
+class ReceiptLineIn(Schema):
+    sku: str = Field(..., min_length=1)
+    quantity: int
+
+
+class ReceiptIn(Schema):
+    lines: list[ReceiptLineIn]
+    location: str | None = None
+    allow_over_receipt: bool = False
+
+
+class AllocationOut(Schema):
+    backorder: str
+    sku: str
+    quantity: int
+
+
+class ReceiptOut(ReceiptSummary):
+    purchase_order: str
+    status: str
+    allocations: list[AllocationOut]
+
+
+@router.post(
+    "/purchase-orders/{number}/receipts", response={201: ReceiptOut},
+    auth=needs("purchasing.receive"),
+    description="Record what arrived. The stock goes on hand at `location` (default: the "
+    "receiving location) with a `received` movement per line, and in the same transaction "
+    "to waiting backorders by `allocation_policy`; `allocations` lists what each backorder "
+    "got. Partial receipts are normal; more than is outstanding on a line is 422 "
+    "`purchasing.over_receipt` naming `lines[i].quantity` unless `allow_over_receipt`. "
+    "Draft, received or cancelled purchase orders are 409 `purchasing.not_receivable`.")
+def post_receipt(request, number: str, payload: ReceiptIn):
+    location_id = location_by_code(payload.location).id if payload.location else None
+    result = receive_purchase_order(
+        number=number, lines=[ReceiptLineInput(x.sku, x.quantity) for x in payload.lines],
+        location_id=location_id, allow_over_receipt=payload.allow_over_receipt,
+        actor_id=actor_id(request))
+    r = result.receipt
+    return 201, {
+        "number": r.number, "purchase_order": result.purchase_order.number,
+        "status": result.purchase_order.status, "location": r.location.code,
+        "over_receipt": r.over_receipt, "by": request.auth.username, "created_at": r.created_at,
+        "lines": [{"sku": x.product.sku, "quantity": x.quantity} for x in result.lines],
+        "allocations": [{"backorder": a.backorder, "sku": a.sku, "quantity": a.quantity}
+                        for a in result.allocations],
+    }

@@ -1,0 +1,224 @@
+"""Fulfillments and invoices: queueing units, taking shipped stock out of
+the allocations, issuing the invoice, cancelling and delivering.
+
+The use cases that combine these with orders and backorders live in
+`fillrate.workflows.fulfil`; they take the locks in the global order (stock
+levels by product id, the order, its backorders, the fulfillment, then
+lines) before calling anything here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from fillrate.core.errors import NotFound
+from fillrate.core.events import record_event
+from fillrate.core.numbers import parse_number
+from fillrate.fulfilment import lifecycle
+from fillrate.fulfilment.models import Fulfillment, FulfillmentLine, Invoice, InvoiceLine
+from fillrate.inventory.models import MovementKind, StockLevel, StockMovement
+from fillrate.orders.models import Allocation, OrderLine
+
+
+def fulfillment_id(number: str) -> int:
+    try:
+        return parse_number(Fulfillment.PREFIX, number, what="fulfillment")
+    except NotFound:
+        raise NotFound("fulfilment.not_found", f"no fulfillment {number!r}") from None
+
+
+def invoice_id(number: str) -> int:
+    try:
+        return parse_number(Invoice.PREFIX, number, what="invoice")
+    except NotFound:
+        raise NotFound("fulfilment.invoice_not_found", f"no invoice {number!r}") from None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Units already on fulfillments that have not shipped yet."""
+
+    own: dict[int, int]        # order line id -> the order's own units
+    backorder: dict[int, int]  # backorder line id -> units
+
+
+def pending_quantities(*, order_line_ids: Iterable[int]) -> Pending:
+    own: dict[int, int] = defaultdict(int)
+    backorder: dict[int, int] = defaultdict(int)
+    rows = (FulfillmentLine.objects
+            .filter(order_line_id__in=list(order_line_ids),
+                    fulfillment__status__in=lifecycle.PENDING)
+            .values("order_line_id", "backorder_line_id").annotate(n=Sum("quantity")))
+    for row in rows:
+        if row["backorder_line_id"] is None:
+            own[row["order_line_id"]] += row["n"]
+        else:
+            backorder[row["backorder_line_id"]] += row["n"]
+    return Pending(own=dict(own), backorder=dict(backorder))
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    order_line: OrderLine
+    quantity: int
+    backorder_line_id: int | None = None
+
+
+def queue_fulfillment(
+    *, order_id: int, order_number: str, lines: Sequence[QueueLine],
+    backorder_id: int | None = None, backorder_number: str = "", actor_id: int | None = None,
+) -> Fulfillment:
+    """Put units on a new `queued` fulfillment and write `FulfillmentQueued`.
+    The caller holds the order's locks and has checked that the units are
+    allocated and on no other pending fulfillment."""
+    fulfillment = Fulfillment.objects.create(order_id=order_id, backorder_id=backorder_id,
+                                             created_by_id=actor_id)
+    FulfillmentLine.objects.bulk_create([
+        FulfillmentLine(fulfillment=fulfillment, order_line_id=x.order_line.id,
+                        backorder_line_id=x.backorder_line_id,
+                        product_id=x.order_line.product_id, quantity=x.quantity)
+        for x in lines
+    ])
+    record_event(
+        type="FulfillmentQueued", subject_type="fulfillment", subject=fulfillment.number,
+        actor_id=actor_id,
+        payload={"order": order_number, "backorder": backorder_number or None,
+                 "lines": [{"sku": x.order_line.product.sku, "quantity": x.quantity}
+                           for x in lines]},
+    )
+    return fulfillment
+
+
+def lock_fulfillment(fid: int) -> Fulfillment:
+    """Lock the fulfillment row (after stock levels, order and backorders)."""
+    row = Fulfillment.objects.select_for_update(of=("self",)).filter(id=fid).first()
+    if row is None:
+        raise NotFound("fulfilment.not_found", f"no fulfillment {Fulfillment(id=fid).number!r}")
+    return row
+
+
+def ship_allocations(per_order_line: dict[int, int], *, reference: str,
+                     actor_id: int | None = None) -> dict[int, int]:
+    """Units leave the warehouse: each order line's allocation rows shrink by
+    its quantity (best pick location first), the stock levels' on-hand and
+    allocated drop, and one `shipped` movement per stock level is written.
+    Expects the stock levels locked. Does not touch the order lines'
+    counters. Returns the units shipped per stock level."""
+    wanted = {k: v for k, v in per_order_line.items() if v > 0}
+    rows = list(
+        Allocation.objects.filter(order_line_id__in=wanted.keys())
+        .select_related("stock_level__location")
+        .order_by("order_line_id", "stock_level__location__pick_sequence", "stock_level_id"))
+    per_level: dict[int, int] = defaultdict(int)
+    drop, keep = [], []
+    for row in rows:
+        need = wanted.get(row.order_line_id, 0)
+        if not need:
+            continue
+        take = min(need, row.quantity)
+        wanted[row.order_line_id] -= take
+        per_level[row.stock_level_id] += take
+        row.quantity -= take
+        (drop if row.quantity == 0 else keep).append(row)
+    short = {k: v for k, v in wanted.items() if v}
+    if short:
+        raise RuntimeError(f"order lines {short} hold less allocation than they ship")
+    if drop:
+        Allocation.objects.filter(id__in=[r.id for r in drop]).delete()
+    if keep:
+        Allocation.objects.bulk_update(keep, ["quantity"])
+    levels = {lv.id: lv for lv in StockLevel.objects.filter(id__in=per_level.keys())}
+    movements = []
+    for level_id in sorted(per_level):
+        qty, level = per_level[level_id], levels[level_id]
+        StockLevel.objects.filter(id=level_id).update(on_hand=F("on_hand") - qty,
+                                                      allocated=F("allocated") - qty)
+        movements.append(StockMovement(
+            product_id=level.product_id, location_id=level.location_id, quantity=-qty,
+            on_hand_after=level.on_hand - qty, kind=MovementKind.SHIPPED, reference=reference,
+            actor_id=actor_id))
+    StockMovement.objects.bulk_create(movements)
+    return dict(per_level)
+
+
+NET_TERMS = re.compile(r"net\s*(\d{1,3})", re.IGNORECASE)
+
+
+def due_date(invoice_date: dt.date, payment_terms: str) -> dt.date:
+    """`Net 30` -> 30 days after the invoice date; anything else (prepaid,
+    on receipt, blank) is due on the invoice date."""
+    match = NET_TERMS.search(payment_terms or "")
+    return invoice_date + dt.timedelta(days=int(match.group(1)) if match else 0)
+
+
+def issue_invoice(*, fulfillment: Fulfillment, lines: Sequence[FulfillmentLine],
+                  order_lines: dict[int, OrderLine], customer_id: int, payment_terms: str,
+                  actor_id: int | None = None) -> Invoice:
+    """One invoice for a dispatched fulfillment, one line per order line, at
+    the order line's locked unit price (a backorder never costs more). Writes
+    `InvoiceIssued`."""
+    quantities: dict[int, int] = defaultdict(int)
+    for line in lines:
+        quantities[line.order_line_id] += line.quantity
+    today = timezone.localdate()
+    invoice_lines = []
+    for ol_id in sorted(quantities):
+        ol = order_lines[ol_id]
+        name = f"{ol.product.name} ({ol.product.variant})" if ol.product.variant \
+            else ol.product.name
+        invoice_lines.append(InvoiceLine(
+            order_line_id=ol_id, product_id=ol.product_id, description=name[:300],
+            quantity=quantities[ol_id], rate=ol.unit_price,
+            amount=ol.unit_price * quantities[ol_id]))
+    total = sum((x.amount for x in invoice_lines), Decimal("0"))
+    invoice = Invoice.objects.create(
+        fulfillment=fulfillment, order_id=fulfillment.order_id, customer_id=customer_id,
+        invoice_date=today, due_date=due_date(today, payment_terms), total=total)
+    for row in invoice_lines:
+        row.invoice = invoice
+    InvoiceLine.objects.bulk_create(invoice_lines)
+    record_event(type="InvoiceIssued", subject_type="invoice", subject=invoice.number,
+                 actor_id=actor_id,
+                 payload={"fulfillment": fulfillment.number, "order": fulfillment.order.number,
+                          "total": total, "due_date": invoice.due_date})
+    return invoice
+
+
+def move_fulfillment(fulfillment: Fulfillment, new: str, *, actor_id: int | None = None,
+                     **fields) -> None:
+    """Move a locked fulfillment to `new` (guarded by the transition table),
+    stamp the matching time, save `fields` and write `Fulfillment<New>`."""
+    lifecycle.check(fulfillment.status, new)
+    old = fulfillment.status
+    fulfillment.status = new
+    stamp = {lifecycle.DISPATCHED: "dispatched_at", lifecycle.DELIVERED: "delivered_at",
+             lifecycle.CANCELLED: "cancelled_at"}.get(new)
+    changed = ["status", *fields]
+    for name, value in fields.items():
+        setattr(fulfillment, name, value)
+    if stamp:
+        setattr(fulfillment, stamp, timezone.now())
+        changed.append(stamp)
+    fulfillment.save(update_fields=changed)
+    record_event(type=f"Fulfillment{new.title()}", subject_type="fulfillment",
+                 subject=fulfillment.number, actor_id=actor_id,
+                 payload={"from": old, "to": new, **fields})
+
+
+def cancel_pending_fulfillments(*, order_id: int, actor_id: int | None = None) -> list[str]:
+    """Cancel every pending fulfillment of an order whose stock is being
+    released (the order is cancelled). The caller holds the order's lock.
+    Returns their numbers."""
+    pending = list(Fulfillment.objects.select_for_update(of=("self",)).filter(
+        order_id=order_id, status__in=lifecycle.PENDING).order_by("id"))
+    for fulfillment in pending:
+        move_fulfillment(fulfillment, lifecycle.CANCELLED, actor_id=actor_id)
+    return [f.number for f in pending]

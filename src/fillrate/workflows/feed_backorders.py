@@ -1,0 +1,370 @@
+"""Free stock goes to waiting backorder lines before it is free for anyone
+else (DESIGN.md invariant 3), in the order `allocation_policy` gives.
+
+Who comes first is the pure `fillrate.backorders.ranking`; which stock each
+line gets is the pure `fillrate.inventory.allocation.plan_allocation`
+(sellable stock levels in pick sequence). Applying the result is set-based:
+
+- PostgreSQL: one statement ranks the waiting lines and matches running sums
+  of their waiting units against running sums of free stock per product
+  (window functions) into a per-connection temporary table of takes; the
+  affected orders and backorders are locked (global lock order: stock levels,
+  orders, backorders, lines); one statement of data-modifying CTEs writes the
+  allocation rows, stock levels, backorder lines and order lines. A receipt
+  that satisfies tens of thousands of lines is a handful of statements.
+- SQLite (where a round trip costs nothing and the write lock is held by the
+  IMMEDIATE transaction): the same ranking and plan in Python, written in a
+  few multi-row statements per chunk.
+
+Then, on both, statuses follow from the lines (`derive_status`,
+`derive_order_status`) and one `BackorderAllocated` event per backorder that
+got stock is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import F, Sum
+
+from fillrate.backorders import lifecycle
+from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.ranking import WaitingLine, rank_keys, rank_waiting_lines
+from fillrate.catalog.models import Product
+from fillrate.core.business import business_settings
+from fillrate.core.errors import Busy
+from fillrate.core.models import Event
+from fillrate.core.sql import add_to_column, table
+from fillrate.customers.models import Customer
+from fillrate.inventory.allocation import Plan, Request, plan_allocation
+from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel
+from fillrate.orders import services as orders
+from fillrate.orders.models import Allocation, OrderLine, SalesOrder
+from fillrate.orders.status import LineQuantities, derive_order_status
+
+# Rows per statement where a statement carries one parameter group per row.
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Fed:
+    backorder: str  # backorder number, e.g. "BO-000012"
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class _Given:
+    """Units one backorder line got (summed over stock levels)."""
+
+    backorder_id: int
+    order_id: int
+    sku: str
+    quantity: int
+
+
+def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
+                    cause: str = "") -> list[Fed]:
+    """Give free sellable stock of these products to waiting backorder lines,
+    by the business setting `allocation_policy`.
+
+    Runs inside the caller's transaction, after the caller has locked the
+    products' stock levels with `fillrate.inventory.locks.lock_stock_levels`
+    (global lock order: stock levels by product id, then orders, then
+    backorders, then lines); it locks the orders and backorders it feeds.
+    A unit moves from the order line's `backordered` to its `allocated`
+    bucket, the backorder line's `allocated` grows, an allocation row holds
+    it at a stock level. Fully allocated backorders become `ready`, partly
+    allocated ones stay `open`; orders' statuses follow their lines. Writes
+    one `BackorderAllocated` event per backorder that got stock (`cause` says
+    why, e.g. "PO-000003" or "adjustment"). Returns what each backorder line
+    got, by product, first in line first.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("feed_backorders must run inside the caller's transaction")
+    ids = sorted(set(product_ids))
+    if not ids:
+        return []
+    policy = business_settings().allocation_policy
+    if connection.vendor == "postgresql":
+        given = _feed_set_based(ids, policy)
+    else:
+        given = _feed_in_python(ids, policy)
+    if not given:
+        return []
+    _refresh_statuses_and_record(given, actor_id=actor_id, cause=cause)
+    return [Fed(backorder=Backorder(id=g.backorder_id).number, sku=g.sku, quantity=int(g.quantity))
+            for g in given]
+
+
+# -- SQLite (and any other database): plan in Python, write per chunk --------
+
+
+def _feed_in_python(ids: list[int], policy: str) -> list[_Given]:
+    candidates = orders.sellable_candidates(ids)
+    with_stock = sorted({c.product_id for c in candidates if c.free > 0})
+    if not with_stock:
+        return []
+    waiting = _waiting_lines(with_stock)
+    if not waiting:
+        return []
+    ranked = rank_waiting_lines(waiting.keys(), policy=policy)
+    plan = plan_allocation([Request(w.line_id, w.product_id, w.waiting) for w in ranked],
+                           candidates)
+    if not plan.takes:
+        return []
+    by_line = {w.line_id: (w, order_line) for w, order_line in waiting.items()}
+    got: dict[int, int] = defaultdict(int)
+    for take in plan.takes:
+        got[take.key] += take.quantity
+    order_of = dict(Backorder.objects.filter(
+        id__in={by_line[k][0].backorder_id for k in got}).values_list("id", "order_id"))
+    _lock_documents(sorted(set(order_of.values())), sorted(order_of))
+    for start in range(0, len(plan.takes), CHUNK):
+        takes = plan.takes[start:start + CHUNK]
+        orders.apply_plan(Plan(takes), line_ids={t.key: by_line[t.key][1] for t in takes})
+    per_line = dict(got)
+    per_order_line: dict[int, int] = defaultdict(int)
+    for line_id, qty in per_line.items():
+        per_order_line[by_line[line_id][1]] += qty
+    _add_in_chunks(BackorderLine, "allocated", per_line)
+    _move_to_allocated(per_order_line)
+    skus = dict(Product.objects.filter(id__in=with_stock).values_list("id", "sku"))
+    rank = {w.line_id: i for i, w in enumerate(ranked)}
+    given = sorted(per_line, key=lambda k: (by_line[k][0].product_id, rank[k]))
+    return [_Given(by_line[k][0].backorder_id, order_of[by_line[k][0].backorder_id],
+                   skus[by_line[k][0].product_id], per_line[k]) for k in given]
+
+
+def _waiting_lines(product_ids: list[int]) -> dict[WaitingLine, int]:
+    """Waiting lines of active backorders -> their order line id."""
+    waiting = F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")
+    rows = (BackorderLine.objects.filter(product_id__in=product_ids,
+                                         backorder__status__in=lifecycle.ACTIVE)
+            .annotate(w=waiting).filter(w__gt=0)
+            .values_list("id", "backorder_id", "product_id", "w", "backorder__created_at",
+                         "backorder__priority", "backorder__customer__vip", "order_line_id"))
+    return {WaitingLine(line_id=r[0], backorder_id=r[1], product_id=r[2], waiting=r[3],
+                        created_at=r[4], high=r[5] == "high", vip=r[6]): r[7] for r in rows}
+
+
+def _add_in_chunks(model, field: str, deltas: dict[int, int]) -> None:
+    items = list(deltas.items())
+    for start in range(0, len(items), CHUNK):
+        add_to_column(model, field, dict(items[start:start + CHUNK]))
+
+
+def _move_to_allocated(per_order_line: dict[int, int]) -> None:
+    """Move units of each order line from `backordered` to `allocated` in
+    one UPDATE per chunk (both columns at once: the bucket CHECK holds
+    after every statement)."""
+    ol = table(OrderLine)
+    items = list(per_order_line.items())
+    for start in range(0, len(items), CHUNK):
+        part = items[start:start + CHUNK]
+        cases = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(part)) + " END"
+        pairs = [x for pair in part for x in pair]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ol} SET allocated = allocated + {cases},"
+                f" backordered = backordered - {cases}"
+                f" WHERE id IN ({', '.join(['%s'] * len(part))})",
+                [*pairs, *pairs, *(k for k, _ in part)])
+
+
+def _lock_documents(order_ids: Sequence[int], backorder_ids: Sequence[int]) -> None:
+    """Lock orders, then backorders, each in id order (the global lock
+    order), so statuses derived from all their lines are not raced by a feed
+    of another product of the same documents."""
+    for model, ids in ((SalesOrder, order_ids), (Backorder, backorder_ids)):
+        for start in range(0, len(ids), CHUNK):
+            list(model.objects.select_for_update(of=("self",)).filter(
+                id__in=ids[start:start + CHUNK]).order_by("id").values_list("id", flat=True))
+
+
+# -- PostgreSQL: window functions over the ranked lines, set-based writes ----
+
+_RANK_SQL = {
+    "created_at": "b.created_at", "backorder_id": "b.id", "line_id": "bl.id",
+    "high": "(b.priority = 'high')", "vip": "c.vip",
+}
+FEED_TABLE = "fillrate_feed_takes"
+ATTEMPTS = 5
+
+
+def rank_order_sql(policy: str) -> str:
+    """The `ORDER BY` of `rank_waiting_lines` for `policy`, over `bl`
+    (backorder line), `b` (backorder) and `c` (customer)."""
+    return ", ".join(f"{_RANK_SQL[name]}{' DESC' if desc else ''}"
+                     for name, desc in rank_keys(policy))
+
+
+def _feed_set_based(ids: list[int], policy: str) -> list[_Given]:
+    bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
+    sl, loc = table(StockLevel), table(Location)
+    with connection.cursor() as cursor:
+        # Lives as long as the connection; emptied at each commit and here.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {FEED_TABLE} (line_id bigint, "
+            "backorder_id bigint, order_id bigint, order_line_id bigint, product_id bigint, "
+            "rank bigint, level_id bigint, quantity bigint, waiting bigint)"
+            " ON COMMIT DELETE ROWS")
+        waiting = "(bl.quantity - bl.allocated - bl.fulfilled - bl.cancelled)"
+        order_by = rank_order_sql(policy)
+        # Free stock per product as ranges [hi - free, hi) in pick sequence, and
+        # waiting lines as ranges [hi - waiting, hi) in rank order: a line takes
+        # the overlap of its range with each stock level's range.
+        takes_sql = (
+            f"INSERT INTO {FEED_TABLE} "
+            f"WITH free AS ("
+            f" SELECT sl.id AS level_id, sl.product_id, sl.on_hand - sl.allocated AS free,"
+            f" SUM(sl.on_hand - sl.allocated) OVER (PARTITION BY sl.product_id"
+            f"  ORDER BY loc.pick_sequence, sl.location_id, sl.id) AS hi"
+            f" FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id"
+            f" WHERE sl.product_id = ANY(%s) AND loc.kind = ANY(%s)"
+            f" AND sl.on_hand > sl.allocated),"
+            f" supply AS (SELECT product_id, MAX(hi) AS total FROM free GROUP BY product_id),"
+            f" waiting AS ("
+            f" SELECT bl.id AS line_id, bl.backorder_id, b.order_id, bl.order_line_id,"
+            f" bl.product_id, {waiting} AS waiting,"
+            f" SUM({waiting}) OVER w AS hi, ROW_NUMBER() OVER w AS rank"
+            f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
+            f" JOIN {c} c ON c.id = b.customer_id"
+            f" WHERE bl.product_id IN (SELECT product_id FROM supply)"
+            f" AND b.status = ANY(%s) AND {waiting} > 0"
+            f" WINDOW w AS (PARTITION BY bl.product_id ORDER BY {order_by}))"
+            f" SELECT w.line_id, w.backorder_id, w.order_id, w.order_line_id, w.product_id,"
+            f" w.rank, f.level_id,"
+            f" LEAST(w.hi, f.hi) - GREATEST(w.hi - w.waiting, f.hi - f.free), w.waiting"
+            f" FROM waiting w JOIN supply s ON s.product_id = w.product_id"
+            f" JOIN free f ON f.product_id = w.product_id"
+            f" AND f.hi - f.free < w.hi AND w.hi - w.waiting < f.hi"
+            f" WHERE w.hi - w.waiting < s.total")
+        params = [ids, [str(k) for k in SELLABLE_KINDS], sorted(lifecycle.ACTIVE)]
+        stale_sql = (
+            f"SELECT 1 FROM {FEED_TABLE} t JOIN {bl} bl ON bl.id = t.line_id"
+            f" JOIN {b} b ON b.id = bl.backorder_id"
+            f" WHERE {waiting} <> t.waiting OR NOT b.status = ANY(%s) LIMIT 1")
+        for _attempt in range(ATTEMPTS):
+            cursor.execute(f"DELETE FROM {FEED_TABLE}")
+            cursor.execute(takes_sql, params)
+            if not cursor.rowcount:
+                return []
+            for model, column in ((SalesOrder, "order_id"), (Backorder, "backorder_id")):
+                cursor.execute(
+                    f"SELECT id FROM {table(model)} WHERE id IN "
+                    f"(SELECT DISTINCT {column} FROM {FEED_TABLE}) ORDER BY id FOR UPDATE")
+            # A product without stock level rows gave no row to lock, so a
+            # cancel may have changed a line since it was read: read again.
+            cursor.execute(stale_sql, [sorted(lifecycle.ACTIVE)])
+            if not cursor.fetchall():
+                break
+        else:
+            raise Busy("request.busy", "the backorders involved kept changing: try again in "
+                       "a moment (nothing was changed)")
+        cursor.execute(f"ANALYZE {FEED_TABLE}")
+        al, ol, product = table(Allocation), table(OrderLine), table(Product)
+        cursor.execute(
+            f"WITH alloc AS ("
+            f" INSERT INTO {al} (order_line_id, stock_level_id, quantity)"
+            f" SELECT order_line_id, level_id, SUM(quantity) FROM {FEED_TABLE}"
+            f" GROUP BY order_line_id, level_id ORDER BY order_line_id, level_id"
+            f" ON CONFLICT (order_line_id, stock_level_id)"
+            f" DO UPDATE SET quantity = {al}.quantity + EXCLUDED.quantity),"
+            f" levels AS (UPDATE {sl} sl SET allocated = sl.allocated + x.q"
+            f" FROM (SELECT level_id, SUM(quantity) AS q FROM {FEED_TABLE}"
+            f" GROUP BY level_id) x WHERE sl.id = x.level_id),"
+            f" bo_lines AS (UPDATE {bl} bl SET allocated = bl.allocated + x.q"
+            f" FROM (SELECT line_id, SUM(quantity) AS q FROM {FEED_TABLE}"
+            f" GROUP BY line_id) x WHERE bl.id = x.line_id),"
+            f" order_lines AS (UPDATE {ol} ol SET allocated = ol.allocated + x.q,"
+            f" backordered = ol.backordered - x.q"
+            f" FROM (SELECT order_line_id, SUM(quantity) AS q FROM {FEED_TABLE}"
+            f" GROUP BY order_line_id) x WHERE ol.id = x.order_line_id)"
+            f" SELECT t.backorder_id, t.order_id, p.sku, SUM(t.quantity)::bigint"
+            f" FROM {FEED_TABLE} t JOIN {product} p ON p.id = t.product_id"
+            f" GROUP BY t.line_id, t.backorder_id, t.order_id, p.sku, t.product_id, t.rank"
+            f" ORDER BY t.product_id, t.rank")
+        return [_Given(*row) for row in cursor.fetchall()]
+
+
+# -- both: statuses and events -----------------------------------------------
+
+
+def _chunks(ids: Sequence[int]):
+    for start in range(0, len(ids), CHUNK * 5):
+        yield ids[start:start + CHUNK * 5]
+
+
+def _refresh_statuses_and_record(given: list[_Given], *, actor_id: int | None,
+                                 cause: str) -> None:
+    backorder_ids = sorted({g.backorder_id for g in given})
+    order_ids = sorted({g.order_id for g in given})
+
+    status_of: dict[int, str] = {}
+    moves: dict[str, list[int]] = defaultdict(list)
+    for part in _chunks(backorder_ids):
+        rows = (BackorderLine.objects.filter(backorder_id__in=part)
+                .values("backorder_id", "backorder__status")
+                .annotate(q=Sum("quantity"), a=Sum("allocated"), f=Sum("fulfilled"),
+                          c=Sum("cancelled")))
+        for r in rows:
+            new = lifecycle.derive_status([lifecycle.LineQuantities(r["q"], r["a"], r["f"],
+                                                                    r["c"])])
+            lifecycle.check(r["backorder__status"], new)
+            status_of[r["backorder_id"]] = new
+            if new != r["backorder__status"]:
+                moves[new].append(r["backorder_id"])
+    _set_status(Backorder, moves)
+
+    order_moves: dict[str, list[int]] = defaultdict(list)
+    for part in _chunks(order_ids):
+        rows = (OrderLine.objects.filter(order_id__in=part)
+                .values("order_id", "order__status")
+                .annotate(q=Sum("quantity"), a=Sum("allocated"), s=Sum("shipped"),
+                          b=Sum("backordered"), c=Sum("cancelled")))
+        for r in rows:
+            current = r["order__status"]
+            new = derive_order_status(
+                [LineQuantities(r["q"], r["a"], r["s"], r["b"], r["c"])],
+                on_hold=current == "on_hold", cancelled=current == "cancelled")
+            if new != current:
+                order_moves[new].append(r["order_id"])
+    _set_status(SalesOrder, order_moves)
+
+    per_backorder: dict[int, list[dict]] = defaultdict(list)
+    for g in given:
+        per_backorder[g.backorder_id].append({"sku": g.sku, "quantity": g.quantity})
+    _insert_events([
+        (Backorder(id=bid).number, {"cause": cause, "status": status_of[bid], "lines": lines})
+        for bid, lines in sorted(per_backorder.items())
+    ], actor_id=actor_id)
+
+
+def _set_status(model, moves: dict[str, list[int]]) -> None:
+    for status, ids in moves.items():
+        for part in _chunks(ids):
+            model.objects.filter(id__in=part).update(status=status)
+
+
+def _insert_events(rows: list[tuple[str, dict]], *, actor_id: int | None) -> None:
+    """`BackorderAllocated` events: one statement on PostgreSQL (arrays
+    unnested, whatever the count), batches elsewhere."""
+    if connection.vendor != "postgresql":
+        Event.objects.bulk_create([
+            Event(type="BackorderAllocated", subject_type="backorder", subject=subject,
+                  actor_id=actor_id, payload=payload) for subject, payload in rows
+        ], batch_size=500)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
+            f" created_at) SELECT 'BackorderAllocated', 'backorder', s, %s, p::jsonb, now()"
+            f" FROM unnest(%s::text[], %s::text[]) AS x(s, p)",
+            [actor_id, [s for s, _ in rows],
+             [json.dumps(p, cls=DjangoJSONEncoder) for _, p in rows]])
