@@ -25,7 +25,8 @@ from fillrate.core.numbers import parse_number
 from fillrate.fulfilment import lifecycle
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine, Invoice, InvoiceLine
 from fillrate.inventory.models import MovementKind, StockLevel, StockMovement
-from fillrate.orders.models import Allocation, OrderLine
+from fillrate.orders import services as orders
+from fillrate.orders.models import OrderLine
 
 
 def fulfillment_id(number: str) -> int:
@@ -112,29 +113,7 @@ def ship_allocations(per_order_line: dict[int, int], *, reference: str,
     allocated drop, and one `shipped` movement per stock level is written.
     Expects the stock levels locked. Does not touch the order lines'
     counters. Returns the units shipped per stock level."""
-    wanted = {k: v for k, v in per_order_line.items() if v > 0}
-    rows = list(
-        Allocation.objects.filter(order_line_id__in=wanted.keys())
-        .select_related("stock_level__location")
-        .order_by("order_line_id", "stock_level__location__pick_sequence", "stock_level_id"))
-    per_level: dict[int, int] = defaultdict(int)
-    drop, keep = [], []
-    for row in rows:
-        need = wanted.get(row.order_line_id, 0)
-        if not need:
-            continue
-        take = min(need, row.quantity)
-        wanted[row.order_line_id] -= take
-        per_level[row.stock_level_id] += take
-        row.quantity -= take
-        (drop if row.quantity == 0 else keep).append(row)
-    short = {k: v for k, v in wanted.items() if v}
-    if short:
-        raise RuntimeError(f"order lines {short} hold less allocation than they ship")
-    if drop:
-        Allocation.objects.filter(id__in=[r.id for r in drop]).delete()
-    if keep:
-        Allocation.objects.bulk_update(keep, ["quantity"])
+    per_level = orders.take_allocations(per_order_line, best_first=True)
     levels = {lv.id: lv for lv in StockLevel.objects.filter(id__in=per_level.keys())}
     movements = []
     for level_id in sorted(per_level):

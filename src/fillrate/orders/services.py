@@ -137,18 +137,21 @@ def _shift_allocated(per_level: dict[int, int]) -> None:
     add_to_column(StockLevel, "allocated", per_level)
 
 
-def release_allocations(line_quantities: dict[int, int]) -> None:
-    """Give back `quantity` units of each order line's allocation to free
-    stock (least convenient location first). Expects the stock levels locked.
-    Does not touch the order lines' counters: the caller moves the units to
-    their new bucket."""
+def take_allocations(line_quantities: dict[int, int], *, best_first: bool) -> dict[int, int]:
+    """Shrink each order line's allocation rows by its quantity (deleting rows
+    that reach zero), from the best pick location first or, with
+    `best_first=False`, the least convenient first. Returns the units taken per
+    stock level; the stock levels' counters and the order lines' buckets are
+    the caller's. Expects the stock levels locked."""
     wanted = {k: v for k, v in line_quantities.items() if v > 0}
     if not wanted:
-        return
+        return {}
+    sequence = "stock_level__location__pick_sequence"
     rows = list(
         Allocation.objects.filter(order_line_id__in=wanted.keys())
         .select_related("stock_level__location")
-        .order_by("order_line_id", "-stock_level__location__pick_sequence", "-stock_level_id")
+        .order_by("order_line_id", *((sequence, "stock_level_id") if best_first
+                                     else ("-" + sequence, "-stock_level_id")))
     )
     per_level: dict[int, int] = defaultdict(int)
     drop, keep = [], []
@@ -158,7 +161,7 @@ def release_allocations(line_quantities: dict[int, int]) -> None:
             continue
         take = min(need, row.quantity)
         wanted[row.order_line_id] -= take
-        per_level[row.stock_level_id] -= take
+        per_level[row.stock_level_id] += take
         row.quantity -= take
         (drop if row.quantity == 0 else keep).append(row)
     short = {k: v for k, v in wanted.items() if v}
@@ -168,7 +171,16 @@ def release_allocations(line_quantities: dict[int, int]) -> None:
         Allocation.objects.filter(id__in=[r.id for r in drop]).delete()
     if keep:
         Allocation.objects.bulk_update(keep, ["quantity"])
-    _shift_allocated(per_level)
+    return dict(per_level)
+
+
+def release_allocations(line_quantities: dict[int, int]) -> None:
+    """Give back `quantity` units of each order line's allocation to free
+    stock (least convenient location first). Expects the stock levels locked.
+    Does not touch the order lines' counters: the caller moves the units to
+    their new bucket."""
+    taken = take_allocations(line_quantities, best_first=False)
+    _shift_allocated({level: -units for level, units in taken.items()})
 
 
 def refresh_status(order: SalesOrder, lines: Iterable[OrderLine]) -> str:
