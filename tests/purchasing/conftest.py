@@ -2,20 +2,8 @@ from types import SimpleNamespace
 
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def invariants_hold_after_each_test(request):
-    """Invariants 1 and 2 (and the ledger) are checked after every
-    purchasing test that touches the database."""
-    uses_db = (bool({"db", "transactional_db"} & set(request.fixturenames))
-               or request.node.get_closest_marker("django_db") is not None)
-    if uses_db:
-        request.getfixturevalue("_django_db_helper")
-    yield
-    if uses_db:
-        from fillrate.workflows.invariants import all_problems
-
-        assert all_problems() == []
+# Invariants (and the ledger) are checked after every purchasing test too.
+from tests.orders.conftest import invariants_hold_after_each_test  # noqa: E402, F401
 
 
 @pytest.fixture

@@ -37,3 +37,16 @@ def create_product(
                      actor_id=actor_id,
                      payload={"name": product.name, "list_price": str(list_price)})
     return product
+
+
+def refuse_repeated_skus(skus: list[str], *, code: str) -> None:
+    """A document names each SKU on one line only: the second mention of a
+    SKU (case and spaces aside) is `code` (422) naming `lines[i].sku`."""
+    seen: dict[str, int] = {}
+    for i, sku in enumerate(skus):
+        key = sku.strip().upper()
+        if key in seen:
+            raise InvalidValue(
+                code, f"{sku} is on line {seen[key]} already: put the whole quantity on one line",
+                field=f"lines[{i}].sku")
+        seen[key] = i

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import F
 from django.utils import timezone
 
+from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.numbers import parse_number
 from fillrate.core.sql import Ref, WriteBatch, add_to_column, insert_instances
@@ -55,7 +56,7 @@ def lock_order(number: str) -> SalesOrder:
 def validate_lines(lines: Sequence[LineInput]) -> None:
     if not lines:
         raise InvalidValue("orders.no_lines", "an order needs at least one line", field="lines")
-    seen: dict[str, int] = {}
+    refuse_repeated_skus([x.sku for x in lines], code="orders.duplicate_sku")
     for i, line in enumerate(lines):
         if line.quantity <= 0:
             raise InvalidValue("orders.invalid_quantity", "quantity must be a positive whole "
@@ -66,13 +67,6 @@ def validate_lines(lines: Sequence[LineInput]) -> None:
         if line.unit_price is not None and line.unit_price < 0:
             raise InvalidValue("orders.invalid_price", "unit price cannot be negative",
                                field=f"lines[{i}].unit_price")
-        key = line.sku.strip().upper()
-        if key in seen:
-            raise InvalidValue(
-                "orders.duplicate_sku",
-                f"{line.sku} is on line {seen[key]} already: put the whole quantity on one line",
-                field=f"lines[{i}].sku")
-        seen[key] = i
 
 
 def sellable_candidates(product_ids: Iterable[int]) -> list[Candidate]:

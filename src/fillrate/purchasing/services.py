@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fillrate.catalog.models import Product
+from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_event, record_events
 from fillrate.core.numbers import parse_number
@@ -88,7 +89,7 @@ def _validate_lines(lines: Sequence[PurchaseLineInput]) -> None:
     if not lines:
         raise InvalidValue("purchasing.no_lines", "a purchase order needs at least one line",
                            field="lines")
-    seen: dict[str, int] = {}
+    refuse_repeated_skus([x.sku for x in lines], code="purchasing.duplicate_sku")
     for i, line in enumerate(lines):
         if line.quantity <= 0 or line.quantity > MAX_QUANTITY:
             raise InvalidValue("purchasing.invalid_quantity",
@@ -97,13 +98,6 @@ def _validate_lines(lines: Sequence[PurchaseLineInput]) -> None:
         if line.unit_cost is not None and not 0 <= line.unit_cost <= MAX_COST:
             raise InvalidValue("purchasing.invalid_cost",
                                f"unit cost is from 0 to {MAX_COST}", field=f"lines[{i}].unit_cost")
-        key = line.sku.strip().upper()
-        if key in seen:
-            raise InvalidValue(
-                "purchasing.duplicate_sku",
-                f"{line.sku} is on line {seen[key]} already: put the whole quantity on one line",
-                field=f"lines[{i}].sku")
-        seen[key] = i
 
 
 CREATABLE = (lifecycle.DRAFT, lifecycle.ORDERED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_events
 from fillrate.core.retry import retry_on_lock_conflict
@@ -54,19 +55,12 @@ def _validate(lines: Sequence[ReceiptLineInput]) -> None:
     if not lines:
         raise InvalidValue("purchasing.no_lines", "a receipt needs at least one line",
                            field="lines")
-    seen: dict[str, int] = {}
+    refuse_repeated_skus([x.sku for x in lines], code="purchasing.duplicate_sku")
     for i, line in enumerate(lines):
         if not 0 < line.quantity <= MAX_QUANTITY:
             raise InvalidValue("purchasing.invalid_quantity",
                                f"quantity is a whole number from 1 to {MAX_QUANTITY}",
                                field=f"lines[{i}].quantity")
-        key = line.sku.strip().upper()
-        if key in seen:
-            raise InvalidValue(
-                "purchasing.duplicate_sku",
-                f"{line.sku} is on line {seen[key]} already: put the whole quantity on one line",
-                field=f"lines[{i}].sku")
-        seen[key] = i
 
 
 def _location(location_id: int | None) -> Location:
