@@ -41,7 +41,7 @@ def test_changing_the_expected_date_moves_it_on_every_line_with_its_own_event(ap
                   .exclude(type="BackorderOpened"))
     assert [(e.type, e.payload) for e in events] == [
         ("BackorderExpectedDateChanged",
-         {"field": "expected_date", "old": None, "new": "2030-02-01"})]
+         {"field": "expected_date", "old": None, "new": "2030-02-01", "source": "manual"})]
     assert events[0].actor.username == "administrator-user"
 
     api.patch(url(backorder), {"expected_date": "2030-03-15"})
@@ -49,7 +49,9 @@ def test_changing_the_expected_date_moves_it_on_every_line_with_its_own_event(ap
     changes = [e.payload for e in Event.objects.filter(type="BackorderExpectedDateChanged")]
     assert [(c["old"], c["new"]) for c in changes] == [
         (None, "2030-02-01"), ("2030-02-01", "2030-03-15"), ("2030-03-15", None)]
-    assert set(BackorderLine.objects.values_list("expected_date", flat=True)) == {None}
+    # Cleared: no promise gives a date either.
+    assert set(BackorderLine.objects.values_list("promised_date", flat=True)) == {None}
+    assert api.get(url(backorder)).json()["expected_date_manual"] is False
 
 
 def test_one_event_per_changed_field_and_none_for_unchanged_ones(api, backorder):

@@ -6,6 +6,7 @@ from fillrate.catalog.models import Product
 from fillrate.core.numbers import format_number
 from fillrate.customers.models import Customer
 from fillrate.orders.models import OrderLine, SalesOrder
+from fillrate.purchasing.models import PurchaseOrderLine
 
 
 class BackorderStatus(models.TextChoices):
@@ -40,7 +41,10 @@ class Backorder(models.Model):
     status = models.CharField(max_length=24, choices=BackorderStatus.choices,
                               default=BackorderStatus.OPEN)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    # The latest expected date of the waiting lines (from their promises), or
+    # a date set by hand (`expected_date_manual`), which wins until cleared.
     expected_date = models.DateField(null=True, blank=True)
+    expected_date_manual = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -84,7 +88,10 @@ class BackorderLine(models.Model):
     fulfilled = models.IntegerField(default=0)
     cancelled = models.IntegerField(default=0)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    expected_date = models.DateField(null=True, blank=True)
+    # When the waiting units are due by their promises (None: not all are
+    # promised). The line's expected date is this, or the backorder's date
+    # when that was set by hand (`expected_date`).
+    promised_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["backorder_id", "id"]
@@ -110,6 +117,44 @@ class BackorderLine(models.Model):
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.fulfilled - self.cancelled
+
+    @property
+    def expected_date(self):
+        """The backorder's date when set by hand, else the promise's date.
+        Needs the backorder loaded (select_related)."""
+        if self.backorder.expected_date_manual:
+            return self.backorder.expected_date
+        return self.promised_date
+
+
+class Promise(models.Model):
+    """`quantity` waiting units of a backorder line claimed on the open
+    quantity of a purchase-order line, due on the purchase order's expected
+    date. Derived data: `fillrate.backorders.promises.repromise` rebuilds the
+    promises of a product whenever its waiting lines or its open supply
+    change."""
+
+    backorder_line = models.ForeignKey(BackorderLine, on_delete=models.CASCADE,
+                                       related_name="promises")
+    purchase_order_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE,
+                                            related_name="promises")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.IntegerField()
+    expected_date = models.DateField()
+
+    class Meta:
+        ordering = ["backorder_line_id", "expected_date", "id"]
+        indexes = [models.Index(fields=["product"]), models.Index(fields=["purchase_order_line"]),
+                   models.Index(fields=["backorder_line"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="promise_quantity_positive"),
+            models.UniqueConstraint(fields=["backorder_line", "purchase_order_line"],
+                                    name="promise_one_per_line_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of line {self.backorder_line_id} by {self.expected_date}"
 
 
 class CommunicationMethod(models.TextChoices):

@@ -69,3 +69,16 @@ def rank_waiting_lines(lines: Iterable[WaitingLine], *, policy: str) -> list[Wai
     """The lines in the order they get stock under `policy` (each product's
     lines keep this relative order; products do not compete)."""
     return sorted(lines, key=_sort_key(rank_keys(policy)))
+
+
+_RANK_SQL = {
+    "created_at": "b.created_at", "backorder_id": "b.id", "line_id": "bl.id",
+    "high": "(b.priority = 'high')", "vip": "c.vip",
+}
+
+
+def rank_order_sql(policy: str) -> str:
+    """The `ORDER BY` of `rank_waiting_lines` for `policy` in SQL, over `bl`
+    (backorder line), `b` (backorder) and `c` (customer)."""
+    return ", ".join(f"{_RANK_SQL[name]}{' DESC' if desc else ''}"
+                     for name, desc in rank_keys(policy))

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fillrate.backorders import lifecycle
-from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.models import Backorder, BackorderLine, Promise
 from fillrate.backorders.services import backorder_id
 from fillrate.catalog.models import Product
 from fillrate.core.errors import InvalidValue, NotFound
@@ -200,11 +200,14 @@ def row_flags(rows: list[Backorder], *, max_age_days: int,
 
 
 def backorder_detail(number: str) -> Backorder:
-    """The backorder with its customer, order and lines (with products)."""
+    """The backorder with its customer, order and lines (with products and
+    their promises on purchase orders)."""
     backorder = (
         Backorder.objects.select_related("customer", "customer__sales_rep", "order")
         .prefetch_related(Prefetch("lines", queryset=BackorderLine.objects.select_related(
-            "product", "order_line").order_by("id")))
+            "product", "order_line").order_by("id")),
+            Prefetch("lines__promises", queryset=Promise.objects.select_related(
+                "purchase_order_line__purchase_order__supplier")))
         .filter(id=backorder_id(number)).first()
     )
     if backorder is None:

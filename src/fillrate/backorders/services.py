@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason, Priority
+from fillrate.backorders.promises import backorder_date, repromise
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.core.events import event_rows, record_event, record_events
 from fillrate.core.numbers import parse_number
@@ -62,13 +63,13 @@ def stage_backorder(
     of `lines[i]` when that line is inserted in the same batch. The backorder
     has its number once the batch has run."""
     backorder = Backorder(order=order, customer_id=order.customer_id,
-                          expected_date=expected_date, reason=reason, notes=notes,
-                          created_by_id=actor_id)
+                          expected_date=expected_date,
+                          expected_date_manual=expected_date is not None, reason=reason,
+                          notes=notes, created_by_id=actor_id)
     batch.insert("backorder", [backorder])
     batch.insert("backorder_lines", [
         BackorderLine(order_line_id=s.order_line.id, product_id=s.order_line.product_id,
-                      quantity=s.quantity, unit_price=s.order_line.unit_price,
-                      expected_date=expected_date)
+                      quantity=s.quantity, unit_price=s.order_line.unit_price)
         for s in lines
     ], refs=[{"backorder_id": Ref("backorder"),
               **({"order_line_id": line_refs[i]} if line_refs else {})}
@@ -112,9 +113,16 @@ PATCHABLE = ("expected_date", "priority", "notes")
 
 @retry_on_lock_conflict
 def update_backorder(*, number: str, changes: dict, actor_id: int | None = None) -> Backorder:
-    """Change `expected_date`, `priority` or `notes`; one `BackorderUpdated`
-    event per changed field with old and new value. Closed backorders
-    (complete, cancelled) cannot be edited: `backorders.closed`."""
+    """Change `expected_date`, `priority` or `notes`; one event per changed
+    field with old and new value (`BackorderExpectedDateChanged` for the
+    date, `BackorderUpdated` otherwise). Closed backorders (complete,
+    cancelled) cannot be edited: `backorders.closed`.
+
+    A date set here is a date set by hand: it wins over the purchase-order
+    promises until it is cleared with `null`, which puts back the date the
+    promises give. A priority change re-ranks the backorder's lines, so the
+    promises of its products are rebuilt (their stock levels are locked
+    first, in the global lock order)."""
     unknown = set(changes) - set(PATCHABLE)
     if unknown:
         field = sorted(unknown)[0]
@@ -128,6 +136,10 @@ def update_backorder(*, number: str, changes: dict, actor_id: int | None = None)
         changes["notes"] = ""
     with transaction.atomic():
         bid = backorder_id(number)
+        products = sorted(set(BackorderLine.objects.filter(backorder_id=bid)
+                              .values_list("product_id", flat=True)))
+        if "priority" in changes:
+            lock_stock_levels(product_ids=products)
         backorder = Backorder.objects.select_for_update(of=("self",)).filter(id=bid).first()
         if backorder is None:
             raise NotFound("backorders.not_found", f"no backorder {number!r}")
@@ -135,25 +147,45 @@ def update_backorder(*, number: str, changes: dict, actor_id: int | None = None)
             from fillrate.core.errors import Conflict
 
             raise Conflict("backorders.closed", f"{number} is {backorder.status}")
-        events = []
-        for field, new in changes.items():
-            old = getattr(backorder, field)
-            if old == new:
-                continue
-            setattr(backorder, field, new)
-            events.append({
-                "type": "BackorderExpectedDateChanged" if field == "expected_date"
-                else "BackorderUpdated",
-                "subject_type": "backorder", "subject": backorder.number, "actor_id": actor_id,
-                "payload": {"field": field, "old": old, "new": new},
-            })
-        if events:
-            backorder.save(update_fields=[e["payload"]["field"] for e in events])
-            if "expected_date" in changes:
-                BackorderLine.objects.filter(backorder=backorder).update(
-                    expected_date=backorder.expected_date)
+        events, fields = [], []
+        if "expected_date" in changes:
+            by_hand = changes["expected_date"] is not None
+            if by_hand:
+                new = changes["expected_date"]
+            else:
+                lines = BackorderLine.objects.filter(backorder_id=bid)
+                new = backorder_date(x.promised_date for x in lines if x.waiting > 0)
+            if by_hand != backorder.expected_date_manual:
+                backorder.expected_date_manual = by_hand
+                fields.append("expected_date_manual")
+            if new != backorder.expected_date:
+                events.append(_field_event(backorder, "expected_date", backorder.expected_date,
+                                           new, actor_id=actor_id,
+                                           source="manual" if by_hand else "purchase_order"))
+                backorder.expected_date = new
+                fields.append("expected_date")
+        for field in ("priority", "notes"):
+            if field in changes and changes[field] != getattr(backorder, field):
+                events.append(_field_event(backorder, field, getattr(backorder, field),
+                                           changes[field], actor_id=actor_id))
+                setattr(backorder, field, changes[field])
+                fields.append(field)
+        if fields:
+            backorder.save(update_fields=fields)
             record_events(events)
+        if "priority" in fields:
+            repromise(product_ids=products, actor_id=actor_id, cause=backorder.number)
     return backorder
+
+
+def _field_event(backorder: Backorder, field: str, old, new, *, actor_id: int | None,
+                 source: str | None = None) -> dict:
+    payload = {"field": field, "old": old, "new": new}
+    if source:
+        payload["source"] = source
+    return {"type": "BackorderExpectedDateChanged" if field == "expected_date"
+            else "BackorderUpdated", "subject_type": "backorder", "subject": backorder.number,
+            "actor_id": actor_id, "payload": payload}
 
 
 @dataclass(frozen=True)

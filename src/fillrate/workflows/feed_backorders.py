@@ -34,7 +34,8 @@ from django.db.models import F, Sum
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
-from fillrate.backorders.ranking import WaitingLine, rank_keys, rank_waiting_lines
+from fillrate.backorders.promises import repromise
+from fillrate.backorders.ranking import WaitingLine, rank_order_sql, rank_waiting_lines
 from fillrate.catalog.models import Product
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Busy
@@ -82,8 +83,10 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
     it at a stock level. Fully allocated backorders become `ready`, partly
     allocated ones stay `open`; orders' statuses follow their lines. Writes
     one `BackorderAllocated` event per backorder that got stock (`cause` says
-    why, e.g. "PO-000003" or "adjustment"). Returns what each backorder line
-    got, by product, first in line first.
+    why, e.g. "PO-000003" or "adjustment"). Then the products' promises are
+    rebuilt (`fillrate.backorders.promises.repromise`): the waiting lines, and
+    for a receipt the open supply, have changed. Returns what each backorder
+    line got, by product, first in line first.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("feed_backorders must run inside the caller's transaction")
@@ -95,9 +98,10 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
         given = _feed_set_based(ids, policy)
     else:
         given = _feed_in_python(ids, policy)
-    if not given:
-        return []
-    _refresh_statuses_and_record(given, actor_id=actor_id, cause=cause)
+    if given:
+        _refresh_statuses_and_record(given, actor_id=actor_id, cause=cause)
+    # Waiting lines (and, for a receipt, open supply) changed: promises follow.
+    repromise(product_ids=ids, actor_id=actor_id, cause=cause)
     return [Fed(backorder=Backorder(id=g.backorder_id).number, sku=g.sku, quantity=int(g.quantity))
             for g in given]
 
@@ -189,19 +193,8 @@ def _lock_documents(order_ids: Sequence[int], backorder_ids: Sequence[int]) -> N
 
 # -- PostgreSQL: window functions over the ranked lines, set-based writes ----
 
-_RANK_SQL = {
-    "created_at": "b.created_at", "backorder_id": "b.id", "line_id": "bl.id",
-    "high": "(b.priority = 'high')", "vip": "c.vip",
-}
 FEED_TABLE = "fillrate_feed_takes"
 ATTEMPTS = 5
-
-
-def rank_order_sql(policy: str) -> str:
-    """The `ORDER BY` of `rank_waiting_lines` for `policy`, over `bl`
-    (backorder line), `b` (backorder) and `c` (customer)."""
-    return ", ".join(f"{_RANK_SQL[name]}{' DESC' if desc else ''}"
-                     for name, desc in rank_keys(policy))
 
 
 def _feed_set_based(ids: list[int], policy: str) -> list[_Given]:

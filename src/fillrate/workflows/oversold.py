@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from fillrate.backorders.models import Backorder
+from fillrate.backorders.promises import repromise
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import Conflict, InvalidValue
 from fillrate.core.events import record_event
@@ -46,6 +47,8 @@ def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -
             if still_short:
                 backorder = open_backorder(order=order, lines=still_short, actor_id=actor_id,
                                            reason=f"oversold order: {action}")
+                repromise(product_ids={s.order_line.product_id for s in still_short},
+                          actor_id=actor_id, cause=backorder.number)
         orders.save_line_counters(lines)
         if action == "wait":
             order.ship_complete = True

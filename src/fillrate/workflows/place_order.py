@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from fillrate.backorders.models import Backorder
+from fillrate.backorders.models import Backorder, Promise
+from fillrate.backorders.promises import repromise
 from fillrate.backorders.services import ShortLine, stage_backorder
 from fillrate.catalog.models import Product
 from fillrate.core.business import BusinessSettings, settings_from_values, settings_subqueries
@@ -28,6 +29,8 @@ from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.orders.status import LineQuantities, derive_order_status
+from fillrate.purchasing.lifecycle import OPEN as OPEN_PURCHASE_ORDER
+from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
 
 def _lookup(code: str, skus: list[str]) -> tuple[Customer | None, dict[str, Product],
@@ -37,7 +40,7 @@ def _lookup(code: str, skus: list[str]) -> tuple[Customer | None, dict[str, Prod
     statement: the hot path counts its statements."""
     rows = fetch(
         f"SELECT {settings_subqueries()}, c.id, c.name, p.id, p.sku, p.name, p.list_price, "
-        f"p.discontinued FROM (SELECT 1 AS one) x "
+        f"p.discontinued, {_SUPPLIED.format(p='p.id')} FROM (SELECT 1 AS one) x "
         f"LEFT JOIN {table(Customer)} c ON c.code = %s "
         f"LEFT JOIN {table(Product)} p ON c.id IS NOT NULL AND p.sku IN ({in_list(skus)})",
         [code, *skus])
@@ -47,11 +50,23 @@ def _lookup(code: str, skus: list[str]) -> tuple[Customer | None, dict[str, Prod
     if rows[0][0] is None:
         return None, {}, settings
     customer = Customer(id=rows[0][0], code=code, name=rows[0][1])
-    return customer, {
-        sku: Product(id=pk, sku=sku, name=name, list_price=as_money(price),
-                     discontinued=bool(discontinued))
-        for _, _, pk, sku, name, price, discontinued in rows if pk is not None
-    }, settings
+    products = {}
+    for _, _, pk, sku, name, price, discontinued, supplied in rows:
+        if pk is not None:
+            products[sku] = Product(id=pk, sku=sku, name=name, list_price=as_money(price),
+                                    discontinued=bool(discontinued))
+            products[sku].supplied = bool(supplied)
+    return customer, products, settings
+
+
+# Whether a product has open purchase-order supply or promises: only then can
+# a new backorder line of it move promises (see `repromise` below).
+_SUPPLIED = (
+    f"(EXISTS (SELECT 1 FROM {table(Promise)} WHERE product_id = {{p}}) OR EXISTS"
+    f" (SELECT 1 FROM {table(PurchaseOrderLine)} pol JOIN {table(PurchaseOrder)} po"
+    f" ON po.id = pol.purchase_order_id WHERE pol.product_id = {{p}}"
+    f" AND po.status IN ({', '.join(repr(x) for x in sorted(OPEN_PURCHASE_ORDER))})"
+    f" AND pol.quantity > pol.received + pol.cancelled))")
 
 
 @dataclass(frozen=True)
@@ -153,4 +168,11 @@ def place_order(
         })
     batch.insert("order_events", event_rows(events))
     batch.run()
+    if backorders:
+        # Purchase orders already on their way are promised to the new lines
+        # (by the allocation policy, so a VIP's may move others' dates).
+        supplied = [ol.product_id for ol in order_lines if ol.backordered
+                    and ol.product.supplied]
+        if supplied:
+            repromise(product_ids=supplied, actor_id=actor_id, cause=order.number)
     return PlacedOrder(order, order_lines, backorders, settings)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.promises import repromise
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.core.events import record_event
@@ -76,6 +77,8 @@ def backorder_order_lines(
             expected_date=expected_date, reason=reason or "split by hand", notes=notes,
             actor_id=actor_id)
         orders.refresh_status(order, order_lines)
+        repromise(product_ids={by_id[k].product_id for k in wanted}, actor_id=actor_id,
+                  cause=backorder.number)
         record_event(type="OrderSplit", subject_type="order", subject=order.number,
                      actor_id=actor_id,
                      payload={"backorder": backorder.number,

@@ -81,6 +81,13 @@ def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[
     }
 
 
+class PromiseOut(Schema):
+    purchase_order: str
+    supplier: str
+    quantity: int
+    expected_date: dt.date
+
+
 class BackorderLineOut(Schema):
     sku: str
     name: str
@@ -94,7 +101,12 @@ class BackorderLineOut(Schema):
     cancelled: int
     open_quantity: int
     unit_price: Decimal
-    expected_date: dt.date | None
+    expected_date: dt.date | None = Field(
+        description="the backorder's date when it was set by hand, else `promised_date`")
+    promised_date: dt.date | None = Field(
+        description="when the waiting units are due by their promises; null unless "
+        "promises cover them all")
+    promises: list[PromiseOut]
     stock: dict[str, int]
 
 
@@ -115,6 +127,8 @@ class BackorderDetail(Schema):
     order: dict[str, Any]
     created_at: dt.datetime
     expected_date: dt.date | None
+    expected_date_manual: bool = Field(
+        description="the date was set by hand and wins over the promises until cleared")
     reason: str
     notes: str
     cancel_reason: str
@@ -141,7 +155,8 @@ def render_backorder(b: Backorder) -> dict:
                      "delivery_address": c.delivery_address, "payment_terms": c.payment_terms},
         "order": {"number": b.order.number, "created_at": b.order.created_at,
                   "status": b.order.status},
-        "created_at": b.created_at, "expected_date": b.expected_date, "reason": b.reason,
+        "created_at": b.created_at, "expected_date": b.expected_date,
+        "expected_date_manual": b.expected_date_manual, "reason": b.reason,
         "notes": b.notes, "cancel_reason": b.cancel_reason, "cancel_notes": b.cancel_notes,
         "total_quantity": sum(x.quantity for x in lines),
         "open_quantity": sum(x.open_quantity for x in lines),
@@ -153,7 +168,12 @@ def render_backorder(b: Backorder) -> dict:
              "ordered": x.order_line.quantity, "quantity": x.quantity,
              "allocated": x.allocated, "fulfilled": x.fulfilled, "cancelled": x.cancelled,
              "open_quantity": x.open_quantity, "unit_price": x.unit_price,
-             "expected_date": x.expected_date, "stock": stock.get(x.product_id, {})}
+             "expected_date": x.expected_date, "promised_date": x.promised_date,
+             "promises": [{"purchase_order": p.purchase_order_line.purchase_order.number,
+                           "supplier": p.purchase_order_line.purchase_order.supplier.code,
+                           "quantity": p.quantity, "expected_date": p.expected_date}
+                          for p in x.promises.all()],
+             "stock": stock.get(x.product_id, {})}
             for x in lines
         ],
         "communications": [

@@ -15,11 +15,10 @@ from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_by_code
 from fillrate.purchasing import selectors
 from fillrate.purchasing.models import PurchaseOrder, Supplier
-from fillrate.purchasing.services import (
-    PurchaseLineInput,
+from fillrate.purchasing.services import PurchaseLineInput, create_supplier
+from fillrate.workflows.purchase_orders import (
     cancel_purchase_order,
     create_purchase_order,
-    create_supplier,
     order_purchase_order,
     update_purchase_order,
 )

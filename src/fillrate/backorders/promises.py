@@ -1,0 +1,309 @@
+"""Promises: waiting backorder lines claim open purchase-order supply, which
+gives them their expected dates.
+
+For each product, open supply (the outstanding quantity of `ordered` and
+`partially_received` purchase orders) is used earliest expected date first
+(then purchase order, then line), and waiting lines are served in the order
+`allocation_policy` ranks them (`fillrate.backorders.ranking`) -- the same
+range matching as stock allocation (`plan_allocation`), with purchase-order
+lines in the place of stock levels. So the line that will get stock first is
+promised the earliest delivery.
+
+Dates:
+- a line's expected date is the latest date of its promises when they cover
+  all its waiting units, and unknown (None) when they do not;
+- a backorder's expected date is the latest date of its waiting lines, and
+  unknown when one of them has none -- unless a date was set by hand
+  (`expected_date_manual`), which wins until it is cleared;
+- a line or backorder with nothing waiting keeps the date it had.
+
+`repromise` rebuilds the promises of some products and moves the dates that
+changed, writing one `BackorderExpectedDateChanged` event per backorder whose
+date moved. It runs in the caller's transaction, after the caller has locked
+the products' stock levels: every path that changes waiting lines or open
+supply takes those locks first, so two rebuilds of one product never
+interleave. On PostgreSQL it is a handful of set-based statements whatever
+the number of lines; elsewhere the pure `plan_promises` in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from fillrate.backorders import lifecycle
+from fillrate.backorders.models import Backorder, BackorderLine, Promise
+from fillrate.backorders.ranking import WaitingLine, rank_order_sql, rank_waiting_lines
+from fillrate.core.business import business_settings
+from fillrate.core.events import record_events
+from fillrate.core.models import Event
+from fillrate.core.sql import number_sql, table
+from fillrate.customers.models import Customer
+from fillrate.inventory.allocation import Candidate, Request, plan_allocation
+from fillrate.purchasing.lifecycle import OPEN as OPEN_PURCHASE_ORDER
+from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine
+
+
+@dataclass(frozen=True)
+class Supply:
+    """Open quantity of one purchase-order line."""
+
+    purchase_order_line_id: int
+    purchase_order_id: int
+    product_id: int
+    outstanding: int
+    expected_date: dt.date
+
+
+@dataclass(frozen=True)
+class PlannedPromise:
+    line_id: int
+    purchase_order_line_id: int
+    quantity: int
+    expected_date: dt.date
+
+
+def plan_promises(ranked: Sequence[WaitingLine], supply: Iterable[Supply]) -> list[PlannedPromise]:
+    """Promise each product's open supply, earliest first, to its waiting
+    lines in the order given (already ranked by the policy)."""
+    by_id = {s.purchase_order_line_id: s for s in supply}
+    plan = plan_allocation(
+        [Request(w.line_id, w.product_id, w.waiting) for w in ranked],
+        [Candidate(stock_level_id=s.purchase_order_line_id, product_id=s.product_id,
+                   free=s.outstanding, pick_sequence=s.expected_date.toordinal(),
+                   location_id=s.purchase_order_id) for s in by_id.values()])
+    return [PlannedPromise(t.key, t.stock_level_id, t.quantity,
+                           by_id[t.stock_level_id].expected_date) for t in plan.takes]
+
+
+def line_date(waiting: int, promised: Iterable[PlannedPromise]) -> dt.date | None:
+    """The latest promise date when the promises cover every waiting unit."""
+    rows = list(promised)
+    if sum(p.quantity for p in rows) < waiting or not rows:
+        return None
+    return max(p.expected_date for p in rows)
+
+
+def backorder_date(line_dates: Iterable[dt.date | None]) -> dt.date | None:
+    """The latest date of the waiting lines; unknown if one line's is."""
+    dates = list(line_dates)
+    if not dates or any(d is None for d in dates):
+        return None
+    return max(dates)  # type: ignore[type-var]
+
+
+def repromise(*, product_ids: Iterable[int], actor_id: int | None = None,
+              cause: str = "") -> int:
+    """Rebuild the promises of these products and move the expected dates
+    that follow from them (see the module docstring). `cause` names what
+    changed (a purchase order number, a backorder number, "order"...).
+    Returns how many backorders' dates moved."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("repromise must run inside the caller's transaction")
+    ids = sorted(set(product_ids))
+    if not ids:
+        return 0
+    policy = business_settings().allocation_policy
+    if connection.vendor == "postgresql":
+        return _repromise_set_based(ids, policy, actor_id=actor_id, cause=cause)
+    return _repromise_in_python(ids, policy, actor_id=actor_id, cause=cause)
+
+
+def _open_supply(product_ids: list[int]) -> list[Supply]:
+    outstanding = F("quantity") - F("received") - F("cancelled")
+    rows = (PurchaseOrderLine.objects
+            .filter(product_id__in=product_ids,
+                    purchase_order__status__in=sorted(OPEN_PURCHASE_ORDER))
+            .annotate(o=outstanding).filter(o__gt=0)
+            .values_list("id", "purchase_order_id", "product_id", "o",
+                         "purchase_order__expected_date"))
+    return [Supply(*r) for r in rows]
+
+
+def _repromise_in_python(ids: list[int], policy: str, *, actor_id: int | None,
+                         cause: str) -> int:
+    waiting_expr = F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")
+    rows = list(BackorderLine.objects
+                .filter(product_id__in=ids, backorder__status__in=lifecycle.ACTIVE)
+                .annotate(w=waiting_expr).filter(w__gt=0)
+                .values_list("id", "backorder_id", "product_id", "w", "backorder__created_at",
+                             "backorder__priority", "backorder__customer__vip",
+                             "promised_date"))
+    waiting = [WaitingLine(line_id=r[0], backorder_id=r[1], product_id=r[2], waiting=r[3],
+                           created_at=r[4], high=r[5] == "high", vip=r[6]) for r in rows]
+    planned = plan_promises(rank_waiting_lines(waiting, policy=policy), _open_supply(ids))
+
+    wanted = {(p.line_id, p.purchase_order_line_id): p for p in planned}
+    have = {(p.backorder_line_id, p.purchase_order_line_id): p
+            for p in Promise.objects.filter(product_id__in=ids)}
+    stale = [p.id for key, p in have.items()
+             if key not in wanted or (wanted[key].quantity, wanted[key].expected_date)
+             != (p.quantity, p.expected_date)]
+    if stale:
+        Promise.objects.filter(id__in=stale).delete()
+    product_of = {w.line_id: w.product_id for w in waiting}
+    Promise.objects.bulk_create([
+        Promise(backorder_line_id=p.line_id, purchase_order_line_id=p.purchase_order_line_id,
+                product_id=product_of[p.line_id], quantity=p.quantity,
+                expected_date=p.expected_date)
+        for key, p in wanted.items()
+        if key not in have or have[key].id in stale
+    ], batch_size=500)
+
+    by_line: dict[int, list[PlannedPromise]] = defaultdict(list)
+    for p in planned:
+        by_line[p.line_id].append(p)
+    moved_lines: dict[dt.date | None, list[int]] = defaultdict(list)
+    touched: set[int] = set()
+    for w, r in zip(waiting, rows, strict=True):
+        new = line_date(w.waiting, by_line.get(w.line_id, ()))
+        if new != r[7]:
+            moved_lines[new].append(w.line_id)
+            touched.add(w.backorder_id)
+    for date, line_ids in moved_lines.items():
+        BackorderLine.objects.filter(id__in=line_ids).update(promised_date=date)
+    return _move_backorder_dates(sorted(touched), actor_id=actor_id, cause=cause)
+
+
+def _move_backorder_dates(backorder_ids: Sequence[int], *, actor_id: int | None,
+                          cause: str) -> int:
+    """Re-derive the dates of these backorders from their waiting lines
+    (SQLite path; PostgreSQL does it in one statement)."""
+    if not backorder_ids:
+        return 0
+    lines: dict[int, list[dt.date | None]] = defaultdict(list)
+    for bid, date in (BackorderLine.objects.filter(backorder_id__in=backorder_ids)
+                      .annotate(w=F("quantity") - F("allocated") - F("fulfilled")
+                                - F("cancelled")).filter(w__gt=0)
+                      .values_list("backorder_id", "promised_date")):
+        lines[bid].append(date)
+    events = []
+    for backorder in (Backorder.objects.filter(id__in=backorder_ids,
+                                               status__in=lifecycle.ACTIVE,
+                                               expected_date_manual=False)
+                      .only("id", "expected_date")):
+        if backorder.id not in lines:
+            continue
+        new = backorder_date(lines[backorder.id])
+        if new == backorder.expected_date:
+            continue
+        events.append(_date_event(backorder.number, backorder.expected_date, new,
+                                  actor_id=actor_id, cause=cause))
+        Backorder.objects.filter(id=backorder.id).update(expected_date=new)
+    record_events(events)
+    return len(events)
+
+
+def _date_event(number: str, old: dt.date | None, new: dt.date | None, *,
+                actor_id: int | None, cause: str) -> dict:
+    return {"type": "BackorderExpectedDateChanged", "subject_type": "backorder",
+            "subject": number, "actor_id": actor_id,
+            "payload": {"field": "expected_date", "old": old, "new": new,
+                        "source": "purchase_order", "cause": cause}}
+
+
+PLAN_TABLE = "fillrate_promise_plan"
+CHANGED_TABLE = "fillrate_promise_changed"
+
+
+def _repromise_set_based(ids: list[int], policy: str, *, actor_id: int | None,
+                         cause: str) -> int:
+    bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
+    pol, po, promise = table(PurchaseOrderLine), table(PurchaseOrder), table(Promise)
+    waiting = "(bl.quantity - bl.allocated - bl.fulfilled - bl.cancelled)"
+    active = sorted(lifecycle.ACTIVE)
+    with connection.cursor() as cursor:
+        # Live as long as the connection; emptied at each commit and here.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {PLAN_TABLE} (line_id bigint, po_line_id bigint,"
+            f" product_id bigint, quantity bigint, expected_date date) ON COMMIT DELETE ROWS")
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CHANGED_TABLE} (backorder_id bigint)"
+                       f" ON COMMIT DELETE ROWS")
+        cursor.execute(f"DELETE FROM {PLAN_TABLE}")
+        cursor.execute(f"DELETE FROM {CHANGED_TABLE}")
+        # Supply as ranges [hi - outstanding, hi) per product, earliest first;
+        # waiting lines as ranges [hi - waiting, hi) in rank order: a line is
+        # promised the overlap of its range with each supply range.
+        cursor.execute(
+            f"INSERT INTO {PLAN_TABLE} "
+            f"WITH supply AS ("
+            f" SELECT pol.id, pol.product_id, po.expected_date,"
+            f" pol.quantity - pol.received - pol.cancelled AS open,"
+            f" SUM(pol.quantity - pol.received - pol.cancelled) OVER (PARTITION BY"
+            f"  pol.product_id ORDER BY po.expected_date, po.id, pol.id) AS hi"
+            f" FROM {pol} pol JOIN {po} po ON po.id = pol.purchase_order_id"
+            f" WHERE pol.product_id = ANY(%s) AND po.status = ANY(%s)"
+            f" AND pol.quantity - pol.received - pol.cancelled > 0),"
+            f" total AS (SELECT product_id, MAX(hi) AS total FROM supply GROUP BY product_id),"
+            f" waiting AS ("
+            f" SELECT bl.id AS line_id, bl.product_id, {waiting} AS waiting,"
+            f" SUM({waiting}) OVER (PARTITION BY bl.product_id ORDER BY"
+            f"  {rank_order_sql(policy)}) AS hi"
+            f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
+            f" JOIN {c} c ON c.id = b.customer_id"
+            f" WHERE bl.product_id IN (SELECT product_id FROM total)"
+            f" AND b.status = ANY(%s) AND {waiting} > 0)"
+            f" SELECT w.line_id, s.id, w.product_id,"
+            f" LEAST(w.hi, s.hi) - GREATEST(w.hi - w.waiting, s.hi - s.open), s.expected_date"
+            f" FROM waiting w JOIN total t ON t.product_id = w.product_id"
+            f" JOIN supply s ON s.product_id = w.product_id"
+            f" AND s.hi - s.open < w.hi AND w.hi - w.waiting < s.hi"
+            f" WHERE w.hi - w.waiting < t.total",
+            [ids, sorted(OPEN_PURCHASE_ORDER), active])
+        planned = cursor.rowcount
+        same = ("t.line_id = p.backorder_line_id AND t.po_line_id = p.purchase_order_line_id"
+                " AND t.quantity = p.quantity AND t.expected_date = p.expected_date")
+        cursor.execute(
+            f"DELETE FROM {promise} p WHERE p.product_id = ANY(%s)"
+            f" AND NOT EXISTS (SELECT 1 FROM {PLAN_TABLE} t WHERE {same})", [ids])
+        if not planned and not cursor.rowcount:
+            return 0  # no supply and no promises: every date is already unknown
+        cursor.execute(f"ANALYZE {PLAN_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {promise} (backorder_line_id, purchase_order_line_id, product_id,"
+            f" quantity, expected_date)"
+            f" SELECT t.line_id, t.po_line_id, t.product_id, t.quantity, t.expected_date"
+            f" FROM {PLAN_TABLE} t WHERE NOT EXISTS (SELECT 1 FROM {promise} p"
+            f" WHERE p.backorder_line_id = t.line_id AND {same})"
+            f" ORDER BY t.line_id, t.po_line_id")
+        # Lines: the latest promise date when the promises cover the waiting units.
+        cursor.execute(
+            f"WITH x AS (SELECT line_id, SUM(quantity) AS q, MAX(expected_date) AS d"
+            f" FROM {PLAN_TABLE} GROUP BY line_id),"
+            f" lines AS (SELECT bl.id, CASE WHEN x.q >= {waiting} THEN x.d END AS d"
+            f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
+            f" LEFT JOIN x ON x.line_id = bl.id"
+            f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0),"
+            f" moved AS (UPDATE {bl} bl SET promised_date = lines.d FROM lines"
+            f" WHERE bl.id = lines.id AND bl.promised_date IS DISTINCT FROM lines.d"
+            f" RETURNING bl.backorder_id)"
+            f" INSERT INTO {CHANGED_TABLE} SELECT DISTINCT backorder_id FROM moved",
+            [ids, active])
+        if not cursor.rowcount:
+            return 0
+        # Backorders: the latest date of their waiting lines, unknown if one
+        # line's is; one event per backorder whose date moved.
+        cursor.execute(
+            f"WITH d AS (SELECT b.id, b.expected_date AS old,"
+            f" CASE WHEN bool_and(bl.promised_date IS NOT NULL) THEN MAX(bl.promised_date)"
+            f" END AS new"
+            f" FROM {b} b JOIN {bl} bl ON bl.backorder_id = b.id"
+            f" WHERE b.id IN (SELECT backorder_id FROM {CHANGED_TABLE})"
+            f" AND b.status = ANY(%s) AND NOT b.expected_date_manual AND {waiting} > 0"
+            f" GROUP BY b.id),"
+            f" moved AS (UPDATE {b} b SET expected_date = d.new FROM d"
+            f" WHERE b.id = d.id AND d.old IS DISTINCT FROM d.new"
+            f" RETURNING b.id, d.old, d.new)"
+            f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
+            f" created_at)"
+            f" SELECT 'BackorderExpectedDateChanged', 'backorder', {number_sql('BO', 'id')},"
+            f" %s, jsonb_build_object('field', 'expected_date', 'old', old, 'new', new,"
+            f" 'source', 'purchase_order', 'cause', %s::text), now()"
+            f" FROM moved ORDER BY id",
+            [active, actor_id, cause])
+        return cursor.rowcount
