@@ -58,3 +58,13 @@ def derive_status(lines: Iterable[LineQuantities]) -> str:
     if waiting == 0:
         return READY
     return OPEN
+
+
+def derive_status_sql(*, quantity: str, allocated: str, fulfilled: str, cancelled: str) -> str:
+    """`derive_status` as a SQL expression over the lines' summed columns
+    (for set-based writes; a test holds the two to the same answers)."""
+    waiting = f"({quantity} - {allocated} - {fulfilled} - {cancelled})"
+    return (f"CASE WHEN {quantity} = {cancelled} THEN '{CANCELLED}'"
+            f" WHEN {fulfilled} + {cancelled} = {quantity} THEN '{COMPLETE}'"
+            f" WHEN {fulfilled} <> 0 THEN '{PARTIAL}'"
+            f" WHEN {waiting} = 0 THEN '{READY}' ELSE '{OPEN}' END")

@@ -37,7 +37,9 @@ class Backorder(models.Model):
     PREFIX = "BO"
 
     order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="backorders")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="backorders")
+    # Indexed by (customer, status) below.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="backorders",
+                                 db_index=False)
     status = models.CharField(max_length=24, choices=BackorderStatus.choices,
                               default=BackorderStatus.OPEN)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
@@ -82,7 +84,9 @@ class BackorderLine(models.Model):
     backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT,
                                    related_name="backorder_lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="backorder_lines")
+    # Indexed by (product, backorder) below.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="backorder_lines",
+                                db_index=False)
     quantity = models.IntegerField()
     allocated = models.IntegerField(default=0)
     fulfilled = models.IntegerField(default=0)
@@ -134,8 +138,9 @@ class Promise(models.Model):
     promises of a product whenever its waiting lines or its open supply
     change."""
 
+    # Indexed by the unique pair below (its first column).
     backorder_line = models.ForeignKey(BackorderLine, on_delete=models.CASCADE,
-                                       related_name="promises")
+                                       related_name="promises", db_index=False)
     purchase_order_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE,
                                             related_name="promises")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
@@ -144,8 +149,6 @@ class Promise(models.Model):
 
     class Meta:
         ordering = ["backorder_line_id", "expected_date", "id"]
-        indexes = [models.Index(fields=["product"]), models.Index(fields=["purchase_order_line"]),
-                   models.Index(fields=["backorder_line"])]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0),
                                    name="promise_quantity_positive"),

@@ -235,26 +235,25 @@ def _repromise_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" SELECT pol.id, pol.product_id, po.expected_date,"
             f" pol.quantity - pol.received - pol.cancelled AS open,"
             f" SUM(pol.quantity - pol.received - pol.cancelled) OVER (PARTITION BY"
-            f"  pol.product_id ORDER BY po.expected_date, po.id, pol.id) AS hi"
+            f"  pol.product_id ORDER BY po.expected_date, po.id, pol.id) AS hi,"
+            f" SUM(pol.quantity - pol.received - pol.cancelled) OVER (PARTITION BY"
+            f"  pol.product_id) AS total"
             f" FROM {pol} pol JOIN {po} po ON po.id = pol.purchase_order_id"
             f" WHERE pol.product_id = ANY(%s) AND po.status = ANY(%s)"
             f" AND pol.quantity - pol.received - pol.cancelled > 0),"
-            f" total AS (SELECT product_id, MAX(hi) AS total FROM supply GROUP BY product_id),"
             f" waiting AS ("
             f" SELECT bl.id AS line_id, bl.product_id, {waiting} AS waiting,"
             f" SUM({waiting}) OVER (PARTITION BY bl.product_id ORDER BY"
             f"  {rank_order_sql(policy)}) AS hi"
             f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
             f" JOIN {c} c ON c.id = b.customer_id"
-            f" WHERE bl.product_id IN (SELECT product_id FROM total)"
-            f" AND b.status = ANY(%s) AND {waiting} > 0)"
+            f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0)"
             f" SELECT w.line_id, s.id, w.product_id,"
             f" LEAST(w.hi, s.hi) - GREATEST(w.hi - w.waiting, s.hi - s.open), s.expected_date"
-            f" FROM waiting w JOIN total t ON t.product_id = w.product_id"
-            f" JOIN supply s ON s.product_id = w.product_id"
+            f" FROM waiting w JOIN supply s ON s.product_id = w.product_id"
             f" AND s.hi - s.open < w.hi AND w.hi - w.waiting < s.hi"
-            f" WHERE w.hi - w.waiting < t.total",
-            [ids, sorted(OPEN_PURCHASE_ORDER), active])
+            f" WHERE w.hi - w.waiting < s.total",
+            [ids, sorted(OPEN_PURCHASE_ORDER), ids, active])
         planned = cursor.rowcount
         same = ("t.line_id = p.backorder_line_id AND t.po_line_id = p.purchase_order_line_id"
                 " AND t.quantity = p.quantity AND t.expected_date = p.expected_date")

@@ -102,8 +102,9 @@ class Allocation(models.Model):
     the line that is on a backorder: a backorder line's `allocated` says how
     much of its order line's allocation is its own)."""
 
+    # Indexed by the unique pair below (its first column).
     order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE,
-                                   related_name="allocations")
+                                   related_name="allocations", db_index=False)
     stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT,
                                     related_name="allocations")
     quantity = models.IntegerField()

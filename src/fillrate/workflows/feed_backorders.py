@@ -10,25 +10,24 @@ line gets is the pure `fillrate.inventory.allocation.plan_allocation`
   (window functions) into a per-connection temporary table of takes; the
   affected orders and backorders are locked (global lock order: stock levels,
   orders, backorders, lines); one statement of data-modifying CTEs writes the
-  allocation rows, stock levels, backorder lines and order lines. A receipt
-  that satisfies tens of thousands of lines is a handful of statements.
+  allocation rows, stock levels, backorder lines and order lines; one moves
+  backorder statuses and writes the events, one moves order statuses (the
+  SQL twins of `derive_status` and `derive_order_status`). A receipt that
+  satisfies tens of thousands of lines is a handful of statements.
 - SQLite (where a round trip costs nothing and the write lock is held by the
   IMMEDIATE transaction): the same ranking and plan in Python, written in a
-  few multi-row statements per chunk.
+  few multi-row statements per chunk; statuses from the pure derivations.
 
-Then, on both, statuses follow from the lines (`derive_status`,
-`derive_order_status`) and one `BackorderAllocated` event per backorder that
-got stock is written.
+On both, one `BackorderAllocated` event per backorder that got stock, and
+the products' promises are rebuilt.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F, Sum
 
@@ -40,13 +39,13 @@ from fillrate.catalog.models import Product
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Busy
 from fillrate.core.models import Event
-from fillrate.core.sql import add_to_column, table
+from fillrate.core.sql import add_to_column, number_sql, table
 from fillrate.customers.models import Customer
 from fillrate.inventory.allocation import Plan, Request, plan_allocation
 from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel
 from fillrate.orders import services as orders
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
-from fillrate.orders.status import LineQuantities, derive_order_status
+from fillrate.orders.status import LineQuantities, derive_order_status, derive_order_status_sql
 
 # Rows per statement where a statement carries one parameter group per row.
 CHUNK = 2000
@@ -95,15 +94,16 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
         return []
     policy = business_settings().allocation_policy
     if connection.vendor == "postgresql":
-        given = _feed_set_based(ids, policy)
+        given = _feed_set_based(ids, policy, actor_id=actor_id, cause=cause)
     else:
-        given = _feed_in_python(ids, policy)
-    if given:
-        _refresh_statuses_and_record(given, actor_id=actor_id, cause=cause)
+        rows = _feed_in_python(ids, policy)
+        if rows:
+            _refresh_statuses_and_record(rows, actor_id=actor_id, cause=cause)
+        given = [Fed(backorder=Backorder(id=g.backorder_id).number, sku=g.sku,
+                     quantity=int(g.quantity)) for g in rows]
     # Waiting lines (and, for a receipt, open supply) changed: promises follow.
     repromise(product_ids=ids, actor_id=actor_id, cause=cause)
-    return [Fed(backorder=Backorder(id=g.backorder_id).number, sku=g.sku, quantity=int(g.quantity))
-            for g in given]
+    return given
 
 
 # -- SQLite (and any other database): plan in Python, write per chunk --------
@@ -197,7 +197,8 @@ FEED_TABLE = "fillrate_feed_takes"
 ATTEMPTS = 5
 
 
-def _feed_set_based(ids: list[int], policy: str) -> list[_Given]:
+def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
+                    cause: str) -> list[_Given]:
     bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
     sl, loc = table(StockLevel), table(Location)
     with connection.cursor() as cursor:
@@ -228,8 +229,7 @@ def _feed_set_based(ids: list[int], policy: str) -> list[_Given]:
             f" SUM({waiting}) OVER w AS hi, ROW_NUMBER() OVER w AS rank"
             f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
             f" JOIN {c} c ON c.id = b.customer_id"
-            f" WHERE bl.product_id IN (SELECT product_id FROM supply)"
-            f" AND b.status = ANY(%s) AND {waiting} > 0"
+            f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0"
             f" WINDOW w AS (PARTITION BY bl.product_id ORDER BY {order_by}))"
             f" SELECT w.line_id, w.backorder_id, w.order_id, w.order_line_id, w.product_id,"
             f" w.rank, f.level_id,"
@@ -238,7 +238,7 @@ def _feed_set_based(ids: list[int], policy: str) -> list[_Given]:
             f" JOIN free f ON f.product_id = w.product_id"
             f" AND f.hi - f.free < w.hi AND w.hi - w.waiting < f.hi"
             f" WHERE w.hi - w.waiting < s.total")
-        params = [ids, [str(k) for k in SELLABLE_KINDS], sorted(lifecycle.ACTIVE)]
+        params = [ids, [str(k) for k in SELLABLE_KINDS], ids, sorted(lifecycle.ACTIVE)]
         stale_sql = (
             f"SELECT 1 FROM {FEED_TABLE} t JOIN {bl} bl ON bl.id = t.line_id"
             f" JOIN {b} b ON b.id = bl.backorder_id"
@@ -274,16 +274,53 @@ def _feed_set_based(ids: list[int], policy: str) -> list[_Given]:
             f" GROUP BY level_id) x WHERE sl.id = x.level_id),"
             f" bo_lines AS (UPDATE {bl} bl SET allocated = bl.allocated + x.q"
             f" FROM (SELECT line_id, SUM(quantity) AS q FROM {FEED_TABLE}"
-            f" GROUP BY line_id) x WHERE bl.id = x.line_id),"
-            f" order_lines AS (UPDATE {ol} ol SET allocated = ol.allocated + x.q,"
+            f" GROUP BY line_id) x WHERE bl.id = x.line_id)"
+            f" UPDATE {ol} ol SET allocated = ol.allocated + x.q,"
             f" backordered = ol.backordered - x.q"
             f" FROM (SELECT order_line_id, SUM(quantity) AS q FROM {FEED_TABLE}"
-            f" GROUP BY order_line_id) x WHERE ol.id = x.order_line_id)"
-            f" SELECT t.backorder_id, t.order_id, p.sku, SUM(t.quantity)::bigint"
+            f" GROUP BY order_line_id) x WHERE ol.id = x.order_line_id")
+        # Statuses follow the lines (the SQL twins of the pure derivations);
+        # one BackorderAllocated event per backorder that got stock.
+        derived = lifecycle.derive_status_sql(quantity="s.q", allocated="s.a",
+                                              fulfilled="s.f", cancelled="s.c")
+        cursor.execute(
+            f"WITH s AS (SELECT backorder_id, SUM(quantity) AS q, SUM(allocated) AS a,"
+            f" SUM(fulfilled) AS f, SUM(cancelled) AS c FROM {bl}"
+            f" WHERE backorder_id IN (SELECT backorder_id FROM {FEED_TABLE})"
+            f" GROUP BY backorder_id),"
+            f" d AS (SELECT b.id, b.status AS old, {derived} AS new"
+            f" FROM {b} b JOIN s ON s.backorder_id = b.id),"
+            f" moved AS (UPDATE {b} b SET status = d.new FROM d"
+            f" WHERE b.id = d.id AND d.new <> d.old),"
+            f" per AS (SELECT t.backorder_id, jsonb_agg(jsonb_build_object("
+            f"'sku', p.sku, 'quantity', t.q) ORDER BY t.product_id, t.rank) AS lines"
+            f" FROM (SELECT backorder_id, product_id, rank, SUM(quantity) AS q"
+            f" FROM {FEED_TABLE} GROUP BY backorder_id, product_id, rank) t"
+            f" JOIN {product} p ON p.id = t.product_id GROUP BY t.backorder_id)"
+            f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
+            f" created_at) SELECT 'BackorderAllocated', 'backorder',"
+            f" {number_sql(Backorder.PREFIX, 'd.id')}, %s, jsonb_build_object("
+            f"'cause', %s::text, 'status', d.new, 'lines', per.lines), now()"
+            f" FROM per JOIN d ON d.id = per.backorder_id ORDER BY d.id",
+            [actor_id, cause])
+        so = table(SalesOrder)
+        order_status = derive_order_status_sql(
+            status="o.status", quantity="s.q", shipped="s.s", backordered="s.b",
+            cancelled="s.c")
+        cursor.execute(
+            f"WITH s AS (SELECT order_id, SUM(quantity) AS q, SUM(shipped) AS s,"
+            f" SUM(backordered) AS b, SUM(cancelled) AS c FROM {ol}"
+            f" WHERE order_id IN (SELECT order_id FROM {FEED_TABLE}) GROUP BY order_id),"
+            f" d AS (SELECT o.id, {order_status} AS new FROM {so} o"
+            f" JOIN s ON s.order_id = o.id WHERE o.status <> {order_status})"
+            f" UPDATE {so} o SET status = d.new FROM d WHERE o.id = d.id")
+        cursor.execute(
+            f"SELECT {number_sql(Backorder.PREFIX, 't.backorder_id')}, p.sku,"
+            f" SUM(t.quantity)::bigint"
             f" FROM {FEED_TABLE} t JOIN {product} p ON p.id = t.product_id"
-            f" GROUP BY t.line_id, t.backorder_id, t.order_id, p.sku, t.product_id, t.rank"
+            f" GROUP BY t.line_id, t.backorder_id, p.sku, t.product_id, t.rank"
             f" ORDER BY t.product_id, t.rank")
-        return [_Given(*row) for row in cursor.fetchall()]
+        return [Fed(*row) for row in cursor.fetchall()]
 
 
 # -- both: statuses and events -----------------------------------------------
@@ -346,18 +383,9 @@ def _set_status(model, moves: dict[str, list[int]]) -> None:
 
 
 def _insert_events(rows: list[tuple[str, dict]], *, actor_id: int | None) -> None:
-    """`BackorderAllocated` events: one statement on PostgreSQL (arrays
-    unnested, whatever the count), batches elsewhere."""
-    if connection.vendor != "postgresql":
-        Event.objects.bulk_create([
-            Event(type="BackorderAllocated", subject_type="backorder", subject=subject,
-                  actor_id=actor_id, payload=payload) for subject, payload in rows
-        ], batch_size=500)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
-            f" created_at) SELECT 'BackorderAllocated', 'backorder', s, %s, p::jsonb, now()"
-            f" FROM unnest(%s::text[], %s::text[]) AS x(s, p)",
-            [actor_id, [s for s, _ in rows],
-             [json.dumps(p, cls=DjangoJSONEncoder) for _, p in rows]])
+    """`BackorderAllocated` events, in batches (PostgreSQL writes them in its
+    status statement)."""
+    Event.objects.bulk_create([
+        Event(type="BackorderAllocated", subject_type="backorder", subject=subject,
+              actor_id=actor_id, payload=payload) for subject, payload in rows
+    ], batch_size=500)
