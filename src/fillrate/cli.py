@@ -155,6 +155,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
             return run(clients=args.clients, seconds=args.seconds, workers=args.workers,
                        output=args.output or "bench-intake.json",
                        database_url=args.database_url)
+        if args.kind == "receive":
+            from fillrate.bench.receive import run as run_receive
+
+            return run_receive(workers=args.workers, output=args.output or "bench-receive.json",
+                               database_url=args.database_url)
     except BenchError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown benchmark {args.kind!r}")
@@ -196,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
-    p.add_argument("kind", choices=["intake"], help="intake: POST /orders over HTTP")
+    p.add_argument("kind", choices=["intake", "receive"],
+                   help="intake: POST /orders over HTTP; receive: receipts that feed 50,000 "
+                   "waiting backorder lines")
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
     p.add_argument("--seconds", type=float, default=30, help="how long to drive load (30)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")

@@ -23,7 +23,6 @@ from fillrate.core.business import change_settings
 from fillrate.core.models import Event
 from fillrate.purchasing.services import PurchaseLineInput
 from fillrate.workflows.purchase_orders import (
-    cancel_purchase_order,
     create_purchase_order,
     order_purchase_order,
     update_purchase_order,
@@ -203,3 +202,14 @@ def test_a_cancelled_backorder_gives_its_promise_to_the_next_in_line(api, queue)
     # A cancelled backorder keeps the date it had; nothing waits on it.
     assert dates(queue) == {"OLD": D1, "MID": D1, "NEW": D2}
     assert not Promise.objects.filter(backorder_line__backorder_id=int(queue["OLD"][3:]))
+
+
+def test_the_purchase_order_lists_the_backorders_promised_against_it(api, queue):
+    first = buy(5, D1)
+    body = api.get(f"{POS}/{first}").json()
+    assert [(p["backorder"], p["customer"], p["sku"], p["quantity"], p["expected_date"])
+            for p in body["promised"]] == [
+        (queue["OLD"], Backorder.objects.get(id=int(queue["OLD"][3:])).customer.name,
+         "GADGET", 4, D1.isoformat()),
+        (queue["MID"], Backorder.objects.get(id=int(queue["MID"][3:])).customer.name,
+         "GADGET", 1, D1.isoformat())]

@@ -103,6 +103,23 @@ def test_a_partial_receipt_then_the_rest(api, buying):
     assert main(["check"]) == 0
 
 
+def test_the_receipt_body_is_exactly_the_documented_schema(api, buying):
+    """The receipt is encoded without a second validation pass (it can list
+    25,000+ allocations), so the body is held here to `ReceiptOut`."""
+    from fillrate.api.routers.purchasing import ReceiptOut
+
+    first = place("C-ACME", ("GADGET", 5)).backorders[0].number
+    second = place("C-ACME", ("GADGET", 2)).backorders[0].number
+    r = api.post(receipts(buy(("GADGET", 20))), {"lines": [{"sku": "GADGET", "quantity": 6}]})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert set(body) == set(ReceiptOut.model_fields)
+    validated = ReceiptOut.model_validate(body)
+    assert [(a.backorder, a.quantity) for a in validated.allocations] == [(first, 5), (second, 1)]
+    assert body["allocation_summary"] == {"lines": 2, "units": 6, "backorders": 2}
+    assert set(body["lines"][0]) == {"sku", "quantity"}
+
+
 def test_a_receipt_can_go_to_a_named_location(api, buying):
     number = buy(("WIDGET", 10))
     r = api.post(receipts(number), {"lines": [{"sku": "WIDGET", "quantity": 5}],

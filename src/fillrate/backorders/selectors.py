@@ -250,3 +250,26 @@ def order_view(number: str) -> OrderView:
             backorder_open[bl.order_line_id] = (backorder_open.get(bl.order_line_id, 0)
                                                 + bl.quantity - bl.fulfilled - bl.cancelled)
     return OrderView(order, list(order.lines.all()), backorders, backorder_open)
+
+
+@dataclass(frozen=True)
+class PromisedRow:
+    backorder: str
+    status: str
+    customer: str
+    sku: str
+    quantity: int
+    expected_date: dt.date
+
+
+def promised_against(purchase_order_id: int) -> list[PromisedRow]:
+    """The backorder lines promised against a purchase order, by its line,
+    then oldest backorder first (one statement)."""
+    rows = (Promise.objects.filter(purchase_order_line__purchase_order_id=purchase_order_id)
+            .select_related("backorder_line__backorder__customer", "product")
+            .order_by("purchase_order_line__line_no", "backorder_line__backorder__created_at",
+                      "backorder_line__backorder_id", "backorder_line_id"))
+    return [PromisedRow(backorder=p.backorder_line.backorder.number,
+                        status=p.backorder_line.backorder.status,
+                        customer=p.backorder_line.backorder.customer.name, sku=p.product.sku,
+                        quantity=p.quantity, expected_date=p.expected_date) for p in rows]

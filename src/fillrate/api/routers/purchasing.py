@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
 from fillrate.api.schemas import EventOut, Page
+from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_by_code
 from fillrate.purchasing import selectors
@@ -108,12 +111,23 @@ class ReceiptSummary(Schema):
     lines: list[ReceiptLineOut]
 
 
+class PromisedOut(Schema):
+    backorder: str
+    status: str
+    customer: str
+    sku: str
+    quantity: int
+    expected_date: dt.date
+
+
 class PurchaseOrderDetail(PurchaseOrderRow):
     notes: str
     ordered_at: dt.datetime | None
     cancelled_at: dt.datetime | None
     lines: list[PurchaseLineOut]
     receipts: list[ReceiptSummary]
+    promised: list[PromisedOut] = Field(
+        description="backorder lines promised against this order's open quantity")
     events: list[EventOut]
 
 
@@ -144,6 +158,7 @@ def render_purchase_order(po: PurchaseOrder) -> dict:
              "lines": [{"sku": x.product.sku, "quantity": x.quantity} for x in r.lines.all()]}
             for r in po.receipts.all()
         ],
+        "promised": [vars(p) for p in promised_against(po.id)],
         "events": [render_event(e) for e in events_for(subject_type="purchase_order",
                                                        subject=po.number)],
     }
@@ -245,9 +260,16 @@ class AllocationOut(Schema):
     quantity: int
 
 
+class AllocationSummary(Schema):
+    lines: int
+    units: int
+    backorders: int
+
+
 class ReceiptOut(ReceiptSummary):
     purchase_order: str
     status: str
+    allocation_summary: AllocationSummary
     allocations: list[AllocationOut]
 
 
@@ -257,7 +279,9 @@ class ReceiptOut(ReceiptSummary):
     description="Record what arrived. The stock goes on hand at `location` (default: the "
     "receiving location) with a `received` movement per line, and in the same transaction "
     "to waiting backorders by `allocation_policy`; `allocations` lists what each backorder "
-    "got. Partial receipts are normal; more than is outstanding on a line is 422 "
+    "got (every backorder line that got stock, first in line first; a receipt can feed "
+    "tens of thousands, so `allocation_summary` counts them). Partial receipts are normal; "
+    "more than is outstanding on a line is 422 "
     "`purchasing.over_receipt` naming `lines[i].quantity` unless `allow_over_receipt`. "
     "Draft, received or cancelled purchase orders are 409 `purchasing.not_receivable`.")
 def post_receipt(request, number: str, payload: ReceiptIn):
@@ -267,11 +291,17 @@ def post_receipt(request, number: str, payload: ReceiptIn):
         location_id=location_id, allow_over_receipt=payload.allow_over_receipt,
         actor_id=actor_id(request))
     r = result.receipt
-    return 201, {
+    allocations = result.allocations
+    # Encoded without a second pydantic pass over what can be 25,000+ rows;
+    # a test holds the body to ReceiptOut.
+    return JsonResponse({
         "number": r.number, "purchase_order": result.purchase_order.number,
         "status": result.purchase_order.status, "location": r.location.code,
         "over_receipt": r.over_receipt, "by": request.auth.username, "created_at": r.created_at,
         "lines": [{"sku": x.product.sku, "quantity": x.quantity} for x in result.lines],
+        "allocation_summary": {"lines": len(allocations),
+                               "units": sum(a.quantity for a in allocations),
+                               "backorders": len({a.backorder for a in allocations})},
         "allocations": [{"backorder": a.backorder, "sku": a.sku, "quantity": a.quantity}
-                        for a in result.allocations],
-    }
+                        for a in allocations],
+    }, status=201, encoder=NinjaJSONEncoder)
