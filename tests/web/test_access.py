@@ -19,6 +19,18 @@ PAGES = [
     ("web:customer", ["C-X"]),
     ("web:adjust_stock", []),
     ("web:tokens", []),
+    ("web:fulfil", []),
+    ("web:fulfillments", []),
+    ("web:fulfillment", ["FF-000001"]),
+    ("web:invoices", []),
+    ("web:invoices_csv", []),
+    ("web:invoice", ["INV-000001"]),
+    ("web:suppliers", []),
+    ("web:purchase_orders", []),
+    ("web:purchase_order_new", []),
+    ("web:purchase_order", ["PO-000001"]),
+    ("web:purchase_order_receive", ["PO-000001"]),
+    ("web:purchase_order_receipt", ["PO-000001", "RC-000001"]),
 ]
 
 

@@ -5,11 +5,28 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
+from fillrate.backorders import lifecycle as backorder_lifecycle
+from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.selectors import BackorderFilters, backorders
 from fillrate.backorders.services import backorder_id
 from fillrate.core.errors import InvalidValue, NotFound
+from fillrate.fulfilment import lifecycle
 from fillrate.fulfilment.models import (
     Fulfillment,
     FulfillmentLine,
@@ -17,7 +34,8 @@ from fillrate.fulfilment.models import (
     Invoice,
     InvoiceLine,
 )
-from fillrate.fulfilment.services import fulfillment_id, invoice_id
+from fillrate.fulfilment.services import fulfillment_id, invoice_id, pending_quantities
+from fillrate.orders.models import OrderLine
 from fillrate.orders.services import order_id
 
 
@@ -53,6 +71,110 @@ def fulfillment_detail(number: str) -> Fulfillment:
     if row is None:
         raise NotFound("fulfilment.not_found", f"no fulfillment {number!r}")
     return row
+
+
+def _lines_free_to_fulfil() -> QuerySet[BackorderLine]:
+    """Backorder lines holding allocated units that are on no pending
+    fulfillment yet, annotated with `pending` (units already queued)."""
+    pending = (FulfillmentLine.objects
+               .filter(backorder_line_id=OuterRef("pk"),
+                       fulfillment__status__in=lifecycle.PENDING)
+               .values("backorder_line_id").annotate(n=Sum("quantity")).values("n")[:1])
+    return BackorderLine.objects.annotate(
+        pending=Coalesce(Subquery(pending, output_field=IntegerField()), Value(0)),
+    ).filter(allocated__gt=F("pending"))
+
+
+def fulfillable_backorders(*, partial_shipments: bool, sku: str | None = None,
+                           customer: str | None = None,
+                           backorder: str | None = None) -> QuerySet[Backorder]:
+    """What can ship now: active backorders with allocated units not yet on a
+    pending fulfillment (only `ready` ones when partial shipments are off),
+    oldest first, annotated like the backorder list. `sku` keeps those with
+    such units of that product; a malformed `backorder` matches nothing."""
+    qs = backorders(BackorderFilters(fulfillable=True, customer=customer),
+                    partial_shipments=partial_shipments)
+    free = _lines_free_to_fulfil().filter(backorder_id=OuterRef("pk"))
+    if sku:
+        free = free.filter(product__sku=sku)
+    qs = qs.filter(Exists(free))
+    if backorder:
+        try:
+            qs = qs.filter(id=backorder_id(backorder))
+        except NotFound:
+            return qs.none()
+    return qs
+
+
+def lines_free_to_fulfil(backorder_ids: Iterable[int]) -> dict[int, list[BackorderLine]]:
+    """Per backorder id, its lines with units to fulfil (with product and
+    order line; `pending` annotated), in line order. One query."""
+    out: dict[int, list[BackorderLine]] = {}
+    rows = (_lines_free_to_fulfil().filter(backorder_id__in=list(backorder_ids))
+            .select_related("product", "order_line").order_by("backorder_id", "id"))
+    for line in rows:
+        out.setdefault(line.backorder_id, []).append(line)
+    return out
+
+
+@dataclass(frozen=True)
+class ProductToFulfil:
+    sku: str
+    name: str
+    backorders: int
+    units: int
+
+
+def fulfillable_products(*, partial_shipments: bool) -> list[ProductToFulfil]:
+    """Per product, how many fulfillable backorders hold units of it that can
+    ship now and how many units: what batch fulfilment by product would queue."""
+    ids = fulfillable_backorders(partial_shipments=partial_shipments).values("id")
+    rows = (_lines_free_to_fulfil().filter(backorder_id__in=ids)
+            .values("product__sku", "product__name")
+            .annotate(n=Count("backorder_id", distinct=True),
+                      units=Sum(F("allocated") - F("pending")))
+            .order_by("product__sku"))
+    return [ProductToFulfil(r["product__sku"], r["product__name"], r["n"], r["units"])
+            for r in rows]
+
+
+@dataclass(frozen=True)
+class BackorderFulfilment:
+    fulfillments: list[tuple[Fulfillment, int]]  # with the units of this backorder on it
+    free: int  # units that can go on a new fulfillment now
+
+
+def backorder_fulfilment(number: str, *, partial_shipments: bool) -> BackorderFulfilment:
+    """A backorder's fulfillments, newest first, and how many of its units
+    can be fulfilled now (0 unless it is on the fulfillable list)."""
+    bid = backorder_id(number)
+    free = 0
+    if fulfillable_backorders(partial_shipments=partial_shipments, backorder=number).exists():
+        free = sum(x.allocated - x.pending for x in lines_free_to_fulfil([bid]).get(bid, []))
+    rows = [(f, sum(x.quantity for x in f.lines.all()
+                    if x.backorder_line_id and x.backorder_line.backorder_id == bid))
+            for f in fulfillments(backorder=number)]
+    return BackorderFulfilment(rows, free)
+
+
+def units_to_ship(*, order_id: int, ship_complete: bool) -> int:
+    """How many units `fulfil_order` would put on a fulfillment now: the
+    order's own allocated units (not those its active backorders hold) that
+    are on no pending fulfillment, plus, for a ship-complete order, its
+    backorders' free units. The caller has checked `ready_to_ship`."""
+    lines = dict(OrderLine.objects.filter(order_id=order_id).values_list("id", "allocated"))
+    held = dict(BackorderLine.objects.filter(
+        order_line_id__in=list(lines), backorder__status__in=backorder_lifecycle.ACTIVE,
+    ).values("order_line_id").annotate(n=Sum("allocated")).values_list("order_line_id", "n"))
+    pending = pending_quantities(order_line_ids=list(lines))
+    own = sum(max(allocated - held.get(k, 0) - pending.own.get(k, 0), 0)
+              for k, allocated in lines.items())
+    if not ship_complete:
+        return own
+    free = _lines_free_to_fulfil().filter(
+        order_line_id__in=list(lines), backorder__status__in=backorder_lifecycle.ACTIVE,
+    ).aggregate(n=Sum(F("allocated") - F("pending")))["n"] or 0
+    return own + free
 
 
 def _invoice_rows(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:

@@ -36,6 +36,7 @@ from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers, sales_reps
+from fillrate.fulfilment.selectors import backorder_fulfilment
 from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
@@ -98,6 +99,7 @@ def backorder_list(request):
         "orderings": [(k, ORDERING_LABELS.get(k, k)) for k in ORDERINGS],
         "max_age": settings.max_backorder_age_days, "today": timezone.localdate(),
         "filtered": any(params[k] for k in FILTERS if k not in ("status", "ordering")),
+        "can_fulfil": request.user.can("backorders.fulfil"),
     }
     if request.htmx and request.htmx.target == "backorder-results":
         return render(request, "web/backorders/list.html#results", context)
@@ -118,6 +120,7 @@ def _detail_context(request, number: str) -> dict:
                   for x in lines],
         "total_quantity": sum(x.quantity for x in lines),
         "open_quantity": sum(x.open_quantity for x in lines),
+        "waiting": sum(x.waiting for x in lines if b.status not in lifecycle.TERMINAL),
         "value": sum((x.open_quantity * x.unit_price for x in lines), Decimal("0")),
         "communications": b.communications.select_related("created_by").order_by("-id"),
         "events": events_for(subject_type="backorder", subject=b.number).reverse(),
@@ -127,6 +130,9 @@ def _detail_context(request, number: str) -> dict:
         "methods": CommunicationMethod.choices,
         "cancel": {"errors": {}, "values": {}}, "comm": {"errors": {}, "values": {}},
         "notify_default": settings.notify_customers,
+        "fulfilment": backorder_fulfilment(b.number,
+                                           partial_shipments=settings.partial_shipments),
+        "can_fulfil": request.user.can("backorders.fulfil"),
     }
 
 

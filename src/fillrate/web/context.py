@@ -12,6 +12,10 @@ SECTIONS = [
     ("Orders", "web:orders", "orders.view"),
     ("Backorders", "web:backorders", "backorders.view"),
     ("Oversold", "web:oversold", "orders.view"),
+    ("Fulfil", "web:fulfil", "backorders.fulfil"),
+    ("Fulfillments", "web:fulfillments", "fulfilment.view"),
+    ("Invoices", "web:invoices", "invoices.view"),
+    ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

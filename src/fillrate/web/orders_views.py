@@ -21,6 +21,7 @@ from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers
+from fillrate.fulfilment.selectors import units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
@@ -270,6 +271,8 @@ def _detail_context(request, number: str, **extra) -> dict:
         "can_hold": manage and not closed and order.status != OrderStatus.ON_HOLD,
         "can_release": manage and order.status == OrderStatus.ON_HOLD,
         "can_split": manage and not closed and order.picking_started_at is None,
+        "can_ship": (request.user.can("orders.fulfil") and ready_to_ship(order, lines)
+                     and units_to_ship(order_id=order.id, ship_complete=order.ship_complete) > 0),
         "actions": OVERSOLD_ACTIONS,
         "events": events_for(subject_type="order", subject=order.number).reverse()[:30],
         "split": {"values": {}, "errors": {}, "expected_date": "", "reason": "", "notes": ""},

@@ -2,7 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from fillrate.web import backorders_views, orders_views, settings_views, views
+from fillrate.web import (
+    backorders_views,
+    fulfilment_views,
+    orders_views,
+    purchasing_views,
+    settings_views,
+    views,
+)
 
 app_name = "web"
 
@@ -39,5 +46,43 @@ urlpatterns = [
          name="backorder_cancel"),
     path("backorders/<str:number>/communications/", backorders_views.backorder_communication,
          name="backorder_comm"),
+    # fulfilment, dispatch and invoices
+    path("fulfil/", fulfilment_views.fulfil_page, name="fulfil"),
+    path("fulfil/by-product/", fulfilment_views.fulfil_product_view, name="fulfil_product"),
+    path("fulfil/<str:number>/", fulfilment_views.fulfil_backorder_view,
+         name="fulfil_backorder"),
+    path("orders/<str:number>/fulfil/", fulfilment_views.fulfil_order_view,
+         name="order_fulfil"),
+    path("fulfillments/", fulfilment_views.fulfillment_list, name="fulfillments"),
+    path("fulfillments/<str:number>/", fulfilment_views.fulfillment_page, name="fulfillment"),
+    path("fulfillments/<str:number>/dispatch/", fulfilment_views.fulfillment_dispatch,
+         name="fulfillment_dispatch"),
+    path("fulfillments/<str:number>/cancel/", fulfilment_views.fulfillment_cancel,
+         name="fulfillment_cancel"),
+    path("fulfillments/<str:number>/deliver/", fulfilment_views.fulfillment_deliver,
+         name="fulfillment_deliver"),
+    path("invoices/", fulfilment_views.invoice_list, name="invoices"),
+    path("invoices.csv", fulfilment_views.invoice_csv, name="invoices_csv"),
+    path("invoices/<str:number>/", fulfilment_views.invoice_page, name="invoice"),
+    # purchasing and receiving
+    path("suppliers/", purchasing_views.supplier_list, name="suppliers"),
+    path("suppliers/new/", purchasing_views.supplier_new, name="supplier_new"),
+    path("purchase-orders/", purchasing_views.purchase_order_list, name="purchase_orders"),
+    path("purchase-orders/new/", purchasing_views.purchase_order_new,
+         name="purchase_order_new"),
+    path("purchase-orders/new/line/", purchasing_views.purchase_order_new_line,
+         name="purchase_order_line"),
+    path("purchase-orders/<str:number>/", purchasing_views.purchase_order_page,
+         name="purchase_order"),
+    path("purchase-orders/<str:number>/expected-date/", purchasing_views.purchase_order_redate,
+         name="purchase_order_redate"),
+    path("purchase-orders/<str:number>/order/", purchasing_views.purchase_order_order,
+         name="purchase_order_order"),
+    path("purchase-orders/<str:number>/cancel/", purchasing_views.purchase_order_cancel,
+         name="purchase_order_cancel"),
+    path("purchase-orders/<str:number>/receive/", purchasing_views.purchase_order_receive,
+         name="purchase_order_receive"),
+    path("purchase-orders/<str:number>/receipts/<str:receipt>/",
+         purchasing_views.purchase_order_receipt, name="purchase_order_receipt"),
     path("settings/", settings_views.settings_page, name="settings"),
 ]
