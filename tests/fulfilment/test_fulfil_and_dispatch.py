@@ -345,3 +345,22 @@ def test_units_split_off_after_fulfilling_are_not_dispatched(store):
     assert err.value.code == "fulfilment.not_allocated"
     assert "GADGET" in err.value.message
     assert snapshot() == before
+
+
+def test_cancelling_a_backorder_cancels_the_fulfillments_carrying_its_units(bolt_backorder):
+    from fillrate.backorders.services import CancelLine
+    from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
+
+    placed, backorder = bolt_backorder  # 10 BOLT backordered, 6 held
+    kept = fulfil_backorder(number=backorder.number, lines=[FulfilLine("BOLT", 2)])
+    # Cancelling 4 waiting units leaves the 6 held: the fulfillment stays.
+    cancel_backorder_and_feed(number=backorder.number, reason="customer_requested",
+                              lines=[CancelLine("BOLT", 4)])
+    assert status_of(Fulfillment, kept.number) == "queued"
+
+    cancel_backorder_and_feed(number=backorder.number, reason="customer_requested")
+    assert status_of(Fulfillment, kept.number) == "cancelled"
+    assert event_types(kept.number) == ["FulfillmentQueued", "FulfillmentCancelled"]
+    with pytest.raises(Conflict):
+        dispatch_fulfillment(number=kept.number)
+    assert levels("BOLT") == {"A-01": (6, 0)}

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from fillrate.backorders.models import BackorderLine
 from fillrate.core.errors import NotFound
 from fillrate.core.events import record_event
 from fillrate.core.numbers import parse_number
@@ -201,3 +202,24 @@ def cancel_pending_fulfillments(*, order_id: int, actor_id: int | None = None) -
     for fulfillment in pending:
         move_fulfillment(fulfillment, lifecycle.CANCELLED, actor_id=actor_id)
     return [f.number for f in pending]
+
+
+def cancel_uncovered_fulfillments(*, backorder_id: int, actor_id: int | None = None) -> list[str]:
+    """Cancel the pending fulfillments that carry more of a backorder line
+    than the line still holds (units of it were cancelled, releasing their
+    stock). The caller holds the backorder's lock; fulfillments are locked
+    after it, as dispatch does. Returns their numbers."""
+    held = dict(BackorderLine.objects.filter(backorder_id=backorder_id)
+                .values_list("id", "allocated"))
+    pending = FulfillmentLine.objects.filter(backorder_line_id__in=held,
+                                             fulfillment__status__in=lifecycle.PENDING)
+    carried = pending.values("backorder_line_id").annotate(q=Sum("quantity"))
+    short = [r["backorder_line_id"] for r in carried if r["q"] > held[r["backorder_line_id"]]]
+    if not short:
+        return []
+    uncovered = list(Fulfillment.objects.select_for_update(of=("self",)).filter(
+        id__in=pending.filter(backorder_line_id__in=short).values("fulfillment_id"))
+        .order_by("id"))
+    for fulfillment in uncovered:
+        move_fulfillment(fulfillment, lifecycle.CANCELLED, actor_id=actor_id)
+    return [f.number for f in uncovered]

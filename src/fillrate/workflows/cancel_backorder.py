@@ -11,6 +11,7 @@ from django.db import transaction
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import CancelLine, cancel_backorder
 from fillrate.core.retry import retry_on_lock_conflict
+from fillrate.fulfilment.services import cancel_uncovered_fulfillments
 from fillrate.workflows.feed_backorders import feed_backorders
 
 
@@ -20,11 +21,13 @@ def cancel_backorder_and_feed(
     lines: Sequence[CancelLine] | None = None, actor_id: int | None = None,
 ) -> Backorder:
     """`fillrate.backorders.services.cancel_backorder` (its locks, errors and
-    events), then `feed_backorders` for the backorder's products while their
-    stock levels are still locked."""
+    events); pending fulfillments that carried units it no longer holds are
+    cancelled; then `feed_backorders` for the backorder's products while
+    their stock levels are still locked."""
     with transaction.atomic():
         backorder = cancel_backorder(number=number, reason=reason, notes=notes, notify=notify,
                                      lines=lines, actor_id=actor_id)
+        cancel_uncovered_fulfillments(backorder_id=backorder.id, actor_id=actor_id)
         product_ids = list(BackorderLine.objects.filter(backorder_id=backorder.id)
                            .values_list("product_id", flat=True))
         feed_backorders(product_ids=product_ids, actor_id=actor_id, cause=backorder.number)
