@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.db.models import F
 
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import update_backorder
@@ -13,7 +14,7 @@ from fillrate.core.business import change_settings
 from fillrate.core.models import Event
 from fillrate.inventory.locks import lock_stock_levels
 from fillrate.inventory.services import adjust_stock
-from fillrate.orders.models import Allocation, SalesOrder
+from fillrate.orders.models import Allocation, OrderLine, SalesOrder
 from fillrate.workflows.adjust_stock import adjust_stock_and_feed
 from fillrate.workflows.feed_backorders import Fed, feed_backorders
 from fillrate.workflows.invariants import waiting_problems
@@ -212,3 +213,35 @@ def test_the_web_adjust_form_says_which_backorders_got_the_stock(queue, make_api
     assert r.status_code == 200
     assert "5 went to 2 waiting backorder(s)" in r.content.decode()
     assert bo(queue["OLD"]).status == "ready"
+
+
+@pytest.mark.postgres
+def test_a_line_changed_after_planning_is_planned_again_not_overwritten(api, queue,
+                                                                      monkeypatch):
+    """The set-based write only touches lines still waiting for what they
+    waited for when planned. Here OLD's line loses a unit between planning
+    and writing (as a cancel that had no stock level to lock could commit):
+    the write is undone to its savepoint and planned again."""
+    from fillrate.workflows import feed_backorders as feed
+
+    real = feed.transaction.savepoint
+    calls = []
+
+    def savepoint_after_a_cancel():
+        if not calls:
+            line = bo_line(queue["OLD"], "BOLT")
+            BackorderLine.objects.filter(id=line.id).update(cancelled=1)
+            OrderLine.objects.filter(id=line.order_line_id).update(
+                backordered=F("backordered") - 1, cancelled=F("cancelled") + 1)
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(feed.transaction, "savepoint", savepoint_after_a_cancel)
+    r = api.post(ADJUST, {"sku": "BOLT", "quantity": 5, "reason": "found"})
+    assert r.status_code == 201, r.content
+    assert len(calls) == 2
+    # OLD waited for 3 (not 4) when written: 3 for OLD, 2 for VIP.
+    assert [(x["backorder"], x["quantity"]) for x in r.json()["allocations"]] == [
+        (queue["OLD"], 3), (queue["VIP"], 2)]
+    old = bo_line(queue["OLD"], "BOLT")
+    assert (old.quantity, old.allocated, old.cancelled) == (4, 3, 1)

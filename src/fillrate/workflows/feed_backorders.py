@@ -239,30 +239,13 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" AND f.hi - f.free < w.hi AND w.hi - w.waiting < f.hi"
             f" WHERE w.hi - w.waiting < s.total")
         params = [ids, [str(k) for k in SELLABLE_KINDS], ids, sorted(lifecycle.ACTIVE)]
-        stale_sql = (
-            f"SELECT 1 FROM {FEED_TABLE} t JOIN {bl} bl ON bl.id = t.line_id"
-            f" JOIN {b} b ON b.id = bl.backorder_id"
-            f" WHERE {waiting} <> t.waiting OR NOT b.status = ANY(%s) LIMIT 1")
-        for _attempt in range(ATTEMPTS):
-            cursor.execute(f"DELETE FROM {FEED_TABLE}")
-            cursor.execute(takes_sql, params)
-            if not cursor.rowcount:
-                return []
-            for model, column in ((SalesOrder, "order_id"), (Backorder, "backorder_id")):
-                cursor.execute(
-                    f"SELECT id FROM {table(model)} WHERE id IN "
-                    f"(SELECT DISTINCT {column} FROM {FEED_TABLE}) ORDER BY id FOR UPDATE")
-            # A product without stock level rows gave no row to lock, so a
-            # cancel may have changed a line since it was read: read again.
-            cursor.execute(stale_sql, [sorted(lifecycle.ACTIVE)])
-            if not cursor.fetchall():
-                break
-        else:
-            raise Busy("request.busy", "the backorders involved kept changing: try again in "
-                       "a moment (nothing was changed)")
-        cursor.execute(f"ANALYZE {FEED_TABLE}")
         al, ol, product = table(Allocation), table(OrderLine), table(Product)
-        cursor.execute(
+        # The write is guarded: a line is only written while it still waits
+        # for what it waited for when the takes were planned. A product that
+        # had no stock level rows when a cancel of its lines began gave the
+        # cancel nothing to lock, so such a line may have changed since; then
+        # the write is undone (to a savepoint) and planned again.
+        write_sql = (
             f"WITH alloc AS ("
             f" INSERT INTO {al} (order_line_id, stock_level_id, quantity)"
             f" SELECT order_line_id, level_id, SUM(quantity) FROM {FEED_TABLE}"
@@ -273,12 +256,36 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" FROM (SELECT level_id, SUM(quantity) AS q FROM {FEED_TABLE}"
             f" GROUP BY level_id) x WHERE sl.id = x.level_id),"
             f" bo_lines AS (UPDATE {bl} bl SET allocated = bl.allocated + x.q"
-            f" FROM (SELECT line_id, SUM(quantity) AS q FROM {FEED_TABLE}"
-            f" GROUP BY line_id) x WHERE bl.id = x.line_id)"
-            f" UPDATE {ol} ol SET allocated = ol.allocated + x.q,"
+            f" FROM (SELECT line_id, SUM(quantity) AS q, MIN(waiting) AS waiting"
+            f" FROM {FEED_TABLE} GROUP BY line_id) x"
+            f" WHERE bl.id = x.line_id AND {waiting} = x.waiting"
+            f" RETURNING bl.order_line_id, x.q),"
+            f" order_lines AS (UPDATE {ol} ol SET allocated = ol.allocated + x.q,"
             f" backordered = ol.backordered - x.q"
-            f" FROM (SELECT order_line_id, SUM(quantity) AS q FROM {FEED_TABLE}"
-            f" GROUP BY order_line_id) x WHERE ol.id = x.order_line_id")
+            f" FROM (SELECT order_line_id, SUM(q) AS q FROM bo_lines"
+            f" GROUP BY order_line_id) x WHERE ol.id = x.order_line_id)"
+            f" SELECT (SELECT COUNT(*) FROM bo_lines),"
+            f" (SELECT COUNT(DISTINCT line_id) FROM {FEED_TABLE})")
+        for _attempt in range(ATTEMPTS):
+            cursor.execute(f"DELETE FROM {FEED_TABLE}")
+            cursor.execute(takes_sql, params)
+            if not cursor.rowcount:
+                return []
+            for model, column in ((SalesOrder, "order_id"), (Backorder, "backorder_id")):
+                cursor.execute(
+                    f"SELECT id FROM {table(model)} WHERE id IN "
+                    f"(SELECT DISTINCT {column} FROM {FEED_TABLE}) ORDER BY id FOR UPDATE")
+            cursor.execute(f"ANALYZE {FEED_TABLE}")
+            savepoint = transaction.savepoint()
+            cursor.execute(write_sql)
+            written, planned = cursor.fetchone()
+            if written == planned:
+                transaction.savepoint_commit(savepoint)
+                break
+            transaction.savepoint_rollback(savepoint)
+        else:
+            raise Busy("request.busy", "the backorders involved kept changing: try again in "
+                       "a moment (nothing was changed)")
         # Statuses follow the lines (the SQL twins of the pure derivations);
         # one BackorderAllocated event per backorder that got stock.
         derived = lifecycle.derive_status_sql(quantity="s.q", allocated="s.a",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
@@ -33,6 +33,12 @@ def stock_problems() -> list[str]:
                        f"{held.get(level_id, 0)}")
     out += [f"ledger: {m.sku} at {m.location}: on hand {m.on_hand}, movements {m.ledger}"
             for m in ledger_mismatches()]
+    # Allocation rows carry no database foreign keys (see the model).
+    out += [f"allocation {a}: order line {line} or stock level {level} does not exist"
+            for a, line, level in Allocation.objects.filter(
+                ~Exists(OrderLine.objects.filter(id=OuterRef("order_line_id")))
+                | ~Exists(StockLevel.objects.filter(id=OuterRef("stock_level_id"))))
+            .values_list("id", "order_line_id", "stock_level_id")]
     return out
 
 
