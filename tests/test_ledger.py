@@ -73,3 +73,18 @@ def test_allocated_stock_that_no_order_holds_is_reported(check, stock, pick_loca
     assert ledger_mismatches() == []  # the ledger is fine; the allocation is not
     code, out = check()
     assert code == 1 and f"stock level {level.id}" in out
+
+
+def test_an_allocation_row_of_a_line_that_does_not_exist_is_reported(check, stock):
+    """Allocation rows carry no database foreign keys (see the model): the
+    check is what finds one that points nowhere."""
+    from fillrate.orders.models import Allocation
+
+    level = StockLevel.objects.get(product=stock(quantity=5, sku="HELD"))
+    StockLevel.objects.filter(id=level.id).update(allocated=2)
+    orphan = Allocation.objects.create(order_line_id=987654, stock_level_id=level.id,
+                                       quantity=2)
+    code, out = check()
+    assert code == 1
+    assert (f"allocation {orphan.id}: order line 987654 or stock level {level.id} does not "
+            f"exist") in out
