@@ -218,14 +218,63 @@ def _demo_orders() -> int:
         # spread creation over the last six weeks so aging and flags mean something
         Backorder.objects.filter(id=backorder.id).update(
             created_at=timezone.now() - dt.timedelta(days=42 - i * 4))
-        changes = {"expected_date": today + dt.timedelta(days=(i % 5) * 6 - 5)}
+        # Most dates come from the purchase orders below; a few were agreed by hand.
+        changes = ({"expected_date": today + dt.timedelta(days=(i % 5) * 6 - 5)}
+                   if i % 3 == 2 else {})
         if i % 4 == 1:
             changes["priority"] = "high"
-        update_backorder(number=backorder.number, changes=changes, actor_id=admin.id)
+        if changes:
+            update_backorder(number=backorder.number, changes=changes, actor_id=admin.id)
     if backorders:
         log_communication(number=backorders[0].number, method="phone", actor_id=admin.id,
                           summary="Customer happy to wait; call when the Shiraz lands.",
                           next_follow_up=today + dt.timedelta(days=7))
         cancel_backorder(number=backorders[-1].number, reason="customer_requested",
                          notes="Found it elsewhere.", actor_id=admin.id)
+    _demo_purchasing(admin_id=User.objects.get(username="admin").id)
     return len(DEMO_ORDERS)
+
+
+# supplier code, name, lead time, status, days until due, [(sku, quantity)]
+DEMO_PURCHASES = [
+    ("SUP-VINO", "Vino Imports", 14, "ordered", 5,
+     [("WIN-SHZ-750", 18), ("WIN-PRO-750", 24), ("WIN-CHP-750", 12)]),
+    ("SUP-BEAN", "Bean & Leaf Traders", 7, "ordered", 9,
+     [("COF-COL-250", 50), ("TEA-GRN-100", 10), ("TEA-MAT-100", 6)]),
+    ("SUP-PANTRY", "Pantry Wholesale", 10, "draft", 12,
+     [("SNK-CRK-150", 30), ("KIT-SHK-750", 6)]),
+]
+
+
+def _demo_purchasing(*, admin_id: int) -> None:
+    """Suppliers and purchase orders that promise stock to the backorders
+    (giving them expected dates); the Shiraz has arrived, so the oldest
+    backorder was fulfilled and dispatched and the next one can ship."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fillrate.backorders.models import Backorder
+    from fillrate.purchasing.services import PurchaseLineInput, create_supplier
+    from fillrate.workflows.dispatch import dispatch_fulfillment
+    from fillrate.workflows.fulfil import fulfil_backorder
+    from fillrate.workflows.purchase_orders import create_purchase_order
+    from fillrate.workflows.receive import ReceiptLineInput, receive_purchase_order
+
+    today = timezone.localdate()
+    numbers = []
+    for code, name, lead, status, days, lines in DEMO_PURCHASES:
+        create_supplier(code=code, name=name, email=f"orders@{_slug(code)}.example.com",
+                        lead_time_days=lead)
+        numbers.append(create_purchase_order(
+            supplier=code, status=status, expected_date=today + dt.timedelta(days=days),
+            lines=[PurchaseLineInput(sku, qty) for sku, qty in lines], actor_id=admin_id,
+        ).number)
+    receipt = receive_purchase_order(number=numbers[0], lines=[ReceiptLineInput("WIN-SHZ-750", 18)],
+                                     actor_id=admin_id)
+    ready = [a.backorder for a in receipt.allocations
+             if Backorder.objects.get(id=int(a.backorder.split("-")[1])).status == "ready"]
+    if ready:
+        shipped = fulfil_backorder(number=ready[0], actor_id=admin_id)
+        dispatch_fulfillment(number=shipped.number, carrier="DPD",
+                             tracking_number="15501234567890", actor_id=admin_id)
