@@ -34,7 +34,12 @@ from fillrate.fulfilment.selectors import (
     invoices_csv,
     lines_free_to_fulfil,
 )
-from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
+from fillrate.web.orders_views import (
+    MAX_CUSTOMER_CHOICES,
+    flash_outcome,
+    not_found_page,
+    query_string,
+)
 from fillrate.web.permissions import requires
 from fillrate.workflows.dispatch import (
     cancel_fulfillment,
@@ -338,15 +343,8 @@ def fulfillment_dispatch(request, number: str):
 
 def _fulfillment_action(request, number: str, action, done: str):
     """Run one lifecycle workflow; its refusal is flashed on the detail page."""
-    try:
-        action(number=number, actor_id=request.user.id)
-    except DomainError as error:
-        if error.status == 404:
-            return not_found_page(request, error)
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect("web:fulfillment", number=number)
+    return flash_outcome(request, lambda: action(number=number, actor_id=request.user.id),
+                         done=done, back="web:fulfillment", number=number)
 
 
 @requires("fulfilment.manage")

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -25,6 +23,7 @@ from fillrate.fulfilment.selectors import units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
+from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_row
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
@@ -53,38 +52,6 @@ def query_string(params: dict, **changes) -> str:
 
 # --- order entry -----------------------------------------------------------
 
-@dataclass
-class EntryLine:
-    """One row of the order entry form as typed, with its own errors."""
-
-    key: str
-    sku: str = ""
-    quantity: str = ""
-    unit_price: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def blank(self) -> bool:
-        return not (self.sku or self.quantity or self.unit_price)
-
-
-def _new_key() -> str:
-    return secrets.token_hex(4)
-
-
-def _entry_lines(data) -> list[EntryLine]:
-    skus, quantities, prices = (data.getlist(k) for k in ("sku", "quantity", "unit_price"))
-    keys = data.getlist("key")
-    count = max(len(skus), len(quantities), len(prices))
-
-    def at(values: list[str], i: int) -> str:
-        return values[i].strip() if i < len(values) else ""
-
-    return [EntryLine(key=at(keys, i) or _new_key(), sku=at(skus, i),
-                      quantity=at(quantities, i), unit_price=at(prices, i))
-            for i in range(count)]
-
-
 def _parse_lines(rows: list[EntryLine]) -> tuple[list[LineInput], list[EntryLine]]:
     """The non-blank rows as `LineInput`s (errors noted on the rows), and the
     rows they came from, in the same order."""
@@ -92,23 +59,8 @@ def _parse_lines(rows: list[EntryLine]) -> tuple[list[LineInput], list[EntryLine
     for row in rows:
         if row.blank:
             continue
-        if not row.sku:
-            row.errors["sku"] = "Enter a SKU."
-        quantity = None
-        try:
-            quantity = int(row.quantity)
-            if quantity <= 0:
-                row.errors["quantity"] = "Quantity must be at least 1."
-        except ValueError:
-            row.errors["quantity"] = "Enter a whole number."
-        price = None
-        if row.unit_price:
-            try:
-                price = Decimal(row.unit_price)
-                if price < 0 or price.as_tuple().exponent < -2:
-                    raise InvalidOperation
-            except InvalidOperation:
-                row.errors["unit_price"] = "Enter a price like 12.50, or leave it empty."
+        quantity, price = parse_row(row, amount_field="unit_price",
+                                    amount_hint="Enter a price like 12.50, or leave it empty.")
         if not row.errors:
             inputs.append(LineInput(row.sku, quantity, price))
             used.append(row)
@@ -117,7 +69,7 @@ def _parse_lines(rows: list[EntryLine]) -> tuple[list[LineInput], list[EntryLine
 
 def _entry_context(rows: list[EntryLine], **extra) -> dict:
     while len(rows) < 1:
-        rows.append(EntryLine(key=_new_key()))
+        rows.append(EntryLine(key=new_key()))
     return {
         "rows": rows,
         "customers": customers()[:MAX_CUSTOMER_CHOICES],
@@ -129,13 +81,13 @@ def _entry_context(rows: list[EntryLine], **extra) -> dict:
 @requires("orders.place")
 def order_entry(request):
     if request.method != "POST":
-        rows = [EntryLine(key=_new_key()) for _ in range(3)]
+        rows = blank_rows(3)
         return render(request, "web/orders/entry.html", _entry_context(
             rows, customer=request.GET.get("customer", ""), reference="", hold=False))
     customer = request.POST.get("customer", "").strip()
     reference = request.POST.get("reference", "").strip()
     hold = request.POST.get("hold") == "on"
-    rows = _entry_lines(request.POST)
+    rows = entry_lines(request.POST, amount_field="unit_price")
     errors: dict[str, str] = {}
     if not customer:
         errors["customer"] = "Choose a customer."
@@ -176,7 +128,7 @@ def order_entry(request):
 @requires("orders.place")
 def order_entry_line(request):
     """A blank line for the entry form (htmx)."""
-    return render(request, "web/orders/entry.html#line", {"row": EntryLine(key=_new_key())})
+    return render(request, "web/orders/entry.html#line", {"row": EntryLine(key=new_key())})
 
 
 @requires("orders.place")
@@ -184,7 +136,7 @@ def order_sku_search(request):
     """Products matching what was typed in one line's SKU box, each with its
     available stock, and the exact match's figures (htmx)."""
     key = request.GET.get("key", "")
-    rows = _entry_lines(request.GET)
+    rows = entry_lines(request.GET, amount_field="unit_price")
     typed = rows[0].sku if rows else ""
     matches = list(products_with_figures(search=typed)[:12]) if typed else []
     exact = next((p for p in matches if p.sku.lower() == typed.lower()), None)
@@ -211,7 +163,7 @@ def order_shortfall(request):
     """What placing the form as it stands would leave short, from available
     stock now (htmx)."""
     data = request.POST if request.method == "POST" else request.GET
-    inputs, _ = _parse_lines(_entry_lines(data))
+    inputs, _ = _parse_lines(entry_lines(data, amount_field="unit_price"))
     wanted: dict[str, int] = {}
     for line in inputs:
         wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
@@ -289,17 +241,24 @@ def order_detail(request, number: str):
     return render(request, "web/orders/detail.html", context)
 
 
-def _order_action(request, number: str, action, done: str):
-    """Run one order workflow; its error is flashed on the detail page."""
+def flash_outcome(request, action, *, done: str, back: str, number: str,
+                  page_error=lambda error: error.status == 404):
+    """Run one workflow for a button on a detail page: its refusal, or
+    `done`, is flashed on the page (`back`, by `number`); an error about the
+    page's subject itself (`page_error`) is the not-found page."""
     try:
         action()
     except DomainError as error:
-        if error.status == 404:
+        if page_error(error):
             return not_found_page(request, error)
         messages.error(request, error.message)
     else:
         messages.success(request, done)
-    return redirect("web:order", number=number)
+    return redirect(back, number=number)
+
+
+def _order_action(request, number: str, action, done: str):
+    return flash_outcome(request, action, done=done, back="web:order", number=number)
 
 
 @requires("orders.manage")

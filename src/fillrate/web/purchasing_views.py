@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -25,7 +23,8 @@ from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import PurchaseOrderStatus
 from fillrate.purchasing.selectors import purchase_order_detail, purchase_orders, suppliers
 from fillrate.purchasing.services import MAX_LEAD_TIME_DAYS, PurchaseLineInput, create_supplier
-from fillrate.web.orders_views import not_found_page, query_string
+from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_row
+from fillrate.web.orders_views import flash_outcome, not_found_page, query_string
 from fillrate.web.permissions import requires
 from fillrate.workflows.purchase_orders import (
     cancel_purchase_order,
@@ -138,37 +137,6 @@ def purchase_order_list(request):
 
 # --- new purchase order --------------------------------------------------------
 
-@dataclass
-class EntryLine:
-    """One row of the new purchase order form as typed, with its own errors."""
-
-    key: str
-    sku: str = ""
-    quantity: str = ""
-    unit_cost: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def blank(self) -> bool:
-        return not (self.sku or self.quantity or self.unit_cost)
-
-
-def _new_key() -> str:
-    return secrets.token_hex(4)
-
-
-def _entry_lines(data) -> list[EntryLine]:
-    skus, quantities, costs, keys = (data.getlist(k) for k in ("sku", "quantity", "unit_cost",
-                                                                "key"))
-
-    def at(values: list[str], i: int) -> str:
-        return values[i].strip() if i < len(values) else ""
-
-    return [EntryLine(key=at(keys, i) or _new_key(), sku=at(skus, i),
-                      quantity=at(quantities, i), unit_cost=at(costs, i))
-            for i in range(max(len(skus), len(quantities), len(costs)))]
-
-
 def _parse_lines(rows: list[EntryLine]) -> tuple[list[PurchaseLineInput], list[EntryLine]]:
     """The non-blank rows as inputs (errors noted on the rows), and the rows
     they came from, in the same order."""
@@ -176,23 +144,8 @@ def _parse_lines(rows: list[EntryLine]) -> tuple[list[PurchaseLineInput], list[E
     for row in rows:
         if row.blank:
             continue
-        if not row.sku:
-            row.errors["sku"] = "Enter a SKU."
-        quantity = 0
-        try:
-            quantity = int(row.quantity)
-            if quantity <= 0:
-                row.errors["quantity"] = "Quantity must be at least 1."
-        except ValueError:
-            row.errors["quantity"] = "Enter a whole number."
-        cost = None
-        if row.unit_cost:
-            try:
-                cost = Decimal(row.unit_cost)
-                if not cost.is_finite() or cost < 0 or cost.as_tuple().exponent < -2:
-                    raise InvalidOperation
-            except InvalidOperation:
-                row.errors["unit_cost"] = "Enter a cost like 12.50, or leave it empty."
+        quantity, cost = parse_row(row, amount_field="unit_cost",
+                                   amount_hint="Enter a cost like 12.50, or leave it empty.")
         if not row.errors:
             inputs.append(PurchaseLineInput(row.sku, quantity, cost))
             used.append(row)
@@ -201,7 +154,7 @@ def _parse_lines(rows: list[EntryLine]) -> tuple[list[PurchaseLineInput], list[E
 
 def _new_context(rows: list[EntryLine], **extra) -> dict:
     if not rows:
-        rows.append(EntryLine(key=_new_key()))
+        rows.append(EntryLine(key=new_key()))
     return {"rows": rows, "suppliers": suppliers()[:MAX_SUPPLIER_CHOICES], "errors": {},
             "values": {}, **extra}
 
@@ -209,12 +162,12 @@ def _new_context(rows: list[EntryLine], **extra) -> dict:
 @requires("purchasing.manage")
 def purchase_order_new(request):
     if request.method != "POST":
-        rows = [EntryLine(key=_new_key()) for _ in range(3)]
+        rows = blank_rows(3)
         return render(request, "web/purchasing/new.html", _new_context(
             rows, values={"supplier": request.GET.get("supplier", "")}))
     values = {k: request.POST.get(k, "").strip() for k in ("supplier", "expected_date",
                                                            "notes", "status")}
-    rows = _entry_lines(request.POST)
+    rows = entry_lines(request.POST, amount_field="unit_cost")
     errors: dict[str, str] = {}
     if not values["supplier"]:
         errors["supplier"] = "Choose a supplier."
@@ -253,7 +206,7 @@ def purchase_order_new(request):
 @requires("purchasing.manage")
 def purchase_order_new_line(request):
     """A blank line for the new purchase order form (htmx)."""
-    return render(request, "web/purchasing/new.html#line", {"row": EntryLine(key=_new_key())})
+    return render(request, "web/purchasing/new.html#line", {"row": EntryLine(key=new_key())})
 
 
 # --- detail and its actions ----------------------------------------------------
@@ -319,16 +272,8 @@ def purchase_order_redate(request, number: str):
 
 
 def _action(request, number: str, action, done: str):
-    """Run one purchase-order service; its error is flashed on the detail page."""
-    try:
-        action()
-    except DomainError as error:
-        if _page_error(error):
-            return not_found_page(request, error)
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect("web:purchase_order", number=number)
+    return flash_outcome(request, action, done=done, back="web:purchase_order", number=number,
+                         page_error=_page_error)
 
 
 @requires("purchasing.manage")
