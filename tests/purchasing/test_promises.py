@@ -213,3 +213,31 @@ def test_the_purchase_order_lists_the_backorders_promised_against_it(api, queue)
          "GADGET", 4, D1.isoformat()),
         (queue["MID"], Backorder.objects.get(id=int(queue["MID"][3:])).customer.name,
          "GADGET", 1, D1.isoformat())]
+
+
+def test_changing_the_allocation_policy_re_ranks_the_promises(api, queue):
+    buy(3, D1)
+    buy(20, D2)
+    assert dates(queue) == {"OLD": D2, "MID": D2, "NEW": D2}  # OLD: 3 + 1 of 4
+    r = api.patch("/api/v1/settings", {"allocation_policy": "priority"})
+    assert r.status_code == 200, r.content
+    assert dates(queue) == {"OLD": D2, "MID": D1, "NEW": D2}  # MID is a VIP's
+    assert date_events()[-1] == (queue["MID"], D2.isoformat(), D1.isoformat(),
+                                 "allocation_policy")
+
+
+def test_the_promise_check_finds_a_promise_that_is_not_what_the_plan_says(queue):
+    from fillrate.workflows.invariants import promise_problems
+
+    buy(9, D1)
+    assert promise_problems() == []
+    Promise.objects.filter(backorder_line__backorder_id=int(queue["OLD"][3:])).update(
+        quantity=1)
+    BackorderLine.objects.filter(backorder_id=int(queue["MID"][3:])).update(promised_date=D3)
+    problems = promise_problems()
+    assert len(problems) == 2 and "the plan says (4," in problems[0]
+    assert f"promised date {D3}" in problems[1]
+    # Put back, or the check after the test would fail it.
+    Promise.objects.filter(backorder_line__backorder_id=int(queue["OLD"][3:])).update(
+        quantity=4)
+    BackorderLine.objects.filter(backorder_id=int(queue["MID"][3:])).update(promised_date=D1)

@@ -114,10 +114,11 @@ def repromise(*, product_ids: Iterable[int], actor_id: int | None = None,
     return _repromise_in_python(ids, policy, actor_id=actor_id, cause=cause)
 
 
-def _open_supply(product_ids: list[int]) -> list[Supply]:
+def open_supply(product_ids: Iterable[int]) -> list[Supply]:
+    """The open quantity of these products' ordered purchase-order lines."""
     outstanding = F("quantity") - F("received") - F("cancelled")
     rows = (PurchaseOrderLine.objects
-            .filter(product_id__in=product_ids,
+            .filter(product_id__in=list(product_ids),
                     purchase_order__status__in=sorted(OPEN_PURCHASE_ORDER))
             .annotate(o=outstanding).filter(o__gt=0)
             .values_list("id", "purchase_order_id", "product_id", "o",
@@ -125,18 +126,34 @@ def _open_supply(product_ids: list[int]) -> list[Supply]:
     return [Supply(*r) for r in rows]
 
 
+def supplied_products() -> set[int]:
+    """Products with open supply or promises: the ones whose promises a
+    change of the allocation policy can move."""
+    open_lines = PurchaseOrderLine.objects.filter(
+        purchase_order__status__in=sorted(OPEN_PURCHASE_ORDER),
+        quantity__gt=F("received") + F("cancelled"))
+    return (set(Promise.objects.values_list("product_id", flat=True).distinct())
+            | set(open_lines.values_list("product_id", flat=True).distinct()))
+
+
+def waiting_lines(product_ids: Iterable[int]) -> list[tuple[WaitingLine, dt.date | None]]:
+    """The waiting lines of active backorders of these products, each with
+    its stored promised date."""
+    waiting_expr = F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")
+    rows = (BackorderLine.objects
+            .filter(product_id__in=list(product_ids), backorder__status__in=lifecycle.ACTIVE)
+            .annotate(w=waiting_expr).filter(w__gt=0)
+            .values_list("id", "backorder_id", "product_id", "w", "backorder__created_at",
+                         "backorder__priority", "backorder__customer__vip", "promised_date"))
+    return [(WaitingLine(line_id=r[0], backorder_id=r[1], product_id=r[2], waiting=r[3],
+                         created_at=r[4], high=r[5] == "high", vip=r[6]), r[7]) for r in rows]
+
+
 def _repromise_in_python(ids: list[int], policy: str, *, actor_id: int | None,
                          cause: str) -> int:
-    waiting_expr = F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")
-    rows = list(BackorderLine.objects
-                .filter(product_id__in=ids, backorder__status__in=lifecycle.ACTIVE)
-                .annotate(w=waiting_expr).filter(w__gt=0)
-                .values_list("id", "backorder_id", "product_id", "w", "backorder__created_at",
-                             "backorder__priority", "backorder__customer__vip",
-                             "promised_date"))
-    waiting = [WaitingLine(line_id=r[0], backorder_id=r[1], product_id=r[2], waiting=r[3],
-                           created_at=r[4], high=r[5] == "high", vip=r[6]) for r in rows]
-    planned = plan_promises(rank_waiting_lines(waiting, policy=policy), _open_supply(ids))
+    lines = waiting_lines(ids)
+    waiting = [w for w, _ in lines]
+    planned = plan_promises(rank_waiting_lines(waiting, policy=policy), open_supply(ids))
 
     wanted = {(p.line_id, p.purchase_order_line_id): p for p in planned}
     have = {(p.backorder_line_id, p.purchase_order_line_id): p
@@ -160,9 +177,9 @@ def _repromise_in_python(ids: list[int], policy: str, *, actor_id: int | None,
         by_line[p.line_id].append(p)
     moved_lines: dict[dt.date | None, list[int]] = defaultdict(list)
     touched: set[int] = set()
-    for w, r in zip(waiting, rows, strict=True):
+    for w, stored in lines:
         new = line_date(w.waiting, by_line.get(w.line_id, ()))
-        if new != r[7]:
+        if new != stored:
             moved_lines[new].append(w.line_id)
             touched.add(w.backorder_id)
     for date, line_ids in moved_lines.items():

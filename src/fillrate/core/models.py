@@ -13,9 +13,11 @@ class Event(models.Model):
     type = models.CharField(max_length=64)
     subject_type = models.CharField(max_length=32)
     subject = models.CharField(max_length=64)
+    # Not indexed: events are written in bulk (a receipt can write 12,000) and
+    # read by subject; nothing looks them up by actor.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -114,12 +114,14 @@ class Allocation(models.Model):
     # of it. Rows are only written by the locking use cases with ids of rows
     # they hold locked; `fillrate check` (invariants.stock_problems) reports
     # any row whose line or stock level does not exist. Django still cascades
-    # and protects. The order line is indexed by the unique pair below.
+    # and protects. The order line is indexed by the unique pair below; no
+    # query looks allocations up by stock level alone.
     order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE,
                                    related_name="allocations", db_index=False,
                                    db_constraint=False)
     stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT,
-                                    related_name="allocations", db_constraint=False)
+                                    related_name="allocations", db_constraint=False,
+                                    db_index=False)
     quantity = models.IntegerField()
 
     class Meta:

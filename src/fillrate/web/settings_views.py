@@ -14,10 +14,10 @@ from fillrate.core.business import (
     OVERSELL_POLICIES,
     BusinessSettings,
     business_settings,
-    change_settings,
 )
 from fillrate.core.errors import DomainError
 from fillrate.web.permissions import requires
+from fillrate.workflows.settings import change_business_settings
 
 LABELS = {
     "oversell_policy": "Oversell policy",
@@ -69,7 +69,7 @@ def settings_page(request):
         values, errors = _parse(request.POST)
         if not errors:
             try:
-                change_settings(changes=values, actor_id=request.user.id)
+                change_business_settings(changes=values, actor_id=request.user.id)
             except DomainError as error:
                 errors[error.field or "form"] = error.message
             else:

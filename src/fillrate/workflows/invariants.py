@@ -1,4 +1,5 @@
-"""Checks of the quantity invariants over the whole database (DESIGN.md 1-3).
+"""Checks of the quantity invariants over the whole database (DESIGN.md 1-3),
+and of the promises derived from them.
 
 Used by `fillrate check`, by the tests after every service test, and by the
 benchmarks after a run. Each returns a list of human-readable problems.
@@ -10,8 +11,10 @@ from collections import defaultdict
 
 from django.db.models import Exists, F, OuterRef, Q, Sum
 
-from fillrate.backorders import lifecycle
-from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders import lifecycle, promises
+from fillrate.backorders.models import Backorder, BackorderLine, Promise
+from fillrate.backorders.ranking import rank_waiting_lines
+from fillrate.core.business import business_settings
 from fillrate.core.models import Event
 from fillrate.core.numbers import parse_number
 from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
@@ -114,5 +117,34 @@ def waiting_problems() -> list[str]:
             for pid, sku, n in free]
 
 
+def promise_problems() -> list[str]:
+    """Promises are what the policy gives for today's waiting lines and open
+    supply (`plan_promises`), and each waiting line's promised date follows
+    from them."""
+    products = promises.supplied_products()
+    if not products:
+        return []
+    lines = promises.waiting_lines(products)
+    ranked = rank_waiting_lines([w for w, _ in lines],
+                                policy=business_settings().allocation_policy)
+    planned = promises.plan_promises(ranked, promises.open_supply(products))
+    want = {(p.line_id, p.purchase_order_line_id): (p.quantity, p.expected_date)
+            for p in planned}
+    have = {(line, po_line): (qty, date) for line, po_line, qty, date in
+            Promise.objects.values_list("backorder_line_id", "purchase_order_line_id",
+                                        "quantity", "expected_date")}
+    out = [f"promise of line {line} on purchase-order line {po_line}: stored "
+           f"{have.get((line, po_line))}, the plan says {want.get((line, po_line))}"
+           for line, po_line in sorted(set(want) | set(have))
+           if want.get((line, po_line)) != have.get((line, po_line))]
+    by_line: dict[int, list] = defaultdict(list)
+    for p in planned:
+        by_line[p.line_id].append(p)
+    out += [f"backorder line {w.line_id}: promised date {stored}, its promises say {due}"
+            for w, stored in lines
+            if (due := promises.line_date(w.waiting, by_line.get(w.line_id, ()))) != stored]
+    return out
+
+
 def all_problems() -> list[str]:
-    return stock_problems() + unit_problems() + waiting_problems()
+    return stock_problems() + unit_problems() + waiting_problems() + promise_problems()

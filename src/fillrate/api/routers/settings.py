@@ -5,7 +5,8 @@ from dataclasses import asdict
 from ninja import Router, Schema
 
 from fillrate.api.auth import actor_id, needs
-from fillrate.core.business import business_settings, change_settings
+from fillrate.core.business import business_settings
+from fillrate.workflows.settings import change_business_settings
 
 router = Router(tags=["settings"])
 
@@ -36,4 +37,4 @@ def get_settings(request):
 @router.patch("/settings", response=SettingsOut, auth=needs("settings.change"))
 def patch_settings(request, payload: SettingsPatch):
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    return asdict(change_settings(changes=changes, actor_id=actor_id(request)))
+    return asdict(change_business_settings(changes=changes, actor_id=actor_id(request)))
