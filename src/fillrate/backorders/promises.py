@@ -38,7 +38,12 @@ from django.db.models import F
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine, Promise
-from fillrate.backorders.ranking import WaitingLine, rank_order_sql, rank_waiting_lines
+from fillrate.backorders.ranking import (
+    WaitingLine,
+    rank_order_sql,
+    rank_waiting_lines,
+    ranks_by_customer,
+)
 from fillrate.core.business import business_settings
 from fillrate.core.events import record_events
 from fillrate.core.models import Event
@@ -263,7 +268,7 @@ def _repromise_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" SUM({waiting}) OVER (PARTITION BY bl.product_id ORDER BY"
             f"  {rank_order_sql(policy)}) AS hi"
             f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
-            f" JOIN {c} c ON c.id = b.customer_id"
+            f"{f' JOIN {c} c ON c.id = b.customer_id' if ranks_by_customer(policy) else ''}"
             f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0)"
             f" SELECT w.line_id, s.id, w.product_id,"
             f" LEAST(w.hi, s.hi) - GREATEST(w.hi - w.waiting, s.hi - s.open), s.expected_date"

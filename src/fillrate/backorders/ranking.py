@@ -79,6 +79,12 @@ _RANK_SQL = {
 
 def rank_order_sql(policy: str) -> str:
     """The `ORDER BY` of `rank_waiting_lines` for `policy` in SQL, over `bl`
-    (backorder line), `b` (backorder) and `c` (customer)."""
+    (backorder line), `b` (backorder) and, if `ranks_by_customer`, `c`
+    (customer)."""
     return ", ".join(f"{_RANK_SQL[name]}{' DESC' if desc else ''}"
                      for name, desc in rank_keys(policy))
+
+
+def ranks_by_customer(policy: str) -> bool:
+    """Whether the ranking needs the customer (`c` in `rank_order_sql`)."""
+    return any(_RANK_SQL[name].startswith("c.") for name, _ in rank_keys(policy))

@@ -34,7 +34,12 @@ from django.db.models import F, Sum
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.promises import repromise
-from fillrate.backorders.ranking import WaitingLine, rank_order_sql, rank_waiting_lines
+from fillrate.backorders.ranking import (
+    WaitingLine,
+    rank_order_sql,
+    rank_waiting_lines,
+    ranks_by_customer,
+)
 from fillrate.catalog.models import Product
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Busy
@@ -194,14 +199,17 @@ def _lock_documents(order_ids: Sequence[int], backorder_ids: Sequence[int]) -> N
 # -- PostgreSQL: window functions over the ranked lines, set-based writes ----
 
 FEED_TABLE = "fillrate_feed_takes"
+WORK_MEM = "64MB"
 ATTEMPTS = 5
 
 
 def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
-                    cause: str) -> list[_Given]:
+                    cause: str) -> list[Fed]:
     bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
     sl, loc = table(StockLevel), table(Location)
     with connection.cursor() as cursor:
+        # Sorts of tens of thousands of ranked lines stay in memory.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         # Lives as long as the connection; emptied at each commit and here.
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {FEED_TABLE} (line_id bigint, "
@@ -228,7 +236,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" bl.product_id, {waiting} AS waiting,"
             f" SUM({waiting}) OVER w AS hi, ROW_NUMBER() OVER w AS rank"
             f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
-            f" JOIN {c} c ON c.id = b.customer_id"
+            f"{f' JOIN {c} c ON c.id = b.customer_id' if ranks_by_customer(policy) else ''}"
             f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0"
             f" WINDOW w AS (PARTITION BY bl.product_id ORDER BY {order_by}))"
             f" SELECT w.line_id, w.backorder_id, w.order_id, w.order_line_id, w.product_id,"
