@@ -69,6 +69,12 @@ def test_split_moves_allocated_units_to_a_new_backorder_and_frees_their_stock(ap
     order = api.get(f"/api/v1/orders/{placed.order.number}").json()
     assert order["status"] == "open"
     assert {x["number"] for x in order["backorders"]} == {bo["number"]}
+    # Marked as split by hand: the stock it released is not handed on.
+    from fillrate.backorders.models import Backorder
+
+    assert Backorder.objects.get(id=int(bo["number"][3:])).split_by_hand
+    shortfall = place("C-ACME", ("BOLT", 1)).backorders[0]
+    assert not Backorder.objects.get(id=shortfall.id).split_by_hand
 
 
 def test_splitting_everything_leaves_the_order_awaiting_its_backorder(store):

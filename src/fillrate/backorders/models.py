@@ -49,6 +49,10 @@ class Backorder(models.Model):
     expected_date_manual = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
+    # Split off an order by a person (not opened for a shortfall): the stock
+    # the split released is not handed to waiting backorders (it would go
+    # straight back to the order's own older backorder).
+    split_by_hand = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")

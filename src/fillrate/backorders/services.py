@@ -42,14 +42,16 @@ class ShortLine:
 
 def open_backorder(
     *, order: SalesOrder, lines: Sequence[ShortLine], expected_date: dt.date | None = None,
-    reason: str = "", notes: str = "", actor_id: int | None = None,
+    reason: str = "", notes: str = "", split_by_hand: bool = False,
+    actor_id: int | None = None,
 ) -> Backorder:
     """Create a backorder for `lines` of `order` at their locked prices.
     The caller has moved the units into the lines' `backordered` bucket and
     holds the order's locks."""
     batch = WriteBatch()
     backorder = stage_backorder(batch, order=order, lines=lines, expected_date=expected_date,
-                                reason=reason, notes=notes, actor_id=actor_id)
+                                reason=reason, notes=notes, split_by_hand=split_by_hand,
+                                actor_id=actor_id)
     batch.run()
     return backorder
 
@@ -57,7 +59,8 @@ def open_backorder(
 def stage_backorder(
     batch: WriteBatch, *, order: SalesOrder, lines: Sequence[ShortLine],
     line_refs: Sequence[Ref] | None = None, expected_date: dt.date | None = None,
-    reason: str = "", notes: str = "", actor_id: int | None = None,
+    reason: str = "", notes: str = "", split_by_hand: bool = False,
+    actor_id: int | None = None,
 ) -> Backorder:
     """`open_backorder` queued on `batch`; `line_refs[i]` names the order line
     of `lines[i]` when that line is inserted in the same batch. The backorder
@@ -65,7 +68,7 @@ def stage_backorder(
     backorder = Backorder(order=order, customer_id=order.customer_id,
                           expected_date=expected_date,
                           expected_date_manual=expected_date is not None, reason=reason,
-                          notes=notes, created_by_id=actor_id)
+                          notes=notes, split_by_hand=split_by_hand, created_by_id=actor_id)
     batch.insert("backorder", [backorder])
     batch.insert("backorder_lines", [
         BackorderLine(order_line_id=s.order_line.id, product_id=s.order_line.product_id,

@@ -77,9 +77,9 @@ def seed(*, orders: int = ORDERS, skus: int = SKUS) -> str:
             [skus, skus, skus, skus, skus])
         cursor.execute(
             f"INSERT INTO {bo} (status, priority, reason, notes, created_at, cancel_reason,"
-            f" cancel_notes, customer_id, order_id, expected_date_manual)"
+            f" cancel_notes, customer_id, order_id, expected_date_manual, split_by_hand)"
             f" SELECT 'open', CASE WHEN substr(reference, 7)::int %% %s = 0 THEN 'high'"
-            f" ELSE 'normal' END, 'bench', '', created_at, '', '', customer_id, id, false"
+            f" ELSE 'normal' END, 'bench', '', created_at, '', '', customer_id, id, false, false"
             f" FROM {so} WHERE reference LIKE 'bench-%%' ORDER BY id", [20])
         cursor.execute(
             f"INSERT INTO {bl} (backorder_id, order_line_id, product_id, quantity, allocated,"

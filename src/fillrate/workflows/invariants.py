@@ -15,8 +15,6 @@ from fillrate.backorders import lifecycle, promises
 from fillrate.backorders.models import Backorder, BackorderLine, Promise
 from fillrate.backorders.ranking import rank_waiting_lines
 from fillrate.core.business import business_settings
-from fillrate.core.models import Event
-from fillrate.core.numbers import parse_number
 from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
 from fillrate.inventory.selectors import ledger_mismatches
 from fillrate.orders.models import Allocation, OrderLine
@@ -98,13 +96,10 @@ def waiting_problems() -> list[str]:
     decision and does not hand it on: products with a waiting line on a
     backorder split off by hand are left out until the next feed of that
     product (a receipt, an adjustment, a cancel) takes up the free stock."""
-    split_off = [parse_number(Backorder.PREFIX, n, what="backorder") for n in
-                 Event.objects.filter(type="OrderSplit").values_list(
-                     "payload__backorder", flat=True) if n]
     active = BackorderLine.objects.filter(backorder__status__in=lifecycle.ACTIVE).annotate(
         w=F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")).filter(w__gt=0)
-    exempt = set(active.filter(backorder_id__in=split_off).values_list("product_id",
-                                                                       flat=True))
+    exempt = set(active.filter(backorder__split_by_hand=True).values_list("product_id",
+                                                                          flat=True))
     waiting = dict(active.exclude(product_id__in=exempt).values("product_id")
                    .annotate(n=Sum("w")).values_list("product_id", "n"))
     if not waiting:

@@ -75,7 +75,7 @@ def backorder_order_lines(
         backorder = open_backorder(
             order=order, lines=[ShortLine(by_id[k], q) for k, q in wanted.items()],
             expected_date=expected_date, reason=reason or "split by hand", notes=notes,
-            actor_id=actor_id)
+            split_by_hand=True, actor_id=actor_id)
         orders.refresh_status(order, order_lines)
         repromise(product_ids={by_id[k].product_id for k in wanted}, actor_id=actor_id,
                   cause=backorder.number)
