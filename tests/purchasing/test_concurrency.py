@@ -72,3 +72,41 @@ def test_receipts_racing_new_orders_never_allocate_a_unit_twice(po):
     assert 6 <= fed <= 8
     assert OrderLine.objects.aggregate(n=Sum("allocated"))["n"] == 8
     assert all_problems() == []
+
+
+def test_receipts_re_dates_orders_and_cancels_racing_leave_promises_exact(db):
+    """Everything that moves promises, at once on one product: every path
+    takes the product's stock level locks first, so each rebuild sees the
+    others' results and the stored promises equal a fresh plan after."""
+    import datetime as dt
+
+    from fillrate.backorders.models import Backorder
+    from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
+    from fillrate.workflows.purchase_orders import (
+        create_purchase_order as order_from_supplier,
+    )
+    from fillrate.workflows.purchase_orders import update_purchase_order
+
+    LocationFactory(code="RECV", kind="receiving", pick_sequence=900)
+    create_supplier(code="SUP", name="Supplier")
+    ProductFactory(sku="RACE")
+    customer = CustomerFactory(code="C-RACE")
+    waiting = [place_order(customer=customer.code, lines=[LineInput("RACE", 2)])
+               .backorders[0].number for _ in range(6)]
+    soon = order_from_supplier(supplier="SUP", expected_date=dt.date(2030, 1, 10),
+                               lines=[PurchaseLineInput("RACE", 6)]).number
+    later = order_from_supplier(supplier="SUP", expected_date=dt.date(2030, 2, 10),
+                                lines=[PurchaseLineInput("RACE", 10)]).number
+    jobs = [partial(receive_purchase_order, number=soon, lines=[ReceiptLineInput("RACE", 2)])
+            for _ in range(3)]
+    jobs += [partial(update_purchase_order, number=later,
+                     expected_date=dt.date(2030, 1, day)) for day in (5, 20, 25)]
+    jobs += [partial(place_order, customer=customer.code, lines=[LineInput("RACE", 1)])
+             for _ in range(3)]
+    jobs += [partial(cancel_backorder_and_feed, number=n, reason="customer_requested")
+             for n in waiting[-2:]]
+    results, errors = run_together(jobs)
+    assert errors == [None] * len(jobs)
+    assert all_problems() == []
+    assert {Backorder.objects.get(id=int(n[3:])).status for n in waiting[-2:]} == {
+        "cancelled"}
