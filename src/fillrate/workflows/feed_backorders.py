@@ -307,15 +307,15 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" FROM {b} b JOIN s ON s.backorder_id = b.id),"
             f" moved AS (UPDATE {b} b SET status = d.new FROM d"
             f" WHERE b.id = d.id AND d.new <> d.old),"
-            f" per AS (SELECT t.backorder_id, jsonb_agg(jsonb_build_object("
+            f" per AS (SELECT t.backorder_id, json_agg(json_build_object("
             f"'sku', p.sku, 'quantity', t.q) ORDER BY t.product_id, t.rank) AS lines"
             f" FROM (SELECT backorder_id, product_id, rank, SUM(quantity) AS q"
             f" FROM {FEED_TABLE} GROUP BY backorder_id, product_id, rank) t"
             f" JOIN {product} p ON p.id = t.product_id GROUP BY t.backorder_id)"
             f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
             f" created_at) SELECT 'BackorderAllocated', 'backorder',"
-            f" {number_sql(Backorder.PREFIX, 'd.id')}, %s, jsonb_build_object("
-            f"'cause', %s::text, 'status', d.new, 'lines', per.lines), now()"
+            f" {number_sql(Backorder.PREFIX, 'd.id')}, %s, json_build_object("
+            f"'cause', %s::text, 'status', d.new, 'lines', per.lines)::jsonb, now()"
             f" FROM per JOIN d ON d.id = per.backorder_id ORDER BY d.id",
             [actor_id, cause])
         so = table(SalesOrder)
