@@ -245,3 +245,13 @@ def test_a_line_changed_after_planning_is_planned_again_not_overwritten(api, que
         (queue["OLD"], 3), (queue["VIP"], 2)]
     old = bo_line(queue["OLD"], "BOLT")
     assert (old.quantity, old.allocated, old.cancelled) == (4, 3, 1)
+
+
+def test_a_second_feed_at_the_same_level_grows_the_line_s_allocation_row(api, store):
+    placed = place("C-ACME", ("BOLT", 5))
+    for quantity in (2, 3):
+        r = api.post(ADJUST, {"sku": "BOLT", "quantity": quantity, "reason": "found"})
+        assert r.status_code == 201, r.content
+    assert list(Allocation.objects.values_list("order_line_id", "quantity")) == [
+        (placed.lines[0].id, 5)]
+    assert bo(placed.backorders[0].number).status == "ready"

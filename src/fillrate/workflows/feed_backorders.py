@@ -254,12 +254,14 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
         # cancel nothing to lock, so such a line may have changed since; then
         # the write is undone (to a savepoint) and planned again.
         write_sql = (
-            f"WITH alloc AS ("
-            f" INSERT INTO {al} (order_line_id, stock_level_id, quantity)"
-            f" SELECT order_line_id, level_id, SUM(quantity) FROM {FEED_TABLE}"
-            f" GROUP BY order_line_id, level_id ORDER BY order_line_id, level_id"
-            f" ON CONFLICT (order_line_id, stock_level_id)"
-            f" DO UPDATE SET quantity = {al}.quantity + EXCLUDED.quantity),"
+            f"WITH x AS (SELECT order_line_id, level_id, SUM(quantity) AS q FROM {FEED_TABLE}"
+            f" GROUP BY order_line_id, level_id),"
+            f" grown AS (UPDATE {al} al SET quantity = al.quantity + x.q FROM x"
+            f" WHERE al.order_line_id = x.order_line_id AND al.stock_level_id = x.level_id),"
+            f" alloc AS (INSERT INTO {al} (order_line_id, stock_level_id, quantity)"
+            f" SELECT order_line_id, level_id, q FROM x WHERE NOT EXISTS (SELECT 1 FROM {al} al"
+            f" WHERE al.order_line_id = x.order_line_id AND al.stock_level_id = x.level_id)"
+            f" ORDER BY order_line_id, level_id),"
             f" levels AS (UPDATE {sl} sl SET allocated = sl.allocated + x.q"
             f" FROM (SELECT level_id, SUM(quantity) AS q FROM {FEED_TABLE}"
             f" GROUP BY level_id) x WHERE sl.id = x.level_id),"
