@@ -5,8 +5,12 @@ errors, and the parse of one row. Each row has a key so htmx can add rows."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -69,3 +73,19 @@ def parse_row(row: EntryLine, *, amount_field: str,
         except InvalidOperation:
             row.errors[amount_field] = amount_hint
     return quantity, amount
+
+
+def parse_rows(rows: list[EntryLine], *, amount_field: str, amount_hint: str,
+               make: Callable[[str, int, Decimal | None], T]) -> tuple[list[T], list[EntryLine]]:
+    """The non-blank rows without errors as inputs (`make(sku, quantity,
+    amount)`), errors noted on the rows, and the rows the inputs came from,
+    in the same order."""
+    inputs, used = [], []
+    for row in rows:
+        if row.blank:
+            continue
+        quantity, amount = parse_row(row, amount_field=amount_field, amount_hint=amount_hint)
+        if not row.errors:
+            inputs.append(make(row.sku, quantity, amount))
+            used.append(row)
+    return inputs, used

@@ -23,7 +23,7 @@ from fillrate.fulfilment.selectors import units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
-from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_row
+from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_rows
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
@@ -53,18 +53,8 @@ def query_string(params: dict, **changes) -> str:
 # --- order entry -----------------------------------------------------------
 
 def _parse_lines(rows: list[EntryLine]) -> tuple[list[LineInput], list[EntryLine]]:
-    """The non-blank rows as `LineInput`s (errors noted on the rows), and the
-    rows they came from, in the same order."""
-    inputs, used = [], []
-    for row in rows:
-        if row.blank:
-            continue
-        quantity, price = parse_row(row, amount_field="unit_price",
-                                    amount_hint="Enter a price like 12.50, or leave it empty.")
-        if not row.errors:
-            inputs.append(LineInput(row.sku, quantity, price))
-            used.append(row)
-    return inputs, used
+    return parse_rows(rows, amount_field="unit_price", make=LineInput,
+                      amount_hint="Enter a price like 12.50, or leave it empty.")
 
 
 def _entry_context(rows: list[EntryLine], **extra) -> dict:

@@ -23,7 +23,7 @@ from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import PurchaseOrderStatus
 from fillrate.purchasing.selectors import purchase_order_detail, purchase_orders, suppliers
 from fillrate.purchasing.services import MAX_LEAD_TIME_DAYS, PurchaseLineInput, create_supplier
-from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_row
+from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_rows
 from fillrate.web.orders_views import flash_outcome, not_found_page, query_string
 from fillrate.web.permissions import requires
 from fillrate.workflows.purchase_orders import (
@@ -138,18 +138,8 @@ def purchase_order_list(request):
 # --- new purchase order --------------------------------------------------------
 
 def _parse_lines(rows: list[EntryLine]) -> tuple[list[PurchaseLineInput], list[EntryLine]]:
-    """The non-blank rows as inputs (errors noted on the rows), and the rows
-    they came from, in the same order."""
-    inputs, used = [], []
-    for row in rows:
-        if row.blank:
-            continue
-        quantity, cost = parse_row(row, amount_field="unit_cost",
-                                   amount_hint="Enter a cost like 12.50, or leave it empty.")
-        if not row.errors:
-            inputs.append(PurchaseLineInput(row.sku, quantity, cost))
-            used.append(row)
-    return inputs, used
+    return parse_rows(rows, amount_field="unit_cost", make=PurchaseLineInput,
+                      amount_hint="Enter a cost like 12.50, or leave it empty.")
 
 
 def _new_context(rows: list[EntryLine], **extra) -> dict:
