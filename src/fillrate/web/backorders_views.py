@@ -3,7 +3,6 @@ and the detail with inline edits, communications and the cancel dialog."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
@@ -37,6 +36,7 @@ from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers, sales_reps
 from fillrate.fulfilment.selectors import backorder_fulfilment
+from fillrate.web.forms import parse_date
 from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
@@ -168,7 +168,7 @@ def backorder_edit(request, number: str, name: str):
         error = None
         if name == "expected_date":
             try:
-                value = dt.date.fromisoformat(raw) if raw else None
+                value = parse_date(raw)
             except ValueError:
                 error = "Enter a date as YYYY-MM-DD, or leave it empty."
         if error is None:
@@ -206,8 +206,7 @@ def backorder_communication(request, number: str):
     if not values["summary"]:
         errors["summary"] = "Say what was said or agreed."
     try:
-        follow_up = (dt.date.fromisoformat(values["next_follow_up"])
-                     if values["next_follow_up"] else None)
+        follow_up = parse_date(values["next_follow_up"])
     except ValueError:
         errors["next_follow_up"] = "Enter a date as YYYY-MM-DD."
     if not errors:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
 from fillrate.inventory.models import AdjustmentReason
@@ -27,3 +29,8 @@ class AdjustmentForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(label="What is it for?", max_length=100, required=False,
                            help_text="A label to tell your tokens apart, e.g. “shop sync”.")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A typed ISO date, or None when empty; ValueError for anything else."""
+    return dt.date.fromisoformat(text) if text else None

@@ -4,7 +4,6 @@ calls one workflow or selector and renders; domain errors are shown inline."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -23,6 +22,7 @@ from fillrate.fulfilment.selectors import units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
+from fillrate.web.forms import parse_date
 from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_rows
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_order import cancel_order
@@ -277,11 +277,6 @@ def order_release(request, number: str):
                          f"{number} released.")
 
 
-def _parse_date(text: str) -> dt.date | None:
-    """An ISO date or None for empty; ValueError for anything else."""
-    return dt.date.fromisoformat(text) if text else None
-
-
 @requires("orders.manage")
 @require_POST
 def order_split(request, number: str):
@@ -307,7 +302,7 @@ def order_split(request, number: str):
             continue
         wanted.append(SplitLine(line_id, quantity))
     try:
-        expected = _parse_date(split["expected_date"])
+        expected = parse_date(split["expected_date"])
     except ValueError:
         split["errors"]["expected_date"] = "Enter a date as YYYY-MM-DD."
         expected = None

@@ -5,7 +5,6 @@ the field they name, and a refused change changes nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import PurchaseOrderStatus
 from fillrate.purchasing.selectors import purchase_order_detail, purchase_orders, suppliers
 from fillrate.purchasing.services import MAX_LEAD_TIME_DAYS, PurchaseLineInput, create_supplier
+from fillrate.web.forms import parse_date
 from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_rows
 from fillrate.web.orders_views import flash_outcome, not_found_page, query_string
 from fillrate.web.permissions import requires
@@ -48,11 +48,6 @@ STATUS_LABELS = {
     lifecycle.CANCELLED: "Cancelled",
 }
 SUPPLIER_FIELDS = ("code", "name", "email", "lead_time_days")
-
-
-def _parse_date(text: str) -> dt.date | None:
-    """An ISO date or None for empty; ValueError for anything else."""
-    return dt.date.fromisoformat(text) if text else None
 
 
 def _page_error(error: DomainError) -> bool:
@@ -163,7 +158,7 @@ def purchase_order_new(request):
         errors["supplier"] = "Choose a supplier."
     expected = None
     try:
-        expected = _parse_date(values["expected_date"])
+        expected = parse_date(values["expected_date"])
     except ValueError:
         errors["expected_date"] = "Enter a date as YYYY-MM-DD, or leave it empty."
     status = values["status"] or lifecycle.ORDERED
@@ -238,7 +233,7 @@ def purchase_order_redate(request, number: str):
     typed = request.POST.get("expected_date", "").strip()
     error = None
     try:
-        expected = _parse_date(typed)
+        expected = parse_date(typed)
         if expected is None:
             error = "Enter the new expected date."
     except ValueError:
