@@ -63,8 +63,9 @@ def event_types(subject: str) -> list[str]:
 
 def allocate_to_backorder(number: str, sku: str, quantity: int) -> None:
     """Hand `quantity` free units to a backorder line the way a receipt will
-    (receiving is not part of this core yet): the order line's units move
-    from `backordered` to `allocated` and the backorder line holds them."""
+    does: an allocation row of the order line and the backorder line's
+    `allocated` hold them; the order line keeps counting them as
+    `backordered` until they ship."""
     from django.db import transaction
 
     from fillrate.backorders.services import lock_backorder, refresh_backorder_status
@@ -79,7 +80,7 @@ def allocate_to_backorder(number: str, sku: str, quantity: int) -> None:
         assert quantity <= line.waiting
         plan = orders.allocate_lines([order_line], {order_line.id: quantity})
         assert not plan.short, "not enough free stock for the backorder"
-        order_line.backordered -= quantity
+        order_line.allocated -= quantity  # allocate_lines counted them as the line's own
         orders.save_line_counters([order_line])
         line.allocated += quantity
         line.save(update_fields=["allocated"])

@@ -61,12 +61,11 @@ def test_a_positive_adjustment_feeds_backorders_by_policy(api, queue, policy, ex
         backorder = bo(queue[key])
         assert (bo_line(queue[key], "BOLT").allocated, backorder.status) == (allocated,
                                                                             status), key
+        # The order line counts backorder units as backordered until they
+        # ship, held or not: neither it nor the order's status moves.
         line = queue[key.lower()].lines[0]
-        waiting = line.quantity - allocated
-        assert buckets(line) == (allocated, waiting, 0, 0, 0), key
-        # An order whose every unit waited is open again once some has stock.
-        assert SalesOrder.objects.get(id=line.order_id).status == (
-            "open" if allocated else "awaiting_backorder")
+        assert buckets(line) == (0, line.quantity, 0, 0, 0), key
+        assert SalesOrder.objects.get(id=line.order_id).status == "awaiting_backorder"
     assert levels("BOLT") == {"A-01": (5, 5)}
     events = list(Event.objects.filter(type="BackorderAllocated").order_by("subject"))
     assert [(e.subject, e.payload["lines"], e.payload["status"]) for e in events] == [
@@ -95,7 +94,7 @@ def test_a_partly_allocated_backorder_stays_open_showing_what_is_allocated(api, 
         ("BOLT", 4, 3), ("GADGET", 2, 0)]
     gadget, bolt = placed.lines
     assert buckets(gadget) == (3, 2, 0, 0, 0)
-    assert buckets(bolt) == (3, 1, 0, 0, 0)
+    assert buckets(bolt) == (0, 4, 0, 0, 0)
     # It can ship in part now (partial_shipments is on by default) ...
     listed = api.get("/api/v1/backorders", {"fulfillable": "true"}).json()["items"]
     assert [x["number"] for x in listed] == [number]
@@ -103,7 +102,7 @@ def test_a_partly_allocated_backorder_stays_open_showing_what_is_allocated(api, 
     adjust_stock_and_feed(product_id=store.bolt.id, quantity=1, reason="found")
     adjust_stock_and_feed(product_id=store.gadget.id, quantity=2, reason="found")
     assert bo(number).status == "ready"
-    assert buckets(gadget) == (5, 0, 0, 0, 0) and buckets(bolt) == (4, 0, 0, 0, 0)
+    assert buckets(gadget) == (3, 2, 0, 0, 0) and buckets(bolt) == (0, 4, 0, 0, 0)
     assert levels("GADGET") == {"A-01": (5, 5)}
     listed = api.get("/api/v1/backorders", {"fulfillable": "true"}).json()["items"]
     assert [x["number"] for x in listed] == [number]
@@ -179,7 +178,7 @@ def test_cancelling_an_order_hands_its_stock_to_waiting_backorders(api, store):
     number = second.backorders[0].number
     r = api.post(f"/api/v1/orders/{first.order.number}/cancel", {})
     assert r.status_code == 200, r.content
-    assert buckets(second.lines[0]) == (6, 0, 0, 0, 0)
+    assert buckets(second.lines[0]) == (0, 6, 0, 0, 0)
     assert (bo_line(number, "WIDGET").allocated, bo(number).status) == (6, "ready")
     assert levels("WIDGET") == {"A-01": (15, 6), "B-01": (5, 0)}
     event = Event.objects.get(type="BackorderAllocated")
@@ -195,8 +194,8 @@ def test_cancelling_allocated_backorder_units_hands_them_on(api, queue):
     assert r.status_code == 200, r.content
     assert (bo_line(queue["OLD"], "BOLT").allocated, bo(queue["OLD"]).status) == (1, "ready")
     assert (bo_line(queue["VIP"], "BOLT").allocated, bo(queue["VIP"]).status) == (3, "ready")
-    assert buckets(queue["old"].lines[0]) == (1, 0, 0, 3, 0)
-    assert buckets(queue["vip"].lines[0]) == (3, 0, 0, 0, 0)
+    assert buckets(queue["old"].lines[0]) == (0, 1, 0, 3, 0)
+    assert buckets(queue["vip"].lines[0]) == (0, 3, 0, 0, 0)
     assert levels("BOLT") == {"A-01": (4, 4)}
 
 

@@ -207,32 +207,31 @@ def test_backorder_status_follows_its_lines(lines, expected):
 # -- order_totals and ready_to_ship ------------------------------------------
 
 
-def _line(id, quantity, price, *, cancelled=0, allocated=0, shipped=0):
+def _line(id, quantity, price, *, cancelled=0, allocated=0, shipped=0, backordered=0):
     return SimpleNamespace(id=id, quantity=quantity, unit_price=Decimal(price),
-                           cancelled=cancelled, allocated=allocated, shipped=shipped)
+                           cancelled=cancelled, allocated=allocated, shipped=shipped,
+                           backordered=backordered)
 
 
 def test_amount_due_leaves_out_backordered_units_until_they_ship():
-    lines = [_line(1, 10, "4.00", cancelled=2), _line(2, 5, "10.00")]
-    on = order_totals(lines=lines, backorder_open={2: 3, 99: 7}, amount_paid=Decimal("0"),
-                      charge_backorders_on_shipment=True)
+    lines = [_line(1, 10, "4.00", cancelled=2), _line(2, 5, "10.00", backordered=3)]
+    on = order_totals(lines=lines, amount_paid=Decimal("0"), charge_backorders_on_shipment=True)
     assert (on.total, on.backordered_value, on.amount_due) == (
         Decimal("82.00"), Decimal("30.00"), Decimal("52.00"))
-    off = order_totals(lines=lines, backorder_open={2: 3}, amount_paid=Decimal("0"),
+    off = order_totals(lines=lines, amount_paid=Decimal("0"),
                        charge_backorders_on_shipment=False)
     assert (off.total, off.backordered_value, off.amount_due) == (
         Decimal("82.00"), Decimal("30.00"), Decimal("82.00"))
 
 
 def test_amount_due_subtracts_payments_and_is_never_negative():
-    lines = [_line(1, 2, "5.00")]
-    part = order_totals(lines=lines, backorder_open={}, amount_paid=Decimal("4.50"),
+    part = order_totals(lines=[_line(1, 2, "5.00")], amount_paid=Decimal("4.50"),
                         charge_backorders_on_shipment=True)
     assert part.amount_due == Decimal("5.50")
-    over = order_totals(lines=lines, backorder_open={1: 2}, amount_paid=Decimal("10.00"),
+    over = order_totals(lines=[_line(1, 2, "5.00", backordered=2)], amount_paid=Decimal("10.00"),
                         charge_backorders_on_shipment=True)
     assert over.amount_due == Decimal("0") and over.total == Decimal("10.00")
-    assert order_totals(lines=[], backorder_open={}, amount_paid=Decimal("0"),
+    assert order_totals(lines=[], amount_paid=Decimal("0"),
                         charge_backorders_on_shipment=False).total == Decimal("0")
 
 
@@ -241,9 +240,22 @@ def test_ready_to_ship_needs_stock_and_for_ship_complete_orders_every_unit():
     complete_only = SimpleNamespace(status="open", ship_complete=True)
     partly = [_line(1, 5, "1", allocated=3), _line(2, 2, "1")]
     full = [_line(1, 5, "1", allocated=3, shipped=1, cancelled=1), _line(2, 2, "1", allocated=2)]
-    assert ready_to_ship(open_order, partly)
-    assert not ready_to_ship(complete_only, partly)
-    assert ready_to_ship(complete_only, full)
-    assert not ready_to_ship(open_order, [_line(1, 5, "1")])
+    assert ready_to_ship(open_order, partly, {})
+    assert not ready_to_ship(complete_only, partly, {})
+    assert ready_to_ship(complete_only, full, {})
+    assert not ready_to_ship(open_order, [_line(1, 5, "1")], {})
     for status in ("on_hold", "cancelled"):
-        assert not ready_to_ship(SimpleNamespace(status=status, ship_complete=False), full)
+        assert not ready_to_ship(SimpleNamespace(status=status, ship_complete=False), full, {})
+
+
+def test_ready_to_ship_counts_what_backorders_hold_only_for_ship_complete_orders():
+    open_order = SimpleNamespace(status="awaiting_backorder", ship_complete=False)
+    complete_only = SimpleNamespace(status="awaiting_backorder", ship_complete=True)
+    # 3 units on a backorder that holds 2 of them so far
+    lines = [_line(1, 5, "1", allocated=2, backordered=3)]
+    assert not ready_to_ship(complete_only, lines, {1: 2})
+    assert ready_to_ship(complete_only, lines, {1: 3})
+    # only a backorder holds stock: the order's own lines have nothing to ship
+    only_backorder = [_line(1, 3, "1", backordered=3)]
+    assert not ready_to_ship(open_order, only_backorder, {1: 3})
+    assert ready_to_ship(complete_only, only_backorder, {1: 3})

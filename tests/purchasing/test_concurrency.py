@@ -9,9 +9,10 @@ from functools import partial
 import pytest
 from django.db.models import Sum
 
+from fillrate.backorders.models import BackorderLine
 from fillrate.core.errors import InvalidValue
 from fillrate.inventory.models import StockLevel, StockMovement
-from fillrate.orders.models import OrderLine
+from fillrate.orders.models import Allocation, OrderLine
 from fillrate.orders.services import LineInput
 from fillrate.purchasing.models import PurchaseOrderLine
 from fillrate.purchasing.services import (
@@ -70,7 +71,10 @@ def test_receipts_racing_new_orders_never_allocate_a_unit_twice(po):
     # of the 8 received units went to exactly one order line, fed or direct.
     fed = sum(a.quantity for r in results[:4] for a in r.allocations)
     assert 6 <= fed <= 8
-    assert OrderLine.objects.aggregate(n=Sum("allocated"))["n"] == 8
+    own = OrderLine.objects.aggregate(n=Sum("allocated"))["n"]
+    held = BackorderLine.objects.aggregate(n=Sum("allocated"))["n"]
+    assert own + held == Allocation.objects.aggregate(n=Sum("quantity"))["n"] == 8
+    assert held == fed
     assert all_problems() == []
 
 

@@ -234,22 +234,21 @@ class OrderView:
     order: object
     lines: list
     backorders: list
-    backorder_open: dict[int, int]  # order line id -> units on backorder, not shipped
+    backorder_held: dict[int, int]  # order line id -> units its active backorders hold
 
 
 def order_view(number: str) -> OrderView:
-    """An order with its lines and backorders, and what of each line is still
-    on backorder (for amount due)."""
+    """An order with its lines and backorders, and how many units of each
+    line its active backorders hold (for `ready_to_ship`)."""
     from fillrate.orders.selectors import order_detail
 
     order = order_detail(number)
     backorders = list(order.backorders.all())
-    backorder_open: dict[int, int] = {}
+    held: dict[int, int] = {}
     for b in backorders:
         for bl in b.lines.all():
-            backorder_open[bl.order_line_id] = (backorder_open.get(bl.order_line_id, 0)
-                                                + bl.quantity - bl.fulfilled - bl.cancelled)
-    return OrderView(order, list(order.lines.all()), backorders, backorder_open)
+            held[bl.order_line_id] = held.get(bl.order_line_id, 0) + bl.allocated
+    return OrderView(order, list(order.lines.all()), backorders, held)
 
 
 @dataclass(frozen=True)

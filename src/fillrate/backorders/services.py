@@ -226,8 +226,7 @@ def cancel_backorder_units(
         line.allocated -= from_allocated
         ol = order_lines[line.order_line_id]
         ol.cancelled += qty
-        ol.backordered -= from_waiting
-        ol.allocated -= from_allocated
+        ol.backordered -= qty
         if from_allocated:
             release[ol.id] = release.get(ol.id, 0) + from_allocated
     orders.release_allocations(release)

@@ -159,15 +159,12 @@ def backorder_fulfilment(number: str, *, partial_shipments: bool) -> BackorderFu
 
 def units_to_ship(*, order_id: int, ship_complete: bool) -> int:
     """How many units `fulfil_order` would put on a fulfillment now: the
-    order's own allocated units (not those its active backorders hold) that
-    are on no pending fulfillment, plus, for a ship-complete order, its
-    backorders' free units. The caller has checked `ready_to_ship`."""
+    order lines' own allocated units that are on no pending fulfillment,
+    plus, for a ship-complete order, its backorders' free units. The caller
+    has checked `ready_to_ship`."""
     lines = dict(OrderLine.objects.filter(order_id=order_id).values_list("id", "allocated"))
-    held = dict(BackorderLine.objects.filter(
-        order_line_id__in=list(lines), backorder__status__in=backorder_lifecycle.ACTIVE,
-    ).values("order_line_id").annotate(n=Sum("allocated")).values_list("order_line_id", "n"))
     pending = pending_quantities(order_line_ids=list(lines))
-    own = sum(max(allocated - held.get(k, 0) - pending.own.get(k, 0), 0)
+    own = sum(max(allocated - pending.own.get(k, 0), 0)
               for k, allocated in lines.items())
     if not ship_complete:
         return own

@@ -63,8 +63,12 @@ class SalesOrder(models.Model):
 class OrderLine(models.Model):
     """Every unit is in exactly one bucket (invariant 2):
     quantity = allocated + shipped + backordered + cancelled + unallocated,
-    where `backordered` counts units waiting on an open backorder without
-    stock yet, and unallocated units exist only while the order is on hold."""
+    where `allocated` counts units held for the line itself (at placement,
+    when an oversold order is resolved), `backordered` the units on its open
+    backorders until they ship -- waiting or already held for the backorder
+    (the backorder line says which) -- and unallocated units exist only while
+    the order is on hold. A line's allocation rows hold its own allocated
+    units and what its backorders hold."""
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveSmallIntegerField()
@@ -104,9 +108,9 @@ class OrderLine(models.Model):
 
 
 class Allocation(models.Model):
-    """Stock held at one stock level for one order line (also for the part of
-    the line that is on a backorder: a backorder line's `allocated` says how
-    much of its order line's allocation is its own)."""
+    """Stock held at one stock level for one order line: for the line's own
+    `allocated` units and for what its backorder lines hold (their
+    `allocated`), together."""
 
     # No database foreign keys: a receipt that feeds 25,000 backorder lines
     # writes 25,000 allocation rows, and PostgreSQL's per-row checks of two

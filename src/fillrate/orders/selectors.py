@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -64,27 +65,26 @@ class Totals:
     amount_due: Decimal
 
 
-def order_totals(*, lines, backorder_open: dict[int, int], amount_paid: Decimal,
-                 charge_backorders_on_shipment: bool) -> Totals:
+def order_totals(*, lines, amount_paid: Decimal, charge_backorders_on_shipment: bool) -> Totals:
     """Pure: with the setting on, an unpaid order is not charged for units on
-    backorder (`backorder_open[line id]`: not yet fulfilled or cancelled)
-    until they ship (seed 001)."""
+    backorder (a line's `backordered`: on a backorder, not yet shipped or
+    cancelled) until they ship (seed 001)."""
     total = sum((x.unit_price * (x.quantity - x.cancelled) for x in lines), Decimal("0"))
-    on_backorder = sum((x.unit_price * backorder_open.get(x.id, 0) for x in lines),
-                       Decimal("0"))
+    on_backorder = sum((x.unit_price * x.backordered for x in lines), Decimal("0"))
     charged = total - on_backorder if charge_backorders_on_shipment else total
     return Totals(total=total, backordered_value=on_backorder,
                   amount_due=max(charged - amount_paid, Decimal("0")))
 
 
-def ready_to_ship(order: SalesOrder, lines) -> bool:
-    """Stock is held and shipping is allowed: a ship-complete order only when
-    every active unit is allocated or shipped."""
+def ready_to_ship(order: SalesOrder, lines, held_by_backorders: Mapping[int, int]) -> bool:
+    """Stock is held and shipping is allowed: the lines' own allocated units
+    can ship; a ship-complete order only when every active unit is held (by
+    the line itself or by its backorders, `held_by_backorders[line id]`) or
+    shipped, and then what its backorders hold ships with it."""
     if order.status in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
         return False
-    allocated = sum(x.allocated for x in lines)
-    if not allocated:
-        return False
-    if order.ship_complete:
-        return all(x.allocated + x.shipped + x.cancelled == x.quantity for x in lines)
-    return True
+    if not order.ship_complete:
+        return any(x.allocated for x in lines)
+    held = [x.allocated + held_by_backorders.get(x.id, 0) for x in lines]
+    return any(held) and all(h + x.shipped + x.cancelled == x.quantity
+                             for h, x in zip(held, lines, strict=True))

@@ -200,20 +200,20 @@ def _detail_context(request, number: str, **extra) -> dict:
     view = order_view(number)
     order, lines = view.order, view.lines
     settings = business_settings()
-    totals = order_totals(lines=lines, backorder_open=view.backorder_open,
-                          amount_paid=order.amount_paid,
+    totals = order_totals(lines=lines, amount_paid=order.amount_paid,
                           charge_backorders_on_shipment=settings.charge_backorders_on_shipment)
     closed = order.status in (OrderStatus.CANCELLED, OrderStatus.FULFILLED)
     manage = request.user.can("orders.manage")
     oversold = order.status == OrderStatus.ON_HOLD and any(x.unallocated for x in lines)
+    ready = ready_to_ship(order, lines, view.backorder_held)
     return {
         "order": order, "lines": lines, "backorders": view.backorders, "totals": totals,
-        "ready": ready_to_ship(order, lines), "oversold": oversold,
+        "ready": ready, "oversold": oversold,
         "can_cancel": manage and not closed,
         "can_hold": manage and not closed and order.status != OrderStatus.ON_HOLD,
         "can_release": manage and order.status == OrderStatus.ON_HOLD,
         "can_split": manage and not closed and order.picking_started_at is None,
-        "can_ship": (request.user.can("orders.fulfil") and ready_to_ship(order, lines)
+        "can_ship": (request.user.can("orders.fulfil") and ready
                      and units_to_ship(order_id=order.id, ship_complete=order.ship_complete) > 0),
         "actions": OVERSOLD_ACTIONS,
         "events": events_for(subject_type="order", subject=order.number).reverse()[:30],

@@ -46,8 +46,9 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
 
     Its order lines' allocation rows shrink, the stock levels' on-hand and
     allocated drop with one `shipped` movement per stock level; order lines
-    move the units from allocated to shipped, backorder lines from allocated
-    to fulfilled; backorder and order statuses follow their lines. Writes
+    move the units to shipped (their own from `allocated`, a backorder's from
+    `backordered`), backorder lines from allocated to fulfilled; backorder
+    and order statuses follow their lines. Writes
     `FulfillmentDispatched`, `BackorderFulfilled` per backorder,
     `OrderShipped` and `InvoiceIssued` (one invoice per fulfillment, at the
     locked prices). Not pending: `fulfilment.invalid_transition`; order on
@@ -83,25 +84,24 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
                 per_bo_line[line.backorder_line_id] += line.quantity
             else:
                 own[line.order_line_id] += line.quantity
-        held_by_backorders: dict[int, int] = defaultdict(int)
-        for bl in bo_lines.values():
-            held_by_backorders[bl.order_line_id] += bl.allocated
         short = sorted({order_lines[bo_lines[k].order_line_id].product.sku
                         for k, q in per_bo_line.items() if bo_lines[k].allocated < q}
                        | {order_lines[k].product.sku for k, q in own.items()
-                          if order_lines[k].allocated - held_by_backorders[k] < q})
+                          if order_lines[k].allocated < q})
         if short:
             raise Conflict("fulfilment.not_allocated",
                            f"{number}: {', '.join(short)} no longer allocated (the order or "
                            "backorder changed); cancel it and fulfil again")
 
         ship_allocations(dict(per_order_line), reference=number, actor_id=actor_id)
-        for ol_id, qty in per_order_line.items():
+        for ol_id, qty in own.items():
             order_lines[ol_id].allocated -= qty
             order_lines[ol_id].shipped += qty
         for bl_id, qty in per_bo_line.items():
             bo_lines[bl_id].allocated -= qty
             bo_lines[bl_id].fulfilled += qty
+            order_lines[bo_lines[bl_id].order_line_id].backordered -= qty
+            order_lines[bo_lines[bl_id].order_line_id].shipped += qty
         orders.save_line_counters(order_lines.values())
         BackorderLine.objects.bulk_update([bo_lines[k] for k in per_bo_line],
                                           ["allocated", "fulfilled"])

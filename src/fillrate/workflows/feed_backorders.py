@@ -8,18 +8,21 @@ line gets is the pure `fillrate.inventory.allocation.plan_allocation`
 - PostgreSQL: one statement ranks the waiting lines and matches running sums
   of their waiting units against running sums of free stock per product
   (window functions) into a per-connection temporary table of takes; the
-  affected orders and backorders are locked (global lock order: stock levels,
-  orders, backorders, lines); one statement of data-modifying CTEs writes the
-  allocation rows, stock levels, backorder lines and order lines; one moves
-  backorder statuses and writes the events, one moves order statuses (the
-  SQL twins of `derive_status` and `derive_order_status`). A receipt that
-  satisfies tens of thousands of lines is a handful of statements.
+  affected backorders are locked (global lock order: stock levels, orders,
+  backorders, lines); one statement of data-modifying CTEs writes the
+  allocation rows, stock levels and backorder lines; one moves backorder
+  statuses and writes the events (the SQL twin of `derive_status`). A
+  receipt that satisfies tens of thousands of lines is a handful of
+  statements.
 - SQLite (where a round trip costs nothing and the write lock is held by the
   IMMEDIATE transaction): the same ranking and plan in Python, written in a
   few multi-row statements per chunk; statuses from the pure derivations.
 
 On both, one `BackorderAllocated` event per backorder that got stock, and
-the products' promises are rebuilt.
+the products' promises are rebuilt. Orders are not touched: an order line
+counts a backorder's units in `backordered` until they ship, whether the
+backorder holds stock for them yet or not, so neither its buckets nor its
+status move when a backorder gets stock.
 """
 
 from __future__ import annotations
@@ -49,8 +52,7 @@ from fillrate.customers.models import Customer
 from fillrate.inventory.allocation import Plan, Request, plan_allocation
 from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel
 from fillrate.orders import services as orders
-from fillrate.orders.models import Allocation, OrderLine, SalesOrder
-from fillrate.orders.status import LineQuantities, derive_order_status, derive_order_status_sql
+from fillrate.orders.models import Allocation
 
 # Rows per statement where a statement carries one parameter group per row.
 CHUNK = 2000
@@ -68,7 +70,6 @@ class _Given:
     """Units one backorder line got (summed over stock levels)."""
 
     backorder_id: int
-    order_id: int
     sku: str
     quantity: int
 
@@ -81,11 +82,11 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
     Runs inside the caller's transaction, after the caller has locked the
     products' stock levels with `fillrate.inventory.locks.lock_stock_levels`
     (global lock order: stock levels by product id, then orders, then
-    backorders, then lines); it locks the orders and backorders it feeds.
-    A unit moves from the order line's `backordered` to its `allocated`
-    bucket, the backorder line's `allocated` grows, an allocation row holds
-    it at a stock level. Fully allocated backorders become `ready`, partly
-    allocated ones stay `open`; orders' statuses follow their lines. Writes
+    backorders, then lines); it locks the backorders it feeds. The backorder
+    line's `allocated` grows and an allocation row of its order line holds
+    the unit at a stock level (the order line keeps counting it as
+    `backordered` until it ships). Fully allocated backorders become `ready`,
+    partly allocated ones stay `open`. Writes
     one `BackorderAllocated` event per backorder that got stock (`cause` says
     why, e.g. "PO-000003" or "adjustment"). Then the products' promises are
     rebuilt (`fillrate.backorders.promises.repromise`): the waiting lines, and
@@ -131,23 +132,17 @@ def _feed_in_python(ids: list[int], policy: str) -> list[_Given]:
     got: dict[int, int] = defaultdict(int)
     for take in plan.takes:
         got[take.key] += take.quantity
-    order_of = dict(Backorder.objects.filter(
-        id__in={by_line[k][0].backorder_id for k in got}).values_list("id", "order_id"))
-    _lock_documents(sorted(set(order_of.values())), sorted(order_of))
+    _lock_backorders(sorted({by_line[k][0].backorder_id for k in got}))
     for start in range(0, len(plan.takes), CHUNK):
         takes = plan.takes[start:start + CHUNK]
         orders.apply_plan(Plan(takes), line_ids={t.key: by_line[t.key][1] for t in takes})
     per_line = dict(got)
-    per_order_line: dict[int, int] = defaultdict(int)
-    for line_id, qty in per_line.items():
-        per_order_line[by_line[line_id][1]] += qty
     _add_in_chunks(BackorderLine, "allocated", per_line)
-    _move_to_allocated(per_order_line)
     skus = dict(Product.objects.filter(id__in=with_stock).values_list("id", "sku"))
     rank = {w.line_id: i for i, w in enumerate(ranked)}
     given = sorted(per_line, key=lambda k: (by_line[k][0].product_id, rank[k]))
-    return [_Given(by_line[k][0].backorder_id, order_of[by_line[k][0].backorder_id],
-                   skus[by_line[k][0].product_id], per_line[k]) for k in given]
+    return [_Given(by_line[k][0].backorder_id, skus[by_line[k][0].product_id], per_line[k])
+            for k in given]
 
 
 def _waiting_lines(product_ids: list[int]) -> dict[WaitingLine, int]:
@@ -168,32 +163,13 @@ def _add_in_chunks(model, field: str, deltas: dict[int, int]) -> None:
         add_to_column(model, field, dict(items[start:start + CHUNK]))
 
 
-def _move_to_allocated(per_order_line: dict[int, int]) -> None:
-    """Move units of each order line from `backordered` to `allocated` in
-    one UPDATE per chunk (both columns at once: the bucket CHECK holds
-    after every statement)."""
-    ol = table(OrderLine)
-    items = list(per_order_line.items())
-    for start in range(0, len(items), CHUNK):
-        part = items[start:start + CHUNK]
-        cases = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(part)) + " END"
-        pairs = [x for pair in part for x in pair]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {ol} SET allocated = allocated + {cases},"
-                f" backordered = backordered - {cases}"
-                f" WHERE id IN ({', '.join(['%s'] * len(part))})",
-                [*pairs, *pairs, *(k for k, _ in part)])
-
-
-def _lock_documents(order_ids: Sequence[int], backorder_ids: Sequence[int]) -> None:
-    """Lock orders, then backorders, each in id order (the global lock
-    order), so statuses derived from all their lines are not raced by a feed
-    of another product of the same documents."""
-    for model, ids in ((SalesOrder, order_ids), (Backorder, backorder_ids)):
-        for start in range(0, len(ids), CHUNK):
-            list(model.objects.select_for_update(of=("self",)).filter(
-                id__in=ids[start:start + CHUNK]).order_by("id").values_list("id", flat=True))
+def _lock_backorders(ids: Sequence[int]) -> None:
+    """Lock backorders in id order (the global lock order), so statuses
+    derived from all their lines are not raced by a feed of another product
+    of the same backorders."""
+    for start in range(0, len(ids), CHUNK):
+        list(Backorder.objects.select_for_update(of=("self",)).filter(
+            id__in=ids[start:start + CHUNK]).order_by("id").values_list("id", flat=True))
 
 
 # -- PostgreSQL: window functions over the ranked lines, set-based writes ----
@@ -213,7 +189,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
         # Lives as long as the connection; emptied at each commit and here.
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {FEED_TABLE} (line_id bigint, "
-            "backorder_id bigint, order_id bigint, order_line_id bigint, product_id bigint, "
+            "backorder_id bigint, order_line_id bigint, product_id bigint, "
             "rank bigint, level_id bigint, quantity bigint, waiting bigint)"
             " ON COMMIT DELETE ROWS")
         waiting = "(bl.quantity - bl.allocated - bl.fulfilled - bl.cancelled)"
@@ -232,14 +208,14 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" AND sl.on_hand > sl.allocated),"
             f" supply AS (SELECT product_id, MAX(hi) AS total FROM free GROUP BY product_id),"
             f" waiting AS ("
-            f" SELECT bl.id AS line_id, bl.backorder_id, b.order_id, bl.order_line_id,"
+            f" SELECT bl.id AS line_id, bl.backorder_id, bl.order_line_id,"
             f" bl.product_id, {waiting} AS waiting,"
             f" SUM({waiting}) OVER w AS hi, ROW_NUMBER() OVER w AS rank"
             f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
             f"{f' JOIN {c} c ON c.id = b.customer_id' if ranks_by_customer(policy) else ''}"
             f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0"
             f" WINDOW w AS (PARTITION BY bl.product_id ORDER BY {order_by}))"
-            f" SELECT w.line_id, w.backorder_id, w.order_id, w.order_line_id, w.product_id,"
+            f" SELECT w.line_id, w.backorder_id, w.order_line_id, w.product_id,"
             f" w.rank, f.level_id,"
             f" LEAST(w.hi, f.hi) - GREATEST(w.hi - w.waiting, f.hi - f.free), w.waiting"
             f" FROM waiting w JOIN supply s ON s.product_id = w.product_id"
@@ -247,7 +223,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" AND f.hi - f.free < w.hi AND w.hi - w.waiting < f.hi"
             f" WHERE w.hi - w.waiting < s.total")
         params = [ids, [str(k) for k in SELLABLE_KINDS], ids, sorted(lifecycle.ACTIVE)]
-        al, ol, product = table(Allocation), table(OrderLine), table(Product)
+        al, product = table(Allocation), table(Product)
         # The write is guarded: a line is only written while it still waits
         # for what it waited for when the takes were planned. A product that
         # had no stock level rows when a cancel of its lines began gave the
@@ -268,12 +244,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" bo_lines AS (UPDATE {bl} bl SET allocated = bl.allocated + x.q"
             f" FROM (SELECT line_id, SUM(quantity) AS q, MIN(waiting) AS waiting"
             f" FROM {FEED_TABLE} GROUP BY line_id) x"
-            f" WHERE bl.id = x.line_id AND {waiting} = x.waiting"
-            f" RETURNING bl.order_line_id, x.q),"
-            f" order_lines AS (UPDATE {ol} ol SET allocated = ol.allocated + x.q,"
-            f" backordered = ol.backordered - x.q"
-            f" FROM (SELECT order_line_id, SUM(q) AS q FROM bo_lines"
-            f" GROUP BY order_line_id) x WHERE ol.id = x.order_line_id)"
+            f" WHERE bl.id = x.line_id AND {waiting} = x.waiting RETURNING 1)"
             f" SELECT (SELECT COUNT(*) FROM bo_lines),"
             f" (SELECT COUNT(DISTINCT line_id) FROM {FEED_TABLE})")
         for _attempt in range(ATTEMPTS):
@@ -281,10 +252,9 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             cursor.execute(takes_sql, params)
             if not cursor.rowcount:
                 return []
-            for model, column in ((SalesOrder, "order_id"), (Backorder, "backorder_id")):
-                cursor.execute(
-                    f"SELECT id FROM {table(model)} WHERE id IN "
-                    f"(SELECT DISTINCT {column} FROM {FEED_TABLE}) ORDER BY id FOR UPDATE")
+            cursor.execute(
+                f"SELECT id FROM {b} WHERE id IN "
+                f"(SELECT DISTINCT backorder_id FROM {FEED_TABLE}) ORDER BY id FOR UPDATE")
             cursor.execute(f"ANALYZE {FEED_TABLE}")
             savepoint = transaction.savepoint()
             cursor.execute(write_sql)
@@ -296,7 +266,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
         else:
             raise Busy("request.busy", "the backorders involved kept changing: try again in "
                        "a moment (nothing was changed)")
-        # Statuses follow the lines (the SQL twins of the pure derivations);
+        # Statuses follow the lines (the SQL twin of the pure derivation);
         # one BackorderAllocated event per backorder that got stock.
         derived = lifecycle.derive_status_sql(quantity="s.q", allocated="s.a",
                                               fulfilled="s.f", cancelled="s.c")
@@ -320,17 +290,6 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f"'cause', %s::text, 'status', d.new, 'lines', per.lines)::jsonb, now()"
             f" FROM per JOIN d ON d.id = per.backorder_id ORDER BY d.id",
             [actor_id, cause])
-        so = table(SalesOrder)
-        order_status = derive_order_status_sql(
-            status="o.status", quantity="s.q", shipped="s.s", backordered="s.b",
-            cancelled="s.c")
-        cursor.execute(
-            f"WITH s AS (SELECT order_id, SUM(quantity) AS q, SUM(shipped) AS s,"
-            f" SUM(backordered) AS b, SUM(cancelled) AS c FROM {ol}"
-            f" WHERE order_id IN (SELECT order_id FROM {FEED_TABLE}) GROUP BY order_id),"
-            f" d AS (SELECT o.id, {order_status} AS new FROM {so} o"
-            f" JOIN s ON s.order_id = o.id WHERE o.status <> {order_status})"
-            f" UPDATE {so} o SET status = d.new FROM d WHERE o.id = d.id")
         cursor.execute(
             f"SELECT {number_sql(Backorder.PREFIX, 't.backorder_id')}, p.sku,"
             f" SUM(t.quantity)::bigint"
@@ -351,7 +310,6 @@ def _chunks(ids: Sequence[int]):
 def _refresh_statuses_and_record(given: list[_Given], *, actor_id: int | None,
                                  cause: str) -> None:
     backorder_ids = sorted({g.backorder_id for g in given})
-    order_ids = sorted({g.order_id for g in given})
 
     status_of: dict[int, str] = {}
     moves: dict[str, list[int]] = defaultdict(list)
@@ -368,21 +326,6 @@ def _refresh_statuses_and_record(given: list[_Given], *, actor_id: int | None,
             if new != r["backorder__status"]:
                 moves[new].append(r["backorder_id"])
     _set_status(Backorder, moves)
-
-    order_moves: dict[str, list[int]] = defaultdict(list)
-    for part in _chunks(order_ids):
-        rows = (OrderLine.objects.filter(order_id__in=part)
-                .values("order_id", "order__status")
-                .annotate(q=Sum("quantity"), a=Sum("allocated"), s=Sum("shipped"),
-                          b=Sum("backordered"), c=Sum("cancelled")))
-        for r in rows:
-            current = r["order__status"]
-            new = derive_order_status(
-                [LineQuantities(r["q"], r["a"], r["s"], r["b"], r["c"])],
-                on_hold=current == "on_hold", cancelled=current == "cancelled")
-            if new != current:
-                order_moves[new].append(r["order_id"])
-    _set_status(SalesOrder, order_moves)
 
     per_backorder: dict[int, list[dict]] = defaultdict(list)
     for g in given:

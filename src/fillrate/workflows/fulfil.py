@@ -163,21 +163,21 @@ def fulfil_order(*, number: str, actor_id: int | None = None) -> Fulfillment:
     `fulfilment.not_ready_to_ship` or `fulfilment.nothing_to_fulfil` (409)."""
     with transaction.atomic():
         order, lines = orders.lock_order_with_lines(number)
-        if not ready_to_ship(order, lines):
+        bo_lines = list(BackorderLine.objects.select_for_update(of=("self",)).filter(
+            order_line__order_id=order.id,
+            backorder__status__in=backorder_lifecycle.ACTIVE).order_by("id"))
+        held: dict[int, int] = defaultdict(int)
+        for bl in bo_lines:
+            held[bl.order_line_id] += bl.allocated
+        if not ready_to_ship(order, lines, held):
             raise Conflict("fulfilment.not_ready_to_ship",
                            f"{number} is {order.status}"
                            + (", ships complete" if order.ship_complete else "")
                            + ": it cannot ship now")
-        bo_lines = list(BackorderLine.objects.select_for_update(of=("self",)).filter(
-            order_line__order_id=order.id,
-            backorder__status__in=backorder_lifecycle.ACTIVE).order_by("id"))
-        held_by_backorders: dict[int, int] = defaultdict(int)
-        for bl in bo_lines:
-            held_by_backorders[bl.order_line_id] += bl.allocated
         pending = pending_quantities(order_line_ids=[x.id for x in lines])
         queue = []
         for line in lines:
-            own = line.allocated - held_by_backorders[line.id] - pending.own.get(line.id, 0)
+            own = line.allocated - pending.own.get(line.id, 0)
             if own > 0:
                 queue.append(QueueLine(line, own))
         if order.ship_complete:

@@ -45,7 +45,10 @@ def stock_problems() -> list[str]:
 
 def unit_problems() -> list[str]:
     """Invariant 2: every unit of every order line is in exactly one bucket,
-    and the buckets agree with the allocation rows and backorder lines."""
+    and the buckets agree with the allocation rows and backorder lines: a
+    line's allocation rows hold its own `allocated` units plus what its
+    backorders hold; its `backordered` units are its backorders' open units
+    (waiting or held)."""
     out: list[str] = []
     held = dict(Allocation.objects.values("order_line_id").annotate(n=Sum("quantity"))
                 .values_list("order_line_id", "n"))
@@ -67,16 +70,14 @@ def unit_problems() -> list[str]:
         if line.unallocated and line.order.status not in ("on_hold",):
             out.append(f"order line {line.id}: {line.unallocated} units in no bucket while "
                        f"the order is {line.order.status}")
-        if held.get(line.id, 0) != line.allocated:
-            out.append(f"order line {line.id}: allocated {line.allocated}, allocation rows "
-                       f"hold {held.get(line.id, 0)}")
         b = bo.get(line.id, {})
-        if b.get("waiting", 0) != line.backordered:
+        if held.get(line.id, 0) != line.allocated + b.get("allocated", 0):
+            out.append(f"order line {line.id}: allocated {line.allocated} and "
+                       f"{b.get('allocated', 0)} held by backorders, allocation rows "
+                       f"hold {held.get(line.id, 0)}")
+        if b.get("waiting", 0) + b.get("allocated", 0) != line.backordered:
             out.append(f"order line {line.id}: backordered {line.backordered}, backorder "
-                       f"lines wait for {b.get('waiting', 0)}")
-        if b.get("allocated", 0) > line.allocated:
-            out.append(f"order line {line.id}: backorders hold {b['allocated']} of "
-                       f"{line.allocated} allocated")
+                       f"lines wait for {b.get('waiting', 0)} and hold {b.get('allocated', 0)}")
     for backorder in Backorder.objects.prefetch_related("lines"):
         lines = list(backorder.lines.all())
         derived = lifecycle.derive_status(

@@ -24,7 +24,7 @@ def pay_order(*, number: str, amount: Decimal | None = None,
         order = lock_order(number)
         view = order_view(number)
         due = order_totals(
-            lines=view.lines, backorder_open=view.backorder_open, amount_paid=order.amount_paid,
+            lines=view.lines, amount_paid=order.amount_paid,
             charge_backorders_on_shipment=business_settings().charge_backorders_on_shipment,
         ).amount_due
         if due <= 0:

@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
 
-from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.models import Backorder
 from fillrate.backorders.promises import repromise
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import InvalidValue
@@ -47,9 +46,6 @@ def backorder_order_lines(
         orders.ensure_open(order)
         orders.ensure_not_picking(order)
         by_id = {x.id: x for x in order_lines}
-        held_by_backorders = defaultdict(int, BackorderLine.objects.filter(
-            order_line_id__in=by_id).values("order_line_id").annotate(
-            n=Sum("allocated")).values_list("order_line_id", "n"))
         wanted: dict[int, int] = defaultdict(int)
         for i, s in enumerate(lines):
             line = by_id.get(s.line)
@@ -57,7 +53,7 @@ def backorder_order_lines(
                 raise InvalidValue("orders.unknown_line", f"{order.number} has no line {s.line}",
                                    field=f"lines[{i}].line")
             wanted[line.id] += s.quantity
-            movable = line.unallocated + line.allocated - held_by_backorders[line.id]
+            movable = line.unallocated + line.allocated
             if wanted[line.id] > movable:
                 raise InvalidValue(
                     "orders.quantity_exceeds_line",

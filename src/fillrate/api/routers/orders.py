@@ -75,17 +75,17 @@ class OrderOut(Schema):
     backorders: list[BackorderRef]
 
 
-def render_order(order: SalesOrder, lines, backorders, backorder_open: dict[int, int],
+def render_order(order: SalesOrder, lines, backorders, backorder_held: dict[int, int],
                  settings: BusinessSettings | None = None) -> dict:
     settings = settings or business_settings()
     totals = selectors.order_totals(
-        lines=lines, backorder_open=backorder_open, amount_paid=order.amount_paid,
+        lines=lines, amount_paid=order.amount_paid,
         charge_backorders_on_shipment=settings.charge_backorders_on_shipment)
     return {
         "number": order.number, "status": order.status, "customer": order.customer.code,
         "reference": order.reference, "created_at": order.created_at,
         "ship_complete": order.ship_complete,
-        "ready_to_ship": selectors.ready_to_ship(order, lines),
+        "ready_to_ship": selectors.ready_to_ship(order, lines, backorder_held),
         "payment_status": "paid" if order.amount_paid and not totals.amount_due else "unpaid",
         "total": totals.total, "backordered_value": totals.backordered_value,
         "amount_paid": as_money(order.amount_paid), "amount_due": totals.amount_due,
@@ -102,7 +102,7 @@ def render_order(order: SalesOrder, lines, backorders, backorder_open: dict[int,
 
 def render_order_detail(number: str) -> dict:
     view = order_view(number)
-    return render_order(view.order, view.lines, view.backorders, view.backorder_open)
+    return render_order(view.order, view.lines, view.backorders, view.backorder_held)
 
 
 @router.post("/orders", response={201: OrderOut}, auth=needs("orders.place"))
@@ -113,8 +113,8 @@ def post_order(request, payload: OrderIn):
         actor_id=actor_id(request))
     # The hot path: the dict is `OrderOut` already (a test holds it to the
     # schema), so it is encoded as is rather than validated field by field again.
-    return JsonResponse(render_order(placed.order, placed.lines, placed.backorders,
-                                     {x.id: x.backordered for x in placed.lines},
+    # A new order's backorders hold nothing yet.
+    return JsonResponse(render_order(placed.order, placed.lines, placed.backorders, {},
                                      placed.settings),
                         status=201, encoder=NinjaJSONEncoder)
 
