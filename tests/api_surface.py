@@ -109,12 +109,9 @@ class World:
 def build_world(stock) -> World:
     from fillrate.core.business import change_settings
     from fillrate.orders.services import LineInput
-    from fillrate.purchasing.services import (
-        PurchaseLineInput,
-        create_purchase_order,
-        create_supplier,
-    )
+    from fillrate.purchasing.services import PurchaseLineInput, create_supplier
     from fillrate.workflows.place_order import place_order
+    from fillrate.workflows.purchase_orders import create_purchase_order
     from tests.factories import (
         CustomerFactory,
         LocationFactory,

@@ -15,13 +15,10 @@ from fillrate.inventory.models import StockLevel, StockMovement
 from fillrate.orders.models import Allocation, OrderLine
 from fillrate.orders.services import LineInput
 from fillrate.purchasing.models import PurchaseOrderLine
-from fillrate.purchasing.services import (
-    PurchaseLineInput,
-    create_purchase_order,
-    create_supplier,
-)
+from fillrate.purchasing.services import PurchaseLineInput, create_supplier
 from fillrate.workflows.invariants import all_problems
 from fillrate.workflows.place_order import place_order
+from fillrate.workflows.purchase_orders import create_purchase_order
 from fillrate.workflows.receive import ReceiptLineInput, receive_purchase_order
 from tests.factories import CustomerFactory, LocationFactory, ProductFactory
 from tests.orders.test_concurrency import run_together

@@ -235,8 +235,10 @@ def test_the_promise_check_finds_a_promise_that_is_not_what_the_plan_says(queue)
         quantity=1)
     BackorderLine.objects.filter(backorder_id=int(queue["MID"][3:])).update(promised_date=D3)
     problems = promise_problems()
-    assert len(problems) == 2 and "the plan says (4," in problems[0]
+    assert len(problems) == 3 and "the plan says (4," in problems[0]
     assert f"promised date {D3}" in problems[1]
+    # ... and the backorder's date no longer follows its line's
+    assert problems[2] == f"{queue['MID']}: expected {D1}, its waiting lines say {D3}"
     # Put back, or the check after the test would fail it.
     Promise.objects.filter(backorder_line__backorder_id=int(queue["OLD"][3:])).update(
         quantity=4)

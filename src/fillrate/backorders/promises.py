@@ -102,21 +102,24 @@ def backorder_date(line_dates: Iterable[dt.date | None]) -> dt.date | None:
     return max(dates)  # type: ignore[type-var]
 
 
-def repromise(*, product_ids: Iterable[int], actor_id: int | None = None,
-              cause: str = "") -> int:
+def repromise(*, product_ids: Iterable[int], backorder_ids: Iterable[int] = (),
+              actor_id: int | None = None, cause: str = "") -> int:
     """Rebuild the promises of these products and move the expected dates
-    that follow from them (see the module docstring). `cause` names what
-    changed (a purchase order number, a backorder number, "order"...).
-    Returns how many backorders' dates moved."""
+    that follow from them (see the module docstring). `backorder_ids` names
+    backorders whose waiting lines changed -- a line got stock or was
+    cancelled -- so their dates are derived again even where no line's date
+    moves. `cause` names what changed (a purchase order number, a backorder
+    number, "order"...). Returns how many backorders' dates moved."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("repromise must run inside the caller's transaction")
     ids = sorted(set(product_ids))
     if not ids:
         return 0
+    changed = sorted(set(backorder_ids))
     policy = business_settings().allocation_policy
     if connection.vendor == "postgresql":
-        return _repromise_set_based(ids, policy, actor_id=actor_id, cause=cause)
-    return _repromise_in_python(ids, policy, actor_id=actor_id, cause=cause)
+        return _repromise_set_based(ids, changed, policy, actor_id=actor_id, cause=cause)
+    return _repromise_in_python(ids, changed, policy, actor_id=actor_id, cause=cause)
 
 
 def open_supply(product_ids: Iterable[int]) -> list[Supply]:
@@ -154,8 +157,8 @@ def waiting_lines(product_ids: Iterable[int]) -> list[tuple[WaitingLine, dt.date
                          created_at=r[4], high=r[5] == "high", vip=r[6]), r[7]) for r in rows]
 
 
-def _repromise_in_python(ids: list[int], policy: str, *, actor_id: int | None,
-                         cause: str) -> int:
+def _repromise_in_python(ids: list[int], changed: list[int], policy: str, *,
+                         actor_id: int | None, cause: str) -> int:
     lines = waiting_lines(ids)
     waiting = [w for w, _ in lines]
     planned = plan_promises(rank_waiting_lines(waiting, policy=policy), open_supply(ids))
@@ -181,7 +184,7 @@ def _repromise_in_python(ids: list[int], policy: str, *, actor_id: int | None,
     for p in planned:
         by_line[p.line_id].append(p)
     moved_lines: dict[dt.date | None, list[int]] = defaultdict(list)
-    touched: set[int] = set()
+    touched: set[int] = set(changed)
     for w, stored in lines:
         new = line_date(w.waiting, by_line.get(w.line_id, ()))
         if new != stored:
@@ -233,21 +236,14 @@ PLAN_TABLE = "fillrate_promise_plan"
 CHANGED_TABLE = "fillrate_promise_changed"
 
 
-def _repromise_set_based(ids: list[int], policy: str, *, actor_id: int | None,
-                         cause: str) -> int:
+def _repromise_set_based(ids: list[int], changed: list[int], policy: str, *,
+                         actor_id: int | None, cause: str) -> int:
     bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
     pol, po, promise = table(PurchaseOrderLine), table(PurchaseOrder), table(Promise)
     waiting = "(bl.quantity - bl.allocated - bl.fulfilled - bl.cancelled)"
     active = sorted(lifecycle.ACTIVE)
     with connection.cursor() as cursor:
-        # Live as long as the connection; emptied at each commit and here.
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {PLAN_TABLE} (line_id bigint, po_line_id bigint,"
-            f" product_id bigint, quantity bigint, expected_date date) ON COMMIT DELETE ROWS")
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CHANGED_TABLE} (backorder_id bigint)"
-                       f" ON COMMIT DELETE ROWS")
-        cursor.execute(f"DELETE FROM {PLAN_TABLE}")
-        cursor.execute(f"DELETE FROM {CHANGED_TABLE}")
+        _create_work_tables(cursor)
         # Supply as ranges [hi - outstanding, hi) per product, earliest first;
         # waiting lines as ranges [hi - waiting, hi) in rank order: a line is
         # promised the overlap of its range with each supply range.
@@ -282,7 +278,7 @@ def _repromise_set_based(ids: list[int], policy: str, *, actor_id: int | None,
         cursor.execute(
             f"DELETE FROM {promise} p WHERE p.product_id = ANY(%s)"
             f" AND NOT EXISTS (SELECT 1 FROM {PLAN_TABLE} t WHERE {same})", [ids])
-        if not planned and not cursor.rowcount:
+        if not planned and not cursor.rowcount and not changed:
             return 0  # no supply and no promises: every date is already unknown
         cursor.execute(f"ANALYZE {PLAN_TABLE}")
         cursor.execute(
@@ -303,28 +299,130 @@ def _repromise_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" moved AS (UPDATE {bl} bl SET promised_date = lines.d FROM lines"
             f" WHERE bl.id = lines.id AND bl.promised_date IS DISTINCT FROM lines.d"
             f" RETURNING bl.backorder_id)"
-            f" INSERT INTO {CHANGED_TABLE} SELECT DISTINCT backorder_id FROM moved",
-            [ids, active])
+            f" INSERT INTO {CHANGED_TABLE} SELECT DISTINCT backorder_id FROM moved"
+            f" UNION SELECT unnest(%s::bigint[])",
+            [ids, active, changed])
         if not cursor.rowcount:
             return 0
-        # Backorders: the latest date of their waiting lines, unknown if one
-        # line's is; one event per backorder whose date moved.
+        return _move_dates_of_changed(cursor, actor_id=actor_id, cause=cause)
+
+
+def _create_work_tables(cursor) -> None:
+    # Live as long as the connection; emptied at each commit and here.
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {PLAN_TABLE} (line_id bigint, po_line_id bigint,"
+        f" product_id bigint, quantity bigint, expected_date date) ON COMMIT DELETE ROWS")
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CHANGED_TABLE} (backorder_id bigint)"
+                   f" ON COMMIT DELETE ROWS")
+    cursor.execute(f"DELETE FROM {PLAN_TABLE}")
+    cursor.execute(f"DELETE FROM {CHANGED_TABLE}")
+
+
+def _move_dates_of_changed(cursor, *, actor_id: int | None, cause: str) -> int:
+    """Backorders listed in the changed table: the latest date of their
+    waiting lines, unknown if one line's is; one event per backorder whose
+    date moved (PostgreSQL)."""
+    bl, b = table(BackorderLine), table(Backorder)
+    waiting = "(bl.quantity - bl.allocated - bl.fulfilled - bl.cancelled)"
+    cursor.execute(
+        f"WITH d AS (SELECT b.id, b.expected_date AS old,"
+        f" CASE WHEN bool_and(bl.promised_date IS NOT NULL) THEN MAX(bl.promised_date)"
+        f" END AS new"
+        f" FROM {b} b JOIN {bl} bl ON bl.backorder_id = b.id"
+        f" WHERE b.id IN (SELECT backorder_id FROM {CHANGED_TABLE})"
+        f" AND b.status = ANY(%s) AND NOT b.expected_date_manual AND {waiting} > 0"
+        f" GROUP BY b.id),"
+        f" moved AS (UPDATE {b} b SET expected_date = d.new FROM d"
+        f" WHERE b.id = d.id AND d.old IS DISTINCT FROM d.new"
+        f" RETURNING b.id, d.old, d.new)"
+        f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
+        f" created_at)"
+        f" SELECT 'BackorderExpectedDateChanged', 'backorder', {number_sql('BO', 'id')},"
+        f" %s, jsonb_build_object('field', 'expected_date', 'old', old, 'new', new,"
+        f" 'source', 'purchase_order', 'cause', %s::text), now()"
+        f" FROM moved ORDER BY id",
+        [sorted(lifecycle.ACTIVE), actor_id, cause])
+    return cursor.rowcount
+
+
+# -- after a receipt: shift instead of rebuilding (PostgreSQL) ----------------
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """Open supply a receipt used up: `quantity` outstanding units of
+    purchase-order line `purchase_order_line_id`, of product `product_id`."""
+
+    product_id: int
+    purchase_order_line_id: int
+    quantity: int
+
+
+def repromise_after_receipt(*, consumed: Sequence[Consumed], fed_table: str,
+                            actor_id: int | None = None, cause: str = "") -> int:
+    """What `repromise` of the received products would do, after a receipt
+    whose stock was just fed to waiting lines (PostgreSQL; `fed_table` holds
+    the feed's takes: `line_id`, `backorder_id`, `product_id`, `quantity`).
+
+    Promises match waiting units in rank order against open supply earliest
+    first, as ranges. Where the received line was the product's earliest
+    open supply and the feed gave out exactly the units the receipt took off
+    that line's outstanding quantity, both sides lose the same first units:
+    every other overlap is unchanged. So each fed line's promise on the
+    received line shrinks by what it got (gone at zero), no line's date moves
+    (a fed-up line keeps its date; a partly fed one keeps its later
+    promises), and only fed backorders that still wait re-derive their date.
+    Any other product -- free stock fed along, an earlier purchase order
+    still open, over-receipt -- is rebuilt in full. Returns how many
+    backorders' dates moved."""
+    ids = sorted({c.product_id for c in consumed})
+    if not ids:
+        return 0
+    pol, po, promise = table(PurchaseOrderLine), table(PurchaseOrder), table(Promise)
+    used = ("(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
+            " AS u(product_id, po_line_id, units))")
+    used_params = [[c.product_id for c in consumed], [c.purchase_order_line_id for c in consumed],
+                   [c.quantity for c in consumed]]
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH d AS (SELECT b.id, b.expected_date AS old,"
-            f" CASE WHEN bool_and(bl.promised_date IS NOT NULL) THEN MAX(bl.promised_date)"
-            f" END AS new"
-            f" FROM {b} b JOIN {bl} bl ON bl.backorder_id = b.id"
-            f" WHERE b.id IN (SELECT backorder_id FROM {CHANGED_TABLE})"
-            f" AND b.status = ANY(%s) AND NOT b.expected_date_manual AND {waiting} > 0"
-            f" GROUP BY b.id),"
-            f" moved AS (UPDATE {b} b SET expected_date = d.new FROM d"
-            f" WHERE b.id = d.id AND d.old IS DISTINCT FROM d.new"
-            f" RETURNING b.id, d.old, d.new)"
-            f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
-            f" created_at)"
-            f" SELECT 'BackorderExpectedDateChanged', 'backorder', {number_sql('BO', 'id')},"
-            f" %s, jsonb_build_object('field', 'expected_date', 'old', old, 'new', new,"
-            f" 'source', 'purchase_order', 'cause', %s::text), now()"
-            f" FROM moved ORDER BY id",
-            [active, actor_id, cause])
-        return cursor.rowcount
+            f"SELECT u.product_id FROM {used} u"
+            f" JOIN {pol} me ON me.id = u.po_line_id JOIN {po} mpo ON mpo.id = me.purchase_order_id"
+            f" LEFT JOIN (SELECT product_id, SUM(quantity) AS q FROM {fed_table}"
+            f" GROUP BY product_id) f ON f.product_id = u.product_id"
+            f" WHERE COALESCE(f.q, 0) = u.units AND NOT EXISTS (SELECT 1 FROM {pol} o"
+            f" JOIN {po} opo ON opo.id = o.purchase_order_id"
+            f" WHERE o.product_id = u.product_id AND o.id <> me.id AND opo.status = ANY(%s)"
+            f" AND o.quantity - o.received - o.cancelled > 0"
+            f" AND (opo.expected_date, opo.id, o.id) < (mpo.expected_date, mpo.id, me.id))",
+            [*used_params, sorted(OPEN_PURCHASE_ORDER)])
+        shifted = sorted({row[0] for row in cursor.fetchall()})
+    rest = [i for i in ids if i not in shifted]
+    moved = 0
+    if rest:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT backorder_id FROM {fed_table}"
+                           f" WHERE product_id = ANY(%s)", [rest])
+            fed = [row[0] for row in cursor.fetchall()]
+        moved = repromise(product_ids=rest, backorder_ids=fed, actor_id=actor_id, cause=cause)
+    if not shifted:
+        return moved
+    with connection.cursor() as cursor:
+        _create_work_tables(cursor)
+        cursor.execute(
+            f"WITH took AS MATERIALIZED (SELECT t.line_id, u.po_line_id,"
+            f" SUM(t.quantity)::bigint AS q FROM {fed_table} t"
+            f" JOIN {used} u ON u.product_id = t.product_id"
+            f" WHERE t.product_id = ANY(%s) GROUP BY t.line_id, u.po_line_id),"
+            f" gone AS (DELETE FROM {promise} p USING took t"
+            f" WHERE p.backorder_line_id = t.line_id AND p.purchase_order_line_id = t.po_line_id"
+            f" AND p.quantity <= t.q)"
+            f" UPDATE {promise} p SET quantity = p.quantity - t.q FROM took t"
+            f" WHERE p.backorder_line_id = t.line_id AND p.purchase_order_line_id = t.po_line_id"
+            f" AND p.quantity > t.q",
+            [*used_params, shifted])
+        # Only a fed backorder that still waits can have its date move.
+        cursor.execute(
+            f"INSERT INTO {CHANGED_TABLE} SELECT b.id FROM {table(Backorder)} b"
+            f" WHERE b.id IN (SELECT t.backorder_id FROM {fed_table} t"
+            f" WHERE t.product_id = ANY(%s)) AND b.status <> %s", [shifted, lifecycle.READY])
+        return moved + _move_dates_of_changed(cursor, actor_id=actor_id, cause=cause)

@@ -30,5 +30,6 @@ def cancel_backorder_and_feed(
         cancel_uncovered_fulfillments(backorder_id=backorder.id, actor_id=actor_id)
         product_ids = list(BackorderLine.objects.filter(backorder_id=backorder.id)
                            .values_list("product_id", flat=True))
-        feed_backorders(product_ids=product_ids, actor_id=actor_id, cause=backorder.number)
+        feed_backorders(product_ids=product_ids, actor_id=actor_id, cause=backorder.number,
+                        changed_backorders=[backorder.id])
     return backorder

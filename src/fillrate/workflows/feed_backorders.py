@@ -36,7 +36,7 @@ from django.db.models import F, Sum
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
-from fillrate.backorders.promises import repromise
+from fillrate.backorders.promises import Consumed, repromise, repromise_after_receipt
 from fillrate.backorders.ranking import (
     WaitingLine,
     rank_order_sql,
@@ -47,6 +47,7 @@ from fillrate.catalog.models import Product
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Busy
 from fillrate.core.models import Event
+from fillrate.core.numbers import format_number
 from fillrate.core.sql import add_to_column, number_sql, table
 from fillrate.customers.models import Customer
 from fillrate.inventory.allocation import Plan, Request, plan_allocation
@@ -75,7 +76,8 @@ class _Given:
 
 
 def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
-                    cause: str = "") -> list[Fed]:
+                    cause: str = "", consumed: Sequence[Consumed] = (),
+                    changed_backorders: Iterable[int] = ()) -> list[Fed]:
     """Give free sellable stock of these products to waiting backorder lines,
     by the business setting `allocation_policy`.
 
@@ -90,8 +92,13 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
     one `BackorderAllocated` event per backorder that got stock (`cause` says
     why, e.g. "PO-000003" or "adjustment"). Then the products' promises are
     rebuilt (`fillrate.backorders.promises.repromise`): the waiting lines, and
-    for a receipt the open supply, have changed. Returns what each backorder
-    line got, by product, first in line first.
+    for a receipt the open supply, have changed. A receipt names the open
+    supply it `consumed`, which on PostgreSQL lets the promises be shifted
+    rather than rebuilt where that gives the same result
+    (`repromise_after_receipt`). `changed_backorders` names backorders whose
+    waiting lines the caller changed (a cancel): their dates are derived
+    again with the fed ones. Returns what each backorder line got, by
+    product, first in line first.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("feed_backorders must run inside the caller's transaction")
@@ -102,14 +109,18 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
     if connection.vendor == "postgresql":
         given = _feed_set_based(ids, policy, actor_id=actor_id, cause=cause)
     else:
-        rows = _feed_in_python(ids, policy)
-        if rows:
-            _refresh_statuses_and_record(rows, actor_id=actor_id, cause=cause)
-        given = [Fed(backorder=Backorder(id=g.backorder_id).number, sku=g.sku,
-                     quantity=int(g.quantity)) for g in rows]
+        given = _feed_in_python(ids, policy)
+        if given:
+            _refresh_statuses_and_record(given, actor_id=actor_id, cause=cause)
     # Waiting lines (and, for a receipt, open supply) changed: promises follow.
-    repromise(product_ids=ids, actor_id=actor_id, cause=cause)
-    return given
+    if consumed and connection.vendor == "postgresql":
+        repromise_after_receipt(consumed=consumed, fed_table=FEED_TABLE, actor_id=actor_id,
+                                cause=cause)
+    else:
+        repromise(product_ids=ids, actor_id=actor_id, cause=cause,
+                  backorder_ids={*changed_backorders, *(g.backorder_id for g in given)})
+    return [Fed(backorder=format_number(Backorder.PREFIX, g.backorder_id), sku=g.sku,
+                quantity=g.quantity) for g in given]
 
 
 # -- SQLite (and any other database): plan in Python, write per chunk --------
@@ -180,7 +191,7 @@ ATTEMPTS = 5
 
 
 def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
-                    cause: str) -> list[Fed]:
+                    cause: str) -> list[_Given]:
     bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
     sl, loc = table(StockLevel), table(Location)
     with connection.cursor() as cursor:
@@ -279,11 +290,14 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" FROM {b} b JOIN s ON s.backorder_id = b.id),"
             f" moved AS (UPDATE {b} b SET status = d.new FROM d"
             f" WHERE b.id = d.id AND d.new <> d.old),"
+            # The lines aggregate in the order of the sorted input (no sort
+            # per backorder).
             f" per AS (SELECT t.backorder_id, json_agg(json_build_object("
-            f"'sku', p.sku, 'quantity', t.q) ORDER BY t.product_id, t.rank) AS lines"
-            f" FROM (SELECT backorder_id, product_id, rank, SUM(quantity) AS q"
-            f" FROM {FEED_TABLE} GROUP BY backorder_id, product_id, rank) t"
-            f" JOIN {product} p ON p.id = t.product_id GROUP BY t.backorder_id)"
+            f"'sku', t.sku, 'quantity', t.q)) AS lines"
+            f" FROM (SELECT x.backorder_id, p.sku, x.q FROM (SELECT backorder_id, product_id,"
+            f" rank, SUM(quantity) AS q FROM {FEED_TABLE} GROUP BY backorder_id, product_id,"
+            f" rank) x JOIN {product} p ON p.id = x.product_id"
+            f" ORDER BY x.backorder_id, x.product_id, x.rank) t GROUP BY t.backorder_id)"
             f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
             f" created_at) SELECT 'BackorderAllocated', 'backorder',"
             f" {number_sql(Backorder.PREFIX, 'd.id')}, %s, json_build_object("
@@ -291,12 +305,11 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" FROM per JOIN d ON d.id = per.backorder_id ORDER BY d.id",
             [actor_id, cause])
         cursor.execute(
-            f"SELECT {number_sql(Backorder.PREFIX, 't.backorder_id')}, p.sku,"
-            f" SUM(t.quantity)::bigint"
+            f"SELECT t.backorder_id, p.sku, SUM(t.quantity)::bigint"
             f" FROM {FEED_TABLE} t JOIN {product} p ON p.id = t.product_id"
             f" GROUP BY t.line_id, t.backorder_id, p.sku, t.product_id, t.rank"
             f" ORDER BY t.product_id, t.rank")
-        return [Fed(*row) for row in cursor.fetchall()]
+        return [_Given(*row) for row in cursor.fetchall()]
 
 
 # -- both: statuses and events -----------------------------------------------

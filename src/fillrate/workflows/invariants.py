@@ -115,8 +115,9 @@ def waiting_problems() -> list[str]:
 
 def promise_problems() -> list[str]:
     """Promises are what the policy gives for today's waiting lines and open
-    supply (`plan_promises`), and each waiting line's promised date follows
-    from them."""
+    supply (`plan_promises`), each waiting line's promised date follows from
+    them, and each waiting backorder's date from its lines' (unless set by
+    hand)."""
     products = promises.supplied_products()
     if not products:
         return []
@@ -139,6 +140,17 @@ def promise_problems() -> list[str]:
     out += [f"backorder line {w.line_id}: promised date {stored}, its promises say {due}"
             for w, stored in lines
             if (due := promises.line_date(w.waiting, by_line.get(w.line_id, ()))) != stored]
+    line_dates: dict[int, list] = defaultdict(list)
+    for backorder_id, date in BackorderLine.objects.filter(
+            backorder_id__in={w.backorder_id for w, _ in lines}).annotate(
+            w=F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")).filter(
+            w__gt=0).values_list("backorder_id", "promised_date"):
+        line_dates[backorder_id].append(date)
+    out += [f"{b.number}: expected {b.expected_date}, its waiting lines say {due}"
+            for b in Backorder.objects.filter(id__in=list(line_dates),
+                                              expected_date_manual=False)
+            .only("id", "expected_date")
+            if (due := promises.backorder_date(line_dates[b.id])) != b.expected_date]
     return out
 
 

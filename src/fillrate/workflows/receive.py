@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fillrate.backorders.promises import Consumed
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_events
@@ -136,6 +137,8 @@ def receive_purchase_order(
                                field=f"lines[{i}].quantity")
 
     over = any(x.quantity > fresh[p.id].outstanding for x, p in zip(lines, chosen, strict=True))
+    consumed = [Consumed(p.product_id, p.id, min(x.quantity, fresh[p.id].outstanding))
+                for x, p in zip(lines, chosen, strict=True)]
     receipt = Receipt(purchase_order=po, location=location, over_receipt=over,
                       created_by_id=actor_id)
     insert_instances([receipt])
@@ -169,6 +172,6 @@ def receive_purchase_order(
                                   for x, p in zip(lines, chosen, strict=True)]}}])
     record_receipt_status(po, actor_id=actor_id)
     allocations = feed_backorders(product_ids=product_ids, actor_id=actor_id,
-                                  cause=po.number)
+                                  cause=po.number, consumed=consumed)
     return ReceivedStock(receipt=receipt, purchase_order=po, lines=receipt_lines,
                          allocations=list(allocations))
