@@ -64,3 +64,14 @@ def test_events_store_json_payloads(db):
     assert event.payload == {"price": "1.50", "on": "2025-01-02"}
     assert list(Event.objects.values_list("type", "payload")) == [
         ("Thing", {"price": "1.50", "on": "2025-01-02"}), ("Other", {})]
+
+
+def test_deleting_a_user_keeps_their_events_without_an_actor(db):
+    from fillrate.accounts.models import User
+
+    user = User.objects.create(username="gone", role="sales")
+    with transaction.atomic():
+        record_event(type="Thing", subject_type="thing", subject="T-1", actor_id=user.id)
+    user.delete()
+    event = Event.objects.get(subject="T-1")
+    assert event.actor_id is None and event.type == "Thing"

@@ -142,7 +142,8 @@ class Promise(models.Model):
     quantity of a purchase-order line, due on the purchase order's expected
     date. Derived data: `fillrate.backorders.promises.repromise` rebuilds the
     promises of a product whenever its waiting lines or its open supply
-    change."""
+    change (after a receipt, `repromise_after_receipt` may shift them
+    instead, to the same result)."""
 
     # Indexed by the unique pair below (its first column).
     backorder_line = models.ForeignKey(BackorderLine, on_delete=models.CASCADE,

@@ -23,7 +23,10 @@ date moved. It runs in the caller's transaction, after the caller has locked
 the products' stock levels: every path that changes waiting lines or open
 supply takes those locks first, so two rebuilds of one product never
 interleave. On PostgreSQL it is a handful of set-based statements whatever
-the number of lines; elsewhere the pure `plan_promises` in Python.
+the number of lines; elsewhere the pure `plan_promises` in Python. After a
+receipt, `repromise_after_receipt` reaches the same result by shifting the
+stored promises where that is provably the same (PostgreSQL), and rebuilds
+the rest.
 """
 
 from __future__ import annotations

@@ -45,8 +45,10 @@ class OrderLineOut(Schema):
     sku: str
     name: str
     quantity: int
-    allocated: int
-    backordered: int
+    allocated: int = Field(description="units held for this line itself, not yet shipped")
+    backordered: int = Field(
+        description="units on the line's open backorders, not yet shipped: waiting, or "
+        "already held for the backorder (its lines say how many are allocated)")
     shipped: int
     cancelled: int
     unallocated: int
