@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import transaction
 
 from fillrate.accounts.permissions import Role
 from fillrate.accounts.services import add_user
-from fillrate.backorders.models import Backorder, BackorderLine
-from fillrate.backorders.services import refresh_backorder_status
+from fillrate.backorders.models import Backorder
 from fillrate.inventory.selectors import product_with_stock
 from fillrate.inventory.services import adjust_stock
-from fillrate.orders import services as orders
 from fillrate.orders.services import LineInput
+from fillrate.workflows.adjust_stock import adjust_stock_and_feed
 from fillrate.workflows.invariants import all_problems
 from fillrate.workflows.place_order import place_order
 from tests.browser.conftest import LAPTOP, PHONE
@@ -101,29 +99,15 @@ def test_place_order_with_shortfall_then_find_its_backorder(open_tab, live_serve
     expect(page.locator("#bo-lines")).to_contain_text("KIT-KET-GOO")
 
 
-def _receive_for(backorder: Backorder, quantity: int) -> None:
-    """Stand-in for receiving (no workflow yet): allocate `quantity` new
-    units to the backorder's line, as an allocation run would."""
-    with transaction.atomic():
-        line = BackorderLine.objects.get(backorder=backorder)
-        order_line = orders.lines_of(backorder.order_id, lock=True)
-        order_line = next(x for x in order_line if x.id == line.order_line_id)
-        orders.allocate_lines([order_line], {order_line.id: quantity})
-        order_line.backordered -= quantity
-        orders.save_line_counters([order_line])
-        line.allocated += quantity
-        line.save(update_fields=["allocated"])
-        refresh_backorder_status(backorder, [line])
-
-
 def test_cancel_backorder_in_the_dialog_releases_its_stock(open_tab, live_server, shop):
     from playwright.sync_api import expect
 
     placed = place_order(customer="C-BEAN", lines=[LineInput("KIT-KET-GOO", 12)])  # 5 short
     backorder = placed.backorders[0]
     product = product_with_stock("KIT-KET-GOO")
-    adjust_stock(product_id=product.id, location_id=shop.id, quantity=5, reason="found")
-    _receive_for(backorder, 5)
+    # found stock goes to the waiting backorder (invariant 3)
+    adjust_stock_and_feed(product_id=product.id, location_id=shop.id, quantity=5,
+                          reason="found")
     assert all_problems() == []
     assert product_with_stock("KIT-KET-GOO").allocated == 12
 
