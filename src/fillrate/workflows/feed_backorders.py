@@ -266,7 +266,9 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             cursor.execute(
                 f"SELECT id FROM {b} WHERE id IN "
                 f"(SELECT DISTINCT backorder_id FROM {FEED_TABLE}) ORDER BY id FOR UPDATE")
-            cursor.execute(f"ANALYZE {FEED_TABLE}")
+            # Row count and the distinct lines and backorders the writes group
+            # by: without them the planner guesses 200 groups and loops.
+            cursor.execute(f"ANALYZE {FEED_TABLE} (line_id, backorder_id)")
             savepoint = transaction.savepoint()
             cursor.execute(write_sql)
             written, planned = cursor.fetchone()
