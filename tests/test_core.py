@@ -75,3 +75,15 @@ def test_deleting_a_user_keeps_their_events_without_an_actor(db):
     user.delete()
     event = Event.objects.get(subject="T-1")
     assert event.actor_id is None and event.type == "Thing"
+
+
+def test_startup_objects_are_frozen_out_of_the_collector():
+    import gc
+
+    from fillrate.core.process import freeze_startup_objects
+
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 10_000  # Django and the app are loaded
+    finally:
+        gc.unfreeze()

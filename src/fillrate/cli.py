@@ -66,6 +66,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     print(f"fillrate serving on http://{args.host}:{args.port}/ with {args.workers} workers",
           flush=True)
+    from fillrate.core.process import freeze_startup_objects
+
+    freeze_startup_objects()
     Server().run()
     return 0
 

@@ -196,6 +196,9 @@ def run(*, workers: int, output: str, database_url: str) -> int:
     promised = time.perf_counter() - started
 
     settle()
+    from fillrate.core.process import freeze_startup_objects
+
+    freeze_startup_objects()  # as `fillrate serve` does before its workers fork
     in_service = receive_in_service(po_first, first)
     ready_after_first = Backorder.objects.filter(status="ready").count()
     server = Server(database_url=database_url, workers=workers)
