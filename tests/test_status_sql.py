@@ -1,4 +1,4 @@
-"""The SQL twins of the pure status derivations give the same answers."""
+"""The SQL twin of the pure backorder status derivation gives the same answers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pytest
 from django.db import connection
 
 from fillrate.backorders.lifecycle import LineQuantities, derive_status, derive_status_sql
-from fillrate.orders.status import LineQuantities as OrderQuantities
-from fillrate.orders.status import derive_order_status, derive_order_status_sql
 
 
 def evaluate(expression: str, rows: list[tuple], columns: str) -> list[str]:
@@ -30,19 +28,3 @@ def test_backorder_status_in_sql_matches_derive_status():
                    rows, "q, a, f, c")
     assert got == [derive_status([LineQuantities(*r)]) for r in rows]
     assert {"open", "ready", "partially_fulfilled", "complete", "cancelled"} <= set(got)
-
-
-@pytest.mark.django_db
-def test_order_status_in_sql_matches_derive_order_status():
-    statuses = ["open", "awaiting_backorder", "on_hold", "cancelled", "partially_fulfilled"]
-    rows = [(st, q, s, b, c) for st in statuses for q in range(1, 4)
-            for s, b, c in itertools.product(range(4), repeat=3) if s + b + c <= q]
-    got = evaluate(derive_order_status_sql(status="st", quantity="q", shipped="s",
-                                           backordered="b", cancelled="c"),
-                   rows, "st, q, s, b, c")
-    want = [derive_order_status([OrderQuantities(q, shipped=s, backordered=b, cancelled=c)],
-                                on_hold=st == "on_hold", cancelled=st == "cancelled")
-            for st, q, s, b, c in rows]
-    assert got == want
-    assert {"open", "fulfilled", "awaiting_backorder", "partially_fulfilled", "on_hold",
-            "cancelled"} <= set(got)

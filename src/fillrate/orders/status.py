@@ -39,17 +39,3 @@ def derive_order_status(lines: Iterable[LineQuantities], *, on_hold: bool = Fals
     if shipped:
         return "partially_fulfilled"
     return "open"
-
-
-def derive_order_status_sql(*, status: str, quantity: str, shipped: str, backordered: str,
-                            cancelled: str) -> str:
-    """`derive_order_status` as a SQL expression over the lines' summed
-    columns and the order's current `status` (on hold and cancelled are kept:
-    people set them). A test holds the two to the same answers."""
-    active = f"({quantity} - {cancelled})"
-    to_ship = f"({quantity} - {cancelled} - {shipped} - {backordered})"
-    return (f"CASE WHEN {status} IN ('cancelled', 'on_hold') THEN {status}"
-            f" WHEN {active} = 0 THEN 'cancelled'"
-            f" WHEN {shipped} = {active} THEN 'fulfilled'"
-            f" WHEN {backordered} <> 0 AND {to_ship} = 0 THEN 'awaiting_backorder'"
-            f" WHEN {shipped} <> 0 THEN 'partially_fulfilled' ELSE 'open' END")
