@@ -94,6 +94,29 @@ def test_the_csv_is_one_row_per_invoice_line_in_quickbooks_layout(api, store):
     assert_error(api.get(f"{API}/invoices", {"format": "xml"}), 422,
                  "fulfilment.invalid_format", field="format")
 
+    one = api.get(f"{API}/invoices/{invoice.number}", {"format": "csv"})
+    assert one.status_code == 200 and one["Content-Type"].startswith("text/csv")
+    assert one["Content-Disposition"] == f'attachment; filename="{invoice.number}.csv"'
+    assert list(csv.reader(io.StringIO(one.content.decode()))) == rows
+    assert_error(api.get(f"{API}/invoices/{invoice.number}", {"format": "xml"}), 422,
+                 "fulfilment.invalid_format", field="format")
+    assert_error(api.get(f"{API}/invoices/INV-999999", {"format": "csv"}), 404,
+                 "fulfilment.invoice_not_found")
+
+
+def test_csv_cells_that_start_like_a_formula_are_not_run(api, store):
+    """A customer named `=HYPERLINK(...)` must not become a live formula in the
+    spreadsheet the accountant opens (CSV injection)."""
+    Customer.objects.filter(code="C-ACME").update(name='=HYPERLINK("http://x","a")',
+                                                  payment_terms="-1 day")
+    placed = place("C-ACME", ("WIDGET", 1))
+    made = api.post(f"{API}/orders/{placed.order.number}/fulfil").json()["number"]
+    api.post(f"{API}/fulfillments/{made}/dispatch")
+    response = api.get(f"{API}/invoices", {"format": "csv"})
+    (row,) = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert row[1] == '\'=HYPERLINK("http://x","a")'
+    assert row[4] == "'-1 day" and row[5] == "WIDGET" and row[7:] == ["1", "4.00", "4.00"]
+
 
 def test_fulfil_endpoints_status_codes_and_errors(api, store, stock):
     placed = place("C-ACME", ("BOLT", 10))
@@ -107,8 +130,15 @@ def test_fulfil_endpoints_status_codes_and_errors(api, store, stock):
                  "fulfilment.over_allocated", field="lines[0].quantity")
     assert_error(api.post(url, {"lines": [{"sku": "BOLT", "quantity": -1}]}), 422,
                  "fulfilment.invalid_quantity", field="lines[0].quantity")
-    assert_error(api.post(url, {"lines": [{"sku": "NOPE", "quantity": 1}]}), 422,
+    assert_error(api.post(url, {"lines": [{"sku": "NOPE", "quantity": 1}]}), 404,
+                 "catalog.unknown_sku", field="lines[0].sku")
+    assert_error(api.post(url, {"lines": [{"sku": "WIDGET", "quantity": 1}]}), 422,
                  "fulfilment.unknown_line", field="lines[0].sku")
+    assert_error(api.post(url, {"lines": [{"sku": "BOLT", "quantity": 1},
+                                          {"sku": "bolt", "quantity": 1}]}), 422,
+                 "fulfilment.duplicate_sku", field="lines[1].sku")
+    assert_error(api.post(f"{API}/backorders/fulfil-by-product", {"sku": "WIDGET"}), 409,
+                 "fulfilment.nothing_to_fulfil", field="sku")
     assert_error(api.post(f"{API}/backorders/BO-999999/fulfil", {}), 404,
                  "backorders.not_found")
     assert_error(api.post(f"{API}/fulfillments/FF-999999/dispatch", {}), 404,
@@ -126,6 +156,22 @@ def test_fulfil_endpoints_status_codes_and_errors(api, store, stock):
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert_error(api.post(f"{API}/fulfillments/{number}/cancel"), 409,
                  "fulfilment.invalid_transition")
+
+
+def test_fulfil_all_and_dispatch_need_no_body(api, store, stock):
+    """Every field of both is optional: a bare POST is "fulfil all" and a
+    dispatch without carrier or tracking number."""
+    placed = place("C-ACME", ("BOLT", 3))
+    stock(store.bolt, 3)
+    allocate_to_backorder(placed.backorders[0].number, "BOLT", 3)
+    made = api.post(f"{API}/backorders/{placed.backorders[0].number}/fulfil", raw="")
+    assert made.status_code == 201, made.content
+    assert made.json()["total_quantity"] == 3
+    sent = api.post(f"{API}/fulfillments/{made.json()['number']}/dispatch", raw="")
+    assert sent.status_code == 200, sent.content
+    assert (sent.json()["status"], sent.json()["carrier"]) == ("dispatched", "")
+    assert_error(api.post(f"{API}/backorders/fulfil-by-product", raw=""), 400,
+                 "request.missing_body", field="body")
 
 
 def test_fulfillment_list_filters(api, store, stock):

@@ -23,7 +23,7 @@ from fillrate.workflows.fulfil import (
     fulfil_backorders_by_product,
     fulfil_order,
 )
-from fillrate.workflows.oversold import hold_order
+from fillrate.workflows.oversold import hold_order, release_order
 from tests.fulfilment.support import lines_of, snapshot
 from tests.orders.support import allocate_to_backorder, buckets, event_types, levels, place
 
@@ -153,9 +153,11 @@ def test_a_partial_fulfilment_leaves_the_rest_open(bolt_backorder):
 
 @pytest.mark.parametrize(("lines", "code", "field", "kind"), [
     ([FulfilLine("BOLT", 7)], "fulfilment.over_allocated", "lines[0].quantity", Conflict),
-    ([FulfilLine("BOLT", 4), FulfilLine("bolt", 3)], "fulfilment.over_allocated",
-     "lines[1].quantity", Conflict),
+    ([FulfilLine("BOLT", 4), FulfilLine("bolt", 1)], "fulfilment.duplicate_sku",
+     "lines[1].sku", InvalidValue),
     ([FulfilLine("WIDGET", 1)], "fulfilment.unknown_line", "lines[0].sku", InvalidValue),
+    ([FulfilLine("BOLT", 1), FulfilLine("NOPE", 1)], "catalog.unknown_sku", "lines[1].sku",
+     NotFound),
     ([FulfilLine("BOLT", 0)], "fulfilment.invalid_quantity", "lines[0].quantity",
      InvalidValue),
     ([], "fulfilment.no_lines", "lines", InvalidValue),
@@ -243,7 +245,9 @@ def test_with_partial_shipments_off_all_waits_for_a_ready_backorder(bolt_backord
     with pytest.raises(Conflict) as err:
         fulfil_backorder(number=backorder.number)
     assert err.value.code == "fulfilment.not_ready"
-    assert fulfil_backorders_by_product(sku="BOLT") == []
+    with pytest.raises(Conflict) as err:
+        fulfil_backorders_by_product(sku="BOLT")
+    assert err.value.code == "fulfilment.nothing_to_fulfil"
     stock(store.bolt, 4)
     allocate_to_backorder(backorder.number, "BOLT", 4)
     made = fulfil_backorder(number=backorder.number)
@@ -258,6 +262,23 @@ def test_an_order_on_hold_cannot_be_fulfilled(store):
         fulfil_order(number=placed.order.number)
     assert err.value.code == "fulfilment.not_ready_to_ship"
     assert snapshot() == before
+
+
+def test_the_backorders_of_an_order_on_hold_are_not_fulfilled(bolt_backorder):
+    """A hold stops the backorder at the fulfil step, as it stops the order's
+    own units, not only at dispatch."""
+    placed, backorder = bolt_backorder
+    hold_order(number=placed.order.number)
+    before = snapshot()
+    with pytest.raises(Conflict) as err:
+        fulfil_backorder(number=backorder.number)
+    assert err.value.code == "fulfilment.order_on_hold"
+    with pytest.raises(Conflict) as err:
+        fulfil_backorders_by_product(sku="BOLT")
+    assert err.value.code == "fulfilment.nothing_to_fulfil"
+    assert snapshot() == before
+    release_order(number=placed.order.number)
+    assert lines_of(fulfil_backorder(number=backorder.number)) == [("BOLT", 6, True)]
 
 
 def test_an_order_put_on_hold_after_fulfilling_is_not_dispatched(store):
@@ -284,7 +305,11 @@ def test_batch_fulfilment_makes_one_fulfillment_per_backorder_oldest_first(store
     assert [f.backorder_id for f in made] == [first.id, second.id]
     assert [lines_of(f) for f in made] == [[("BOLT", 3, True)], [("BOLT", 2, True)]]
     assert status_of(Backorder, third.number) == "open"
-    assert fulfil_backorders_by_product(sku="BOLT") == []
+    before = snapshot()
+    with pytest.raises(Conflict) as err:  # all of it is queued already
+        fulfil_backorders_by_product(sku="BOLT")
+    assert (err.value.code, err.value.field) == ("fulfilment.nothing_to_fulfil", "sku")
+    assert snapshot() == before
     for f in made:
         dispatch_fulfillment(number=f.number)
     assert status_of(Backorder, first.number) == "complete"

@@ -15,6 +15,10 @@ from fillrate.backorders.selectors import BackorderFilters, row_flags, week_boun
 from fillrate.backorders.services import cancel_backorder, update_backorder
 from fillrate.core.business import change_settings
 from fillrate.core.errors import InvalidValue
+from fillrate.fulfilment.selectors import filtered_backorders
+from fillrate.workflows.dispatch import cancel_fulfillment
+from fillrate.workflows.fulfil import fulfil_backorder
+from fillrate.workflows.oversold import hold_order, release_order
 from fillrate.workflows.split_order import SplitLine, backorder_order_lines
 from tests.factories import CustomerFactory, ProductFactory, SalesRepFactory
 from tests.orders.support import allocate_to_backorder, place
@@ -55,8 +59,8 @@ def board(store, stock):
 def listed(board, today=TODAY, partial_shipments=True, **filters):
     """The keys (b1..b5) the selector returns, in its order."""
     by_number = {v: k for k, v in board.items()}
-    qs = selectors.backorders(BackorderFilters(**filters), today=today,
-                              partial_shipments=partial_shipments)
+    qs = filtered_backorders(BackorderFilters(**filters), today=today,
+                             partial_shipments=partial_shipments)
     return [by_number[b.number] for b in qs]
 
 
@@ -127,6 +131,30 @@ def test_fulfillable_with_and_without_partial_shipments(board, stock, store):
     assert listed(board, fulfillable=False, partial_shipments=False) == ["b1", "b2", "b3", "b4"]
 
 
+def test_fulfillable_leaves_out_what_is_already_on_a_fulfillment(board):
+    """"Can ship now": b5's 3 allocated NUT on a queued fulfillment are not
+    fulfillable a second time; cancelling the fulfillment brings it back."""
+    made = fulfil_backorder(number=board["b5"], lines=None)
+    assert listed(board, fulfillable=True) == []
+    assert listed(board, fulfillable=False) == ["b1", "b2", "b3", "b4", "b5"]
+    cancel_fulfillment(number=made.number)
+    assert listed(board, fulfillable=True) == ["b5"]
+
+
+def test_fulfillable_leaves_out_backorders_of_an_order_on_hold(board):
+    order = Backorder.objects.get(id=int(board["b5"][3:])).order.number
+    hold_order(number=order)
+    assert listed(board, fulfillable=True) == []
+    release_order(number=order)
+    assert listed(board, fulfillable=True) == ["b5"]
+
+
+def test_the_list_itself_does_not_know_fulfillable(board):
+    """It needs fulfillments: only `filtered_backorders` applies it."""
+    with pytest.raises(ValueError, match="filtered_backorders"):
+        selectors.backorders(BackorderFilters(fulfillable=True))
+
+
 def test_orderings(board):
     assert listed(board, ordering="created") == ["b1", "b2", "b3", "b4", "b5"]
     assert listed(board, ordering="-created") == ["b5", "b4", "b3", "b2", "b1"]
@@ -174,6 +202,8 @@ def test_the_api_list_filters_and_pages(api, board):
     assert [x["number"] for x in api_list(api, sku="BOLT", sales_rep="REP-2")["items"]] == [
         board["b3"]]
     assert [x["number"] for x in api_list(api, fulfillable="true")["items"]] == [board["b5"]]
+    fulfil_backorder(number=board["b5"], lines=None)
+    assert api_list(api, fulfillable="true")["items"] == []
     assert [x["number"] for x in api_list(api, priority="high")["items"]] == [board["b2"]]
 
 

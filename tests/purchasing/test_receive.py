@@ -166,7 +166,7 @@ def test_over_receipt_when_the_request_allows_it(api, buying):
      "purchasing.duplicate_sku", "lines[1].sku"),
     ({"lines": [{"sku": "WIDGET", "quantity": 1}, {"sku": "GADGET", "quantity": 1}]}, 422,
      "purchasing.not_on_order", "lines[1].sku"),
-    ({"lines": [{"sku": "NOPE", "quantity": 1}]}, 422, "purchasing.not_on_order",
+    ({"lines": [{"sku": "NOPE", "quantity": 1}]}, 404, "catalog.unknown_sku",
      "lines[0].sku"),
     ({"lines": [{"sku": "WIDGET", "quantity": 1}], "location": "NOWHERE"}, 404,
      "inventory.unknown_location", "location"),

@@ -167,7 +167,7 @@ def test_a_product_with_nothing_waiting_is_refused_inline(admin_web, waiting):
     response = admin_web.post("/fulfil/by-product/", {"sku": "KIT-FRN-3"})
     assert response.status_code == 200
     assert db_state() == before
-    assert ("KIT-FRN-3: No backorder holds units of KIT-FRN-3 that can be fulfilled now."
+    assert ("KIT-FRN-3: no backorder holds units of KIT-FRN-3 that can be fulfilled now"
             in response.content.decode())
     unknown = admin_web.post("/fulfil/by-product/", {"sku": "NOPE"})
     assert unknown.status_code == 200 and db_state() == before

@@ -63,6 +63,18 @@ def test_csv_download_has_the_quickbooks_columns_and_the_same_filters(admin_web,
     assert [r[0] for r in only[1:]] == [wharf.number]
 
 
+def test_one_invoice_downloads_as_csv_from_its_page(admin_web, waiting, invoiced):
+    bean, wharf = invoiced
+    body = admin_web.get(f"/invoices/{bean.number}/").content.decode()
+    assert f'href="/invoices/{bean.number}.csv"' in body
+    response = admin_web.get(f"/invoices/{bean.number}.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == f'attachment; filename="{bean.number}.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == CSV_HEADER and [r[0] for r in rows[1:]] == [bean.number]
+    assert admin_web.get("/invoices/INV-999999.csv").status_code == 404
+
+
 def test_detail_shows_lines_at_locked_prices_totals_and_links(admin_web, waiting, invoiced):
     bean, _ = invoiced
     response = admin_web.get(f"/invoices/{bean.number}/")

@@ -89,11 +89,13 @@ def _line_sum(expression, **filters):
     return Subquery(lines.values("backorder_id").annotate(n=Sum(expression)).values("n")[:1])
 
 
-def backorders(filters: BackorderFilters, *, today: dt.date | None = None,
-               partial_shipments: bool = True) -> QuerySet[Backorder]:
+def backorders(filters: BackorderFilters, *,
+               today: dt.date | None = None) -> QuerySet[Backorder]:
     """Backorders annotated with `open_quantity`, `allocated_quantity`,
     `value` (open units at locked prices) and `is_high`, filtered and ordered.
-    Unknown filter values are 422 naming the parameter."""
+    Unknown filter values are 422 naming the parameter. `fulfillable` needs
+    to know what is already on a fulfillment: it is applied by
+    `fillrate.fulfilment.selectors.filtered_backorders`, which lists with it."""
     today = today or timezone.localdate()
     money = DecimalField(max_digits=14, decimal_places=2)
     qs = Backorder.objects.select_related("customer", "customer__sales_rep", "order").annotate(
@@ -141,12 +143,7 @@ def backorders(filters: BackorderFilters, *, today: dt.date | None = None,
         if f.expected == "overdue":
             qs = qs.filter(status__in=lifecycle.ACTIVE)
     if f.fulfillable is not None:
-        has_stock = Exists(BackorderLine.objects.filter(backorder_id=OuterRef("pk"),
-                                                        allocated__gt=0))
-        ready = Q(status=lifecycle.READY)
-        if partial_shipments:
-            ready |= Q(has_stock, status__in=lifecycle.ACTIVE)
-        qs = qs.filter(ready) if f.fulfillable else qs.exclude(ready)
+        raise ValueError("fulfillable is applied by filtered_backorders (fulfilment)")
     if f.ordering not in ORDERINGS:
         raise InvalidValue("backorders.invalid_ordering",
                            f"ordering is one of {', '.join(ORDERINGS)}", field="ordering")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import (
     Count,
@@ -14,6 +15,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -35,7 +37,7 @@ from fillrate.fulfilment.models import (
     InvoiceLine,
 )
 from fillrate.fulfilment.services import fulfillment_id, invoice_id, pending_quantities
-from fillrate.orders.models import OrderLine
+from fillrate.orders.models import OrderLine, OrderStatus
 from fillrate.orders.services import order_id
 
 
@@ -85,19 +87,41 @@ def _lines_free_to_fulfil() -> QuerySet[BackorderLine]:
     ).filter(allocated__gt=F("pending"))
 
 
+def _can_ship_now(*, partial_shipments: bool) -> Q:
+    """Backorders with allocated units on no pending fulfillment yet: all of
+    the active ones when partial shipments are allowed, else only `ready`;
+    none of an order on hold."""
+    may_ship = (Q(status__in=backorder_lifecycle.ACTIVE) if partial_shipments
+                else Q(status=backorder_lifecycle.READY))
+    return (may_ship & ~Q(order__status=OrderStatus.ON_HOLD)
+            & Q(Exists(_lines_free_to_fulfil().filter(backorder_id=OuterRef("pk")))))
+
+
+def filtered_backorders(filters: BackorderFilters, *, partial_shipments: bool,
+                   today: dt.date | None = None) -> QuerySet[Backorder]:
+    """The backorder list (`fillrate.backorders.selectors.backorders`) with
+    its `fulfillable` filter: true keeps what can ship now (stock allocated
+    and not yet on a pending fulfillment), false the rest."""
+    qs = backorders(replace(filters, fulfillable=None), today=today)
+    if filters.fulfillable is None:
+        return qs
+    can_ship = _can_ship_now(partial_shipments=partial_shipments)
+    return qs.filter(can_ship) if filters.fulfillable else qs.exclude(can_ship)
+
+
 def fulfillable_backorders(*, partial_shipments: bool, sku: str | None = None,
                            customer: str | None = None,
                            backorder: str | None = None) -> QuerySet[Backorder]:
     """What can ship now: active backorders with allocated units not yet on a
-    pending fulfillment (only `ready` ones when partial shipments are off),
+    pending fulfillment (only `ready` ones when partial shipments are off; none
+    of an order on hold),
     oldest first, annotated like the backorder list. `sku` keeps those with
     such units of that product; a malformed `backorder` matches nothing."""
-    qs = backorders(BackorderFilters(fulfillable=True, customer=customer),
-                    partial_shipments=partial_shipments)
-    free = _lines_free_to_fulfil().filter(backorder_id=OuterRef("pk"))
+    qs = filtered_backorders(BackorderFilters(fulfillable=True, customer=customer),
+                        partial_shipments=partial_shipments)
     if sku:
-        free = free.filter(product__sku=sku)
-    qs = qs.filter(Exists(free))
+        qs = qs.filter(Exists(_lines_free_to_fulfil().filter(backorder_id=OuterRef("pk"),
+                                                              product__sku=sku)))
     if backorder:
         try:
             qs = qs.filter(id=backorder_id(backorder))
@@ -206,15 +230,24 @@ CSV_HEADER = ["InvoiceNo", "Customer", "InvoiceDate", "DueDate", "Terms",
               "ItemAmount"]
 
 
+def _text_cell(text: str) -> str:
+    """A text cell a spreadsheet will not run: one that starts like a formula
+    gets a leading apostrophe (OWASP's advice for CSV injection)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def invoices_csv(rows: Iterable[Invoice]) -> str:
-    """Oldest invoice first (the order QuickBooks numbers them in)."""
+    """Oldest invoice first (the order QuickBooks numbers them in). Text
+    cells that start like a formula are neutralised (`_text_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for invoice in sorted(rows, key=lambda x: x.id):
         for line in invoice.lines.all():
             writer.writerow([
-                invoice.number, invoice.customer.name, invoice.invoice_date.isoformat(),
-                invoice.due_date.isoformat(), invoice.customer.payment_terms, line.product.sku,
-                line.description, line.quantity, f"{line.rate:.2f}", f"{line.amount:.2f}"])
+                invoice.number, _text_cell(invoice.customer.name),
+                invoice.invoice_date.isoformat(), invoice.due_date.isoformat(),
+                _text_cell(invoice.customer.payment_terms), _text_cell(line.product.sku),
+                _text_cell(line.description), line.quantity, f"{line.rate:.2f}",
+                f"{line.amount:.2f}"])
     return out.getvalue()

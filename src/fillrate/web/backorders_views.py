@@ -21,7 +21,6 @@ from fillrate.backorders.selectors import (
     ORDERINGS,
     BackorderFilters,
     backorder_detail,
-    backorders,
     row_flags,
     status_counts,
     stock_of_products,
@@ -35,7 +34,7 @@ from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers, sales_reps
-from fillrate.fulfilment.selectors import backorder_fulfilment
+from fillrate.fulfilment.selectors import backorder_fulfilment, filtered_backorders
 from fillrate.web.forms import parse_date
 from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
 from fillrate.web.permissions import requires
@@ -77,7 +76,7 @@ def backorder_list(request):
     rows, page = [], None
     if filters is not None:
         try:
-            qs = backorders(filters, partial_shipments=settings.partial_shipments)
+            qs = filtered_backorders(filters, partial_shipments=settings.partial_shipments)
             page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         except DomainError as error:
             errors[error.field or "form"] = error.message

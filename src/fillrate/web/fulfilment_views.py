@@ -236,10 +236,8 @@ def fulfil_product_view(request):
         except DomainError as error:
             failure.form = error.message
         else:
-            if made:
-                _made_message(request, made, sku)
-                return _to_list(back)
-            failure.form = f"No backorder holds units of {sku} that can be fulfilled now."
+            _made_message(request, made, sku)
+            return _to_list(back)
     return render(request, "web/fulfilment/fulfil.html",
                   _fulfil_context(request, params, page, failure))
 
@@ -388,9 +386,23 @@ def invoice_csv(request):
     invoice import layout."""
     params = _invoice_params(request)
     rows = invoices(customer=params["customer"] or None, order=params["order"] or None)
+    return _csv_download(rows, "invoices.csv")
+
+
+def _csv_download(rows, filename: str) -> HttpResponse:
     response = HttpResponse(invoices_csv(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@requires("invoices.view")
+def invoice_one_csv(request, number: str):
+    """One invoice in the list's QuickBooks layout."""
+    try:
+        invoice = invoice_detail(number)
+    except DomainError as error:
+        return not_found_page(request, error)
+    return _csv_download([invoice], f"{invoice.number}.csv")
 
 
 @requires("invoices.view")

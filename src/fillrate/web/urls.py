@@ -64,6 +64,7 @@ urlpatterns = [
     path("invoices/", fulfilment_views.invoice_list, name="invoices"),
     path("invoices.csv", fulfilment_views.invoice_csv, name="invoices_csv"),
     path("invoices/<str:number>/", fulfilment_views.invoice_page, name="invoice"),
+    path("invoices/<str:number>.csv", fulfilment_views.invoice_one_csv, name="invoice_csv"),
     # purchasing and receiving
     path("suppliers/", purchasing_views.supplier_list, name="suppliers"),
     path("suppliers/new/", purchasing_views.supplier_new, name="supplier_new"),

@@ -19,7 +19,8 @@ from django.db import transaction
 from fillrate.backorders import lifecycle as backorder_lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import lock_backorder
-from fillrate.catalog.selectors import product_by_sku
+from fillrate.catalog.selectors import product_by_sku, require_known_sku
+from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Conflict, InvalidValue
 from fillrate.core.retry import retry_on_lock_conflict
@@ -27,7 +28,7 @@ from fillrate.fulfilment.models import Fulfillment
 from fillrate.fulfilment.services import QueueLine, pending_quantities, queue_fulfillment
 from fillrate.inventory.locks import lock_stock_levels
 from fillrate.orders import services as orders
-from fillrate.orders.models import SalesOrder
+from fillrate.orders.models import OrderStatus, SalesOrder
 from fillrate.orders.selectors import ready_to_ship
 
 MAX_QUANTITY = 2**31 - 1
@@ -44,6 +45,7 @@ def _validate(lines: Sequence[FulfilLine]) -> None:
         raise InvalidValue("fulfilment.no_lines",
                            "name at least one line, or leave lines out to fulfil all that "
                            "is allocated", field="lines")
+    refuse_repeated_skus([x.sku for x in lines], code="fulfilment.duplicate_sku")
     for i, line in enumerate(lines):
         if not 0 < line.quantity <= MAX_QUANTITY:
             raise InvalidValue("fulfilment.invalid_quantity",
@@ -75,6 +77,7 @@ def _fulfil_locked(backorder: Backorder, *, lines: Sequence[FulfilLine] | None,
         for i, wanted in enumerate(lines):
             line = by_sku.get(wanted.sku.strip().upper())
             if line is None:
+                require_known_sku(wanted.sku, field=f"lines[{i}].sku")
                 raise InvalidValue("fulfilment.unknown_line",
                                    f"{backorder.number} has no line for {wanted.sku}",
                                    field=f"lines[{i}].sku")
@@ -96,6 +99,10 @@ def _check_open(backorder: Backorder) -> None:
     if backorder.status not in backorder_lifecycle.ACTIVE:
         raise Conflict("fulfilment.backorder_closed",
                        f"{backorder.number} is {backorder.status}")
+    if backorder.order.status == OrderStatus.ON_HOLD:
+        raise Conflict("fulfilment.order_on_hold",
+                       f"{backorder.order.number} is on hold: release it before its "
+                       f"backorder {backorder.number} ships")
 
 
 @retry_on_lock_conflict
@@ -105,7 +112,8 @@ def fulfil_backorder(*, number: str, lines: Sequence[FulfilLine] | None = None,
     `lines` is None, its "Filled" quantities otherwise). With partial
     shipments off, "All" waits until the backorder is `ready`
     (`fulfilment.not_ready`). Nothing allocated: `fulfilment.nothing_to_fulfil`;
-    a closed backorder: `fulfilment.backorder_closed` (all 409)."""
+    a closed backorder: `fulfilment.backorder_closed`; its order on hold:
+    `fulfilment.order_on_hold` (all 409)."""
     if lines is not None:
         _validate(lines)
     with transaction.atomic():
@@ -128,7 +136,8 @@ def fulfil_backorders_by_product(*, sku: str, actor_id: int | None = None) -> li
     """Batch fulfilment (seed 003): one fulfillment per fulfillable backorder
     holding allocated units of this product, oldest backorder first, each with
     that product's units only. With partial shipments off only `ready`
-    backorders go. Nothing to do is an empty list."""
+    backorders go, and none of an order on hold. Nothing to fulfil:
+    `fulfilment.nothing_to_fulfil` (409)."""
     with transaction.atomic():
         product = product_by_sku(sku)
         lock_stock_levels(product_ids=[product.id])
@@ -143,7 +152,8 @@ def fulfil_backorders_by_product(*, sku: str, actor_id: int | None = None) -> li
         partial = business_settings().partial_shipments
         made = []
         for backorder in backorders:
-            if backorder.status not in backorder_lifecycle.ACTIVE:
+            if (backorder.status not in backorder_lifecycle.ACTIVE
+                    or backorder.order.status == OrderStatus.ON_HOLD):
                 continue
             if not partial and backorder.status != backorder_lifecycle.READY:
                 continue
@@ -151,6 +161,10 @@ def fulfil_backorders_by_product(*, sku: str, actor_id: int | None = None) -> li
                                          actor_id=actor_id)
             if fulfillment is not None:
                 made.append(fulfillment)
+        if not made:
+            raise Conflict("fulfilment.nothing_to_fulfil",
+                           f"no backorder holds units of {product.sku} that can be "
+                           "fulfilled now", field="sku")
     return made
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fillrate.backorders.promises import Consumed
+from fillrate.catalog.selectors import require_known_sku
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_events
@@ -109,6 +110,7 @@ def receive_purchase_order(
         raise NotFound("purchasing.not_found", f"no purchase order {number!r}")
     for i, line in enumerate(lines):
         if line.sku.strip().upper() not in po_lines:
+            require_known_sku(line.sku, field=f"lines[{i}].sku")
             raise InvalidValue("purchasing.not_on_order", f"{line.sku} is not on {number}",
                                field=f"lines[{i}].sku")
     chosen = [po_lines[x.sku.strip().upper()] for x in lines]

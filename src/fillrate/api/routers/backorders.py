@@ -19,6 +19,7 @@ from fillrate.backorders.services import (
 )
 from fillrate.core.business import business_settings
 from fillrate.core.selectors import events_for
+from fillrate.fulfilment.selectors import filtered_backorders
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 
 router = Router(tags=["backorders"])
@@ -32,7 +33,9 @@ class BackorderFilterParams(Schema):
     sales_rep: str | None = None
     priority: str | None = None
     expected: str | None = None
-    fulfillable: bool | None = None
+    fulfillable: bool | None = Field(
+        None, description="true: can ship now (allocated units on no pending fulfillment, "
+        "order not on hold); false: the rest")
     ordering: str = "created"
 
 
@@ -60,8 +63,8 @@ class BackorderPage(Page[BackorderRow]):
 @router.get("/backorders", response=BackorderPage, auth=needs("backorders.view"))
 def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[PageParams]):
     settings = business_settings()
-    qs = selectors.backorders(selectors.BackorderFilters(**filters.dict()),
-                              partial_shipments=settings.partial_shipments)
+    qs = filtered_backorders(selectors.BackorderFilters(**filters.dict()),
+                             partial_shipments=settings.partial_shipments)
     rows = list(qs[page.offset: page.offset + page.limit])
     flags = selectors.row_flags(rows, max_age_days=settings.max_backorder_age_days)
     return {

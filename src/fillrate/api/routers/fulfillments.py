@@ -109,7 +109,8 @@ def post_fulfil_by_product(request, payload: BatchIn):
 
 @router.post("/backorders/{number}/fulfil", response={201: FulfillmentOut},
              auth=needs("backorders.fulfil"))
-def post_fulfil_backorder(request, number: str, payload: FulfilIn):
+def post_fulfil_backorder(request, number: str, payload: FulfilIn | None = None):
+    payload = payload or FulfilIn()
     lines = None if payload.lines is None else [FulfilLine(x.sku, x.quantity)
                                                 for x in payload.lines]
     made = fulfil_backorder(number=number, lines=lines, actor_id=actor_id(request))
@@ -146,7 +147,8 @@ class DispatchIn(Schema):
 
 @router.post("/fulfillments/{number}/dispatch", response=FulfillmentOut,
              auth=needs("fulfilment.manage"))
-def post_dispatch(request, number: str, payload: DispatchIn):
+def post_dispatch(request, number: str, payload: DispatchIn | None = None):
+    payload = payload or DispatchIn()
     dispatch_fulfillment(number=number, carrier=payload.carrier,
                          tracking_number=payload.tracking_number, actor_id=actor_id(request))
     return detail(number)
@@ -196,10 +198,25 @@ def render_invoice(inv: Invoice) -> dict:
     }
 
 
-class InvoiceFilters(Schema):
+class FormatParams(Schema):
+    format: str = "json"
+
+
+class InvoiceFilters(FormatParams):
     customer: str | None = None
     order: str | None = None
-    format: str = "json"
+
+
+def _wants_csv(params: FormatParams) -> bool:
+    if params.format not in ("json", "csv"):
+        raise InvalidValue("fulfilment.invalid_format", "format is json or csv", field="format")
+    return params.format == "csv"
+
+
+def _csv_response(rows, filename: str) -> HttpResponse:
+    response = HttpResponse(selectors.invoices_csv(rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @router.get("/invoices", response=Page[InvoiceOut], auth=needs("invoices.view"))
@@ -207,15 +224,15 @@ def list_invoices(request, filters: Query[InvoiceFilters], page: Query[PageParam
     """`?format=csv`: every matching invoice (not paginated) in QuickBooks'
     invoice import layout, one row per invoice line."""
     rows = selectors.invoices(customer=filters.customer, order=filters.order)
-    if filters.format == "csv":
-        response = HttpResponse(selectors.invoices_csv(rows), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
-        return response
-    if filters.format != "json":
-        raise InvalidValue("fulfilment.invalid_format", "format is json or csv", field="format")
+    if _wants_csv(filters):
+        return _csv_response(rows, "invoices.csv")
     return paginate(rows, page, render_invoice)
 
 
 @router.get("/invoices/{number}", response=InvoiceOut, auth=needs("invoices.view"))
-def get_invoice(request, number: str):
-    return render_invoice(selectors.invoice_detail(number))
+def get_invoice(request, number: str, params: Query[FormatParams]):
+    """`?format=csv`: this invoice in the list's QuickBooks layout."""
+    invoice = selectors.invoice_detail(number)
+    if _wants_csv(params):
+        return _csv_response([invoice], f"{invoice.number}.csv")
+    return render_invoice(invoice)
