@@ -68,6 +68,9 @@ def test_a_missing_body_is_400(api, stock):
         ({"reason": "count"}, "quantity"),
         ({"quantity": "lots", "reason": "count"}, "quantity"),
         ({"quantity": 1.5, "reason": "count"}, "quantity"),
+        ({"quantity": 2.0, "reason": "count"}, "quantity"),
+        ({"quantity": "3", "reason": "count"}, "quantity"),
+        ({"quantity": True, "reason": "count"}, "quantity"),
         ({"quantity": None, "reason": "count"}, "quantity"),
         ({"quantity": [1], "reason": "count"}, "quantity"),
         ({"quantity": 1}, "reason"),
@@ -83,6 +86,35 @@ def test_missing_or_wrong_typed_fields_are_422_naming_the_field(api, stock, body
     error = assert_error(api.post(ADJUST, body), 422, "request.invalid", field=field)
     assert field in error["message"]
     assert db_state() == before
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/orders", {"customer": "C-X", "lines": [{"sku": "S", "quantity": True}]},
+     "lines[0].quantity"),
+    ("/api/v1/orders", {"customer": "C-X", "lines": [{"sku": "S", "quantity": 1}],
+                        "hold": "yes"}, "hold"),
+    ("/api/v1/purchase-orders/PO-000001/receipts",
+     {"lines": [{"sku": "S", "quantity": 1}], "allow_over_receipt": "yes"},
+     "allow_over_receipt"),
+    ("/api/v1/purchase-orders", {"supplier": "S", "lines": [{"sku": "S", "quantity": "2"}]},
+     "lines[0].quantity"),
+    ("/api/v1/suppliers", {"code": "S", "name": "S", "lead_time_days": "7"}, "lead_time_days"),
+    ("/api/v1/customers", {"code": "C-Y", "name": "Y", "vip": 1}, "vip"),
+    ("/api/v1/backorders/BO-000001/fulfil", {"lines": [{"sku": "S", "quantity": 1.0}]},
+     "lines[0].quantity"),
+    ("/api/v1/backorders/BO-000001/cancel", {"reason": "other", "notify": "true"}, "notify"),
+])
+def test_body_numbers_and_flags_are_json_numbers_and_booleans(api, path, body, field):
+    """No guessing what "yes", "2" or true meant: 422 naming the field."""
+    before = db_state()
+    assert_error(api.post(path, body), 422, "request.invalid", field=field)
+    assert db_state() == before
+
+
+def test_settings_flags_are_booleans(api):
+    r = api.patch("/api/v1/settings", {"partial_shipments": "no"})
+    assert_error(r, 422, "request.invalid", field="partial_shipments")
+    assert api.get("/api/v1/settings").json()["partial_shipments"] is True
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
+from pydantic import Strict
 
 T = TypeVar("T")
+
+# Request bodies take numbers and flags as JSON numbers and booleans only:
+# "3", 3.0 or true for a quantity, or "yes" for a flag, are 422 naming the
+# field rather than read as something the client may not have meant.
+# (Query parameters arrive as text and stay lax.)
+Count = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
 
 
 class Page(Schema, Generic[T]):
@@ -32,7 +40,7 @@ class ProductIn(Schema):
     variant: str = Field("", max_length=100)
     category: str = Field("", max_length=100)
     description: str = ""
-    discontinued: bool = False
+    discontinued: Flag = False
 
 
 class StockAtLocation(Schema):
@@ -68,7 +76,7 @@ class CustomerIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
-    vip: bool = False
+    vip: Flag = False
     sales_rep: str | None = None
     delivery_address: str = ""
     payment_terms: str = Field("", max_length=40)
@@ -88,7 +96,7 @@ class CustomerOut(Schema):
 class AdjustmentIn(Schema):
     sku: str = Field(..., min_length=1)
     location: str | None = None
-    quantity: int
+    quantity: Count
     reason: str
     note: str = Field("", max_length=500)
 

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import EventOut, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Page
 from fillrate.backorders import selectors
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import (
@@ -213,13 +213,13 @@ def patch_backorder(request, number: str, payload: BackorderPatch):
 
 class CancelLineIn(Schema):
     sku: str
-    quantity: int | None = None
+    quantity: Count | None = None
 
 
 class CancelIn(Schema):
     reason: str
     notes: str = ""
-    notify: bool = False
+    notify: Flag = False
     lines: list[CancelLineIn] | None = None
 
 

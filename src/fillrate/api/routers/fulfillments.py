@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Page
+from fillrate.api.schemas import Count, Page
 from fillrate.backorders.models import Backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.fulfilment import selectors
@@ -83,7 +83,7 @@ def detail(number: str) -> dict:
 
 class FulfilLineIn(Schema):
     sku: str = Field(..., min_length=1)
-    quantity: int
+    quantity: Count
 
 
 class FulfilIn(Schema):

@@ -10,7 +10,7 @@ from ninja.responses import NinjaJSONEncoder
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
-from fillrate.api.schemas import Page
+from fillrate.api.schemas import Count, Flag, Page
 from fillrate.backorders.selectors import backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.core.sql import as_money
@@ -28,7 +28,7 @@ router = Router(tags=["orders"])
 
 class OrderLineIn(Schema):
     sku: str = Field(..., min_length=1)
-    quantity: int
+    quantity: Count
     unit_price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
 
 
@@ -36,7 +36,7 @@ class OrderIn(Schema):
     customer: str = Field(..., min_length=1)
     lines: list[OrderLineIn]
     reference: str = Field("", max_length=100)
-    hold: bool = False
+    hold: Flag = False
 
 
 class OrderLineOut(Schema):
@@ -175,8 +175,8 @@ def get_order(request, number: str):
 
 
 class SplitLineIn(Schema):
-    line: int
-    quantity: int
+    line: Count
+    quantity: Count
 
 
 class SplitIn(Schema):

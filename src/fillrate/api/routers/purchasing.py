@@ -12,7 +12,7 @@ from ninja.responses import NinjaJSONEncoder
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import EventOut, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Page
 from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_by_code
@@ -34,7 +34,7 @@ class SupplierIn(Schema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field("", max_length=254)
-    lead_time_days: int = 0
+    lead_time_days: Count = 0
 
 
 class SupplierOut(Schema):
@@ -62,7 +62,7 @@ def list_suppliers(request, page: Query[PageParams]):
 
 class PurchaseLineIn(Schema):
     sku: str = Field(..., min_length=1)
-    quantity: int
+    quantity: Count
     unit_cost: Decimal | None = Field(None, max_digits=12, decimal_places=2)
 
 
@@ -245,13 +245,13 @@ def post_cancel(request, number: str, payload: CancelIn | None = None):
 
 class ReceiptLineIn(Schema):
     sku: str = Field(..., min_length=1)
-    quantity: int
+    quantity: Count
 
 
 class ReceiptIn(Schema):
     lines: list[ReceiptLineIn]
     location: str | None = None
-    allow_over_receipt: bool = False
+    allow_over_receipt: Flag = False
 
 
 class AllocationOut(Schema):

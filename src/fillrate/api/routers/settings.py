@@ -5,6 +5,7 @@ from dataclasses import asdict
 from ninja import Router, Schema
 
 from fillrate.api.auth import actor_id, needs
+from fillrate.api.schemas import Count, Flag
 from fillrate.core.business import business_settings
 from fillrate.workflows.settings import change_business_settings
 
@@ -23,10 +24,10 @@ class SettingsOut(Schema):
 class SettingsPatch(Schema):
     oversell_policy: str | None = None
     allocation_policy: str | None = None
-    partial_shipments: bool | None = None
-    charge_backorders_on_shipment: bool | None = None
-    max_backorder_age_days: int | None = None
-    notify_customers: bool | None = None
+    partial_shipments: Flag | None = None
+    charge_backorders_on_shipment: Flag | None = None
+    max_backorder_age_days: Count | None = None
+    notify_customers: Flag | None = None
 
 
 @router.get("/settings", response=SettingsOut, auth=needs("settings.view"))
