@@ -65,7 +65,7 @@ def test_fulfil_part_of_a_backorder_dispatch_it_and_find_the_invoice(tab, live_s
     message = tab.get_by_role("status")
     expect(message).to_contain_text(f"{number}: 2 units: fulfillment queued: FF-")
     expect(ready).to_have_text("3")  # the rest stays open to fulfil
-    expect(card).to_contain_text("3 units ready · 5 open")
+    expect(card).to_contain_text("3 units ready of 5 open on the backorder")
 
     tab.get_by_role("link", name=number).first.click()
     expect(tab.locator("#bo-fulfilment")).to_contain_text("3 held units can ship now")

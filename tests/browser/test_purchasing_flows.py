@@ -63,9 +63,10 @@ def test_receive_a_purchase_order_and_watch_the_oldest_backorder_become_ready(
 
     gaskets = tab.get_by_label("Units of GASKET received")
     washers = tab.get_by_label("Units of WASHER received")
+    scan = tab.get_by_label("Scan or type a SKU")
+    expect(scan).to_be_focused()  # a scanner can start at once
     expect(gaskets).to_have_value("")
     gaskets.fill("2")
-    scan = tab.get_by_label("Scan or type a SKU")
     scan.fill("gasket")
     scan.press("Enter")  # one more gasket: 3, what the oldest backorder waits for
     expect(gaskets).to_have_value("3")
@@ -76,6 +77,15 @@ def test_receive_a_purchase_order_and_watch_the_oldest_backorder_become_ready(
     expect(tab.locator("#scan-message")).to_contain_text("“NOPE-1” is not an outstanding line")
     expect(gaskets).to_have_value("3")
     expect(washers).to_have_value("")
+    washers.fill("5")
+    scan.fill("0123456789012")  # WASHER's UPC, one past its 5 outstanding
+    scan.press("Enter")
+    expect(washers).to_have_value("6")
+    expect(tab.locator("#scan-message")).to_have_text(
+        "+1 WASHER: 6 receiving now, 1 more than the 5 outstanding "
+        "(tick “Allow over-receipt” to take them).")
+    expect(tab.locator("#scan-message")).to_have_class(re.compile(r"\bwarn\b"))
+    washers.fill("")
     assert Receipt.objects.count() == 0  # Enter in the scan box never saves
 
     tab.get_by_role("button", name="Save receipt").click()

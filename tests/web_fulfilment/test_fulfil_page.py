@@ -111,6 +111,21 @@ def test_a_refused_quantity_is_shown_at_its_line_and_changes_nothing(admin_web, 
     assert f'value="{typed}"' in body
 
 
+def test_a_refusal_on_a_card_is_said_at_the_top_and_the_page_opens_at_the_card(
+        admin_web, waiting):
+    """The card may be far down the page: the answer scrolls to it (the form
+    posts to the card's anchor) and the top of the page says it too."""
+    line = bean_line(waiting.bean)
+    page = admin_web.get("/fulfil/").content.decode()
+    number = waiting.bean.number
+    assert f'action="/fulfil/{number}/#ff-{number}"' in page
+    response = admin_web.post(f"/fulfil/{number}/", {"action": "lines", f"qty-{line.id}": "50"})
+    body = response.content.decode()
+    assert response.context["page_error_anchor"] == f"ff-{number}"
+    assert f'<a href="#ff-{number}">{number}</a>: COF-ESP-1KG:' in body
+    assert f'id="ff-{number}"' in body
+
+
 def test_no_quantity_at_all_asks_for_one(admin_web, waiting):
     before = db_state()
     response = admin_web.post(f"/fulfil/{waiting.bean.number}/", {"action": "lines"})

@@ -97,7 +97,20 @@ def test_a_refused_dispatch_is_shown_on_the_form_and_changes_nothing(admin_web, 
     assert refused.status_code == 200
     assert db_state() == before
     assert Invoice.objects.count() == 0
-    assert "cancelled" in refused.content.decode()
+    assert (f"{queued.number} is cancelled already: this dispatch was not recorded."
+            in refused.content.decode())
+
+
+def test_a_second_dispatch_from_a_stale_tab_says_it_was_not_recorded(admin_web, waiting,
+                                                                      queued):
+    admin_web.post(f"/fulfillments/{queued.number}/dispatch/", {"carrier": "UPS"})
+    before = db_state()
+    stale = admin_web.post(f"/fulfillments/{queued.number}/dispatch/",
+                           {"carrier": "FedEx", "tracking_number": "999"})
+    assert stale.status_code == 200 and db_state() == before
+    body = stale.content.decode()
+    assert f"{queued.number} is dispatched already: this dispatch was not recorded." in body
+    assert Invoice.objects.count() == 1
 
 
 def test_cancel_keeps_the_units_allocated_and_deliver_follows_dispatch(admin_web, waiting,

@@ -122,11 +122,11 @@ def test_over_receipt_is_refused_unless_allowed(admin_web, waiting):
     assert response.status_code == 200
     assert state() == before
     assert response.context["line_errors"] == {
-        ids["WIDGET"]: "WIDGET: 7 received, 6 outstanding (send allow_over_receipt to take "
-                       "more than was ordered)"}
+        ids["WIDGET"]: "7 is more than the 6 outstanding: tick “Allow over-receipt” to take "
+                       "more than was ordered."}
     html = response.content.decode()
     assert 'value="7"' in html and 'value="2"' in html  # what was typed is kept
-    assert "7 received, 6 outstanding" in html
+    assert "7 is more than the 6 outstanding: tick “Allow over-receipt”" in html
 
     allowed = receive(admin_web, waiting.po, {"WIDGET": "7"}, allow_over_receipt="on")
     assert allowed.status_code == 302

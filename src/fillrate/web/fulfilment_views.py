@@ -130,15 +130,19 @@ def _fulfil_context(request, params: dict[str, str], page_number: str | None,
                           failure.form if mine else ""))
     # product-wide whatever the filters: it is what "fulfil all for this product" queues
     products = fulfillable_products(partial_shipments=settings.partial_shipments)
-    shown = (any(c.backorder.number == failure.backorder for c in cards)
-             or any(p.sku == failure.sku for p in products))
+    card_shown = any(c.backorder.number == failure.backorder for c in cards)
+    row_shown = any(p.sku == failure.sku for p in products)
     return {
         "params": params, "page": page, "cards": cards, "products": products,
         "query": query_string(params), "failure": failure,
         "here": query_string(params, page=page.number if page.number > 1 else ""),
-        # a refusal for a backorder or product not on this page still has to be seen
-        "page_error": "" if shown else " ".join([failure.form, *failure.lines.values()]).strip(),
+        # A refusal is said at the top too (a backorder's card may be far down
+        # the page, or not on it), linking to the card when it is there; the
+        # product table is at the top already.
+        "page_error": "" if row_shown else " ".join([failure.form,
+                                                     *failure.lines.values()]).strip(),
         "page_error_about": failure.backorder or failure.sku,
+        "page_error_anchor": f"ff-{failure.backorder}" if card_shown else "",
         "customers": customers()[:MAX_CUSTOMER_CHOICES],
         "partial_shipments": settings.partial_shipments,
     }
@@ -336,6 +340,12 @@ def fulfillment_dispatch(request, number: str):
                                        dispatch={"values": values, "errors": errors})
     except DomainError as error:
         return not_found_page(request, error)
+    if "form" in errors and not context["can_dispatch"]:
+        # Dispatched or cancelled meanwhile (another tab, another person):
+        # there is no form to show the refusal in.
+        f = context["f"]
+        messages.error(request, f"{f.number} is {f.get_status_display().lower()} already: "
+                                "this dispatch was not recorded.")
     return render(request, "web/fulfilment/detail.html", context)
 
 

@@ -346,7 +346,13 @@ def purchase_order_receive(request, number: str):
                 return not_found_page(request, error)
             match = LINE_FIELD.match(error.field or "")
             if match and int(match[1]) < len(chosen):
-                line_errors[chosen[int(match[1])].id] = error.message
+                line = chosen[int(match[1])]
+                line_errors[line.id] = error.message
+                if error.code == "purchasing.over_receipt":
+                    line_errors[line.id] = (
+                        f"{wanted[int(match[1])].quantity} is more than the "
+                        f"{line.outstanding} outstanding: tick “Allow over-receipt” to take "
+                        "more than was ordered.")
             elif error.field == "location":
                 errors["location"] = error.message
             else:

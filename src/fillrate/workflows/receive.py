@@ -130,8 +130,8 @@ def receive_purchase_order(
         if line.quantity > outstanding and not allow_over_receipt:
             raise InvalidValue(
                 "purchasing.over_receipt",
-                f"{po_line.product.sku}: {line.quantity} received, {outstanding} outstanding "
-                f"(send allow_over_receipt to take more than was ordered)",
+                f"{po_line.product.sku}: {line.quantity} is more than the {outstanding} "
+                f"outstanding (set allow_over_receipt to take more than was ordered)",
                 field=f"lines[{i}].quantity")
         if levels[po_line.product_id].on_hand + line.quantity > MAX_QUANTITY:
             raise InvalidValue("purchasing.invalid_quantity",

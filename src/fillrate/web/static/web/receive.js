@@ -1,5 +1,6 @@
 // Receive screen: a scanned or typed SKU (or UPC) plus Enter adds one unit
-// to that line's quantity; anything not on the form is said inline.
+// to that line's quantity; anything not on the form, or more than a line's
+// outstanding quantity, is said inline.
 (function () {
   const scan = document.getElementById("scan");
   const message = document.getElementById("scan-message");
@@ -25,8 +26,16 @@
       const now = (parseInt(input.value, 10) || 0) + 1;
       input.value = String(now);
       input.dispatchEvent(new Event("input", { bubbles: true }));
-      message.textContent = "+1 " + input.dataset.sku + ": " + now + " receiving now.";
-      message.className = "scan-message ok";
+      const outstanding = parseInt(input.dataset.outstanding, 10) || 0;
+      if (now > outstanding) {
+        message.textContent = "+1 " + input.dataset.sku + ": " + now + " receiving now, "
+          + (now - outstanding) + " more than the " + outstanding + " outstanding"
+          + " (tick “Allow over-receipt” to take them).";
+        message.className = "scan-message warn";
+      } else {
+        message.textContent = "+1 " + input.dataset.sku + ": " + now + " receiving now.";
+        message.className = "scan-message ok";
+      }
     }
     scan.value = "";
   });
