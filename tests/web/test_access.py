@@ -119,3 +119,35 @@ def test_the_current_section_is_marked(login):
     CustomerFactory(code="C-1")
     nav = client.get(reverse("web:customer", args=["C-1"])).context["nav"]
     assert [item["label"] for item in nav if item["active"]] == ["Customers"]
+
+
+def test_a_403_is_logged_as_one_line_without_a_traceback(login):
+    """A refusal is the client's doing: the server log says which page was
+    refused, not a stack trace that reads like a crash (a 500 keeps its)."""
+    import io
+    import logging
+
+    from fillrate.core.logs import NoTracebackForClientErrors
+
+    (console,) = [h for h in logging.getLogger().handlers
+                  if any(isinstance(f, NoTracebackForClientErrors) for f in h.filters)]
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.filters = console.filters  # the ones settings.LOGGING configured
+    request_log = logging.getLogger("django.request")
+    request_log.addHandler(handler)
+    try:
+        client = login(Role.SALES)
+        url = reverse("web:adjust_stock")
+        assert client.get(url).status_code == 403
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            request_log.error("Internal Server Error: /x/", exc_info=True,
+                              extra={"status_code": 500})
+    finally:
+        request_log.removeHandler(handler)
+    logged = out.getvalue()
+    assert f"Forbidden (Permission denied): {url}\n" in logged
+    assert "PermissionDenied" not in logged
+    assert "Internal Server Error: /x/\nTraceback" in logged and "boom" in logged

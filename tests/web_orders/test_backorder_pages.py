@@ -163,3 +163,20 @@ def test_cancel_some_units(admin_web, two_backorders):
                    {"reason": "excessive_delay", f"qty-{line.id}": "2"})
     line.refresh_from_db()
     assert line.cancelled == 2 and Backorder.objects.get(id=bean.id).status == "open"
+
+
+def test_a_closed_backorder_expects_nothing(admin_web, two_backorders):
+    """A cancelled (or complete) backorder keeps the date it had, but the
+    pages do not offer it as an expected date any more."""
+    bean, wharf = two_backorders
+    Backorder.objects.filter(id__in=[bean.id, wharf.id]).update(
+        expected_date="2031-02-03")
+    admin_web.post(f"/backorders/{bean.number}/cancel/", {"reason": "customer_requested"},
+                   headers=HTMX)
+    assert Backorder.objects.get(id=bean.id).status == "cancelled"
+    page = admin_web.get(f"/backorders/{bean.number}/").content.decode()
+    assert "cancelled: nothing is expected (it was expected 2031-02-03)" in page
+    assert "from purchase orders" not in page
+    rows = admin_web.get("/backorders/").content.decode()
+    assert rows.count("2031-02-03") == 1  # the wharf backorder's, still open
+    assert "2031-02-03" in admin_web.get(f"/backorders/{wharf.number}/").content.decode()

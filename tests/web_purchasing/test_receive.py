@@ -76,6 +76,7 @@ def test_receiving_shows_which_backorders_got_the_stock(login, waiting):
     assert f'href="/backorders/{waiting.oldest}/"' in html
     assert "Late Customer" in html and "Ready to fulfil" in html
     assert "5 units went to 2 backorders (2 lines)" in html
+    assert '<a href="/fulfil/" id="to-fulfil">Fulfil them</a>' in html
     received = html[html.index('id="receipt-lines"'):]
     assert "GADGET" in received[:received.index("</table>")]
     # The purchase order now shows the receipt and what is outstanding.

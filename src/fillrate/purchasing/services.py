@@ -64,7 +64,7 @@ def create_supplier(
                                field="email") from None
     if not 0 <= lead_time_days <= MAX_LEAD_TIME_DAYS:
         raise InvalidValue("purchasing.invalid_lead_time",
-                           f"lead_time_days is a whole number from 0 to {MAX_LEAD_TIME_DAYS}",
+                           f"lead time is a whole number of days from 0 to {MAX_LEAD_TIME_DAYS}",
                            field="lead_time_days")
     with transaction.atomic():
         if Supplier.objects.filter(code__iexact=code).exists():

@@ -16,6 +16,7 @@ SECTIONS = [
     ("Fulfillments", "web:fulfillments", "fulfilment.view"),
     ("Invoices", "web:invoices", "invoices.view"),
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
+    ("Suppliers", "web:suppliers", "purchasing.view"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

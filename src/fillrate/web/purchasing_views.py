@@ -425,4 +425,5 @@ def purchase_order_receipt(request, number: str, receipt: str):
         "shown": SHOWN_ALLOCATIONS,
         "can_receive": (request.user.can("purchasing.receive")
                         and po.status in lifecycle.OPEN),
+        "can_fulfil": request.user.can("backorders.fulfil"),
     })
