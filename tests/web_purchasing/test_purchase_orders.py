@@ -184,6 +184,19 @@ def test_a_bad_line_is_shown_on_that_line_and_creates_nothing(admin_web, buying,
     assert message in line
 
 
+def test_every_bad_line_is_reported_in_one_round(admin_web, buying):
+    """An unknown SKU is found with the rows' other mistakes, not after they
+    are fixed."""
+    before = state()
+    response = admin_web.post("/purchase-orders/new/", form(
+        sku=["NOPE", "GADGET", "WIDGET"], quantity=["1", "0", "2"],
+        unit_cost=["", "", "abc"], key=["a", "b", "c"]))
+    assert state() == before
+    assert [list(row.errors) for row in response.context["rows"]] == [
+        ["sku"], ["quantity"], ["unit_cost"]]
+    assert response.context["rows"][0].errors["sku"] == "no product with SKU 'NOPE'"
+
+
 @pytest.mark.parametrize("role", [Role.WAREHOUSE, Role.SALES])
 def test_roles_that_may_not_manage_cannot_create(login, buying, role):
     client = login(role)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.db.models.functions import Upper
+
 from fillrate.catalog.models import Product
 from fillrate.core.errors import NotFound
 
@@ -17,3 +19,11 @@ def require_known_sku(sku: str, *, field: str) -> None:
     hold, which tells "no such product" (404) from "not on it" (422)."""
     if not Product.objects.filter(sku__iexact=sku.strip()).exists():
         raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field=field)
+
+
+def existing_skus(skus: list[str]) -> set[str]:
+    """Which of these SKUs a product has, upper-cased (SKUs are unique
+    whatever their case), in one query."""
+    wanted = {sku.strip().upper() for sku in skus}
+    return set(Product.objects.annotate(key=Upper("sku")).filter(key__in=wanted)
+               .values_list("key", flat=True))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from fillrate.catalog.selectors import existing_skus
+
 T = TypeVar("T")
 
 
@@ -89,3 +91,15 @@ def parse_rows(rows: list[EntryLine], *, amount_field: str, amount_hint: str,
             inputs.append(make(row.sku, quantity, amount))
             used.append(row)
     return inputs, used
+
+
+def drop_unknown_skus(inputs: list[T], used: list[EntryLine]) -> tuple[list[T], list[EntryLine]]:
+    """Note "no product with SKU …" on each parsed row whose SKU no product
+    has (one query), so the form shows it with the rows' other mistakes in
+    one round; returns the other inputs and rows, in order."""
+    known = existing_skus([row.sku for row in used])
+    for row in used:
+        if row.sku.upper() not in known:
+            row.errors["sku"] = f"no product with SKU {row.sku!r}"
+    kept = [(x, row) for x, row in zip(inputs, used, strict=True) if not row.errors]
+    return [x for x, _ in kept], [row for _, row in kept]

@@ -23,7 +23,14 @@ from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
 from fillrate.web.forms import parse_date
-from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_rows
+from fillrate.web.line_entry import (
+    EntryLine,
+    blank_rows,
+    drop_unknown_skus,
+    entry_lines,
+    new_key,
+    parse_rows,
+)
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
@@ -83,7 +90,7 @@ def order_entry(request):
         errors["customer"] = "Choose a customer."
     if len(reference) > 100:
         errors["reference"] = "At most 100 characters."
-    inputs, used = _parse_lines(rows)
+    inputs, used = drop_unknown_skus(*_parse_lines(rows))
     bad_rows = any(r.errors for r in rows)
     if not inputs and not bad_rows:
         errors["lines"] = "Add at least one line with a SKU and a quantity."

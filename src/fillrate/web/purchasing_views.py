@@ -23,7 +23,14 @@ from fillrate.purchasing.models import PurchaseOrderStatus
 from fillrate.purchasing.selectors import purchase_order_detail, purchase_orders, suppliers
 from fillrate.purchasing.services import MAX_LEAD_TIME_DAYS, PurchaseLineInput, create_supplier
 from fillrate.web.forms import parse_date
-from fillrate.web.line_entry import EntryLine, blank_rows, entry_lines, new_key, parse_rows
+from fillrate.web.line_entry import (
+    EntryLine,
+    blank_rows,
+    drop_unknown_skus,
+    entry_lines,
+    new_key,
+    parse_rows,
+)
 from fillrate.web.orders_views import flash_outcome, not_found_page, query_string
 from fillrate.web.permissions import requires
 from fillrate.workflows.purchase_orders import (
@@ -162,7 +169,7 @@ def purchase_order_new(request):
     except ValueError:
         errors["expected_date"] = "Enter a date as YYYY-MM-DD, or leave it empty."
     status = values["status"] or lifecycle.ORDERED
-    inputs, used = _parse_lines(rows)
+    inputs, used = drop_unknown_skus(*_parse_lines(rows))
     bad_rows = any(r.errors for r in rows)
     if not inputs and not bad_rows:
         errors["lines"] = "Add at least one line with a SKU and a quantity."
