@@ -292,6 +292,21 @@ def test_change_the_expected_date(admin_web, buying):
                               {"expected_date": "2030-02-15"}, follow=True)
     assert PurchaseOrder.objects.get().expected_date == dt.date(2030, 2, 15)
     assert f"{number} is now expected 2030-02-15." in response.content.decode()
+    assert "flash warning" not in response.content.decode()
+
+
+def test_a_date_in_the_past_is_taken_with_a_warning(admin_web, buying):
+    """A supplier that is late already: allowed, but said."""
+    number = buy(("WIDGET", 10), expected_date=dt.date(2030, 1, 1))
+    past = timezone.localdate() - dt.timedelta(days=3)
+    response = admin_web.post(f"/purchase-orders/{number}/expected-date/",
+                              {"expected_date": past.isoformat()}, follow=True)
+    assert PurchaseOrder.objects.get().expected_date == past
+    assert (f"{past:%Y-%m-%d} is in the past: {number} is overdue from now on, and so are "
+            "the backorders promised on it.") in response.content.decode()
+    made = admin_web.post("/purchase-orders/new/", form(expected_date=past.isoformat()),
+                          follow=True)
+    assert "is in the past" in made.content.decode()
 
 
 @pytest.mark.parametrize(("typed", "message"), [

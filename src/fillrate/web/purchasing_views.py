@@ -5,12 +5,14 @@ the field they name, and a refused change changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fillrate.backorders.selectors import BackorderFilters, backorders, promised_against
@@ -190,6 +192,7 @@ def purchase_order_new(request):
             state = "saved as a draft" if po.status == lifecycle.DRAFT else "ordered"
             messages.success(request, f"{po.number} {state}; expected "
                                       f"{po.expected_date:%Y-%m-%d}.")
+            _warn_if_past(request, po.number, po.expected_date)
             return redirect("web:purchase_order", number=po.number)
     return render(request, "web/purchasing/new.html", _new_context(
         rows, values=values, errors=errors))
@@ -255,12 +258,20 @@ def purchase_order_redate(request, number: str):
             error = failure.message
         else:
             messages.success(request, f"{number} is now expected {expected:%Y-%m-%d}.")
+            _warn_if_past(request, number, expected)
             return redirect("web:purchase_order", number=number)
     try:
         context = _detail_context(request, number, redate={"value": typed, "error": error})
     except DomainError as failure:
         return not_found_page(request, failure)
     return render(request, "web/purchasing/detail.html", context)
+
+
+def _warn_if_past(request, number: str, expected: dt.date) -> None:
+    """A date in the past is allowed (a supplier already late), but said."""
+    if expected < timezone.localdate():
+        messages.warning(request, f"{expected:%Y-%m-%d} is in the past: {number} is overdue "
+                                  "from now on, and so are the backorders promised on it.")
 
 
 def _action(request, number: str, action, done: str):
