@@ -17,7 +17,7 @@ def require_known_sku(sku: str, *, field: str) -> None:
     """404 `catalog.unknown_sku` naming `field` when no product has this SKU
     (any case): for a line that names a SKU the document at hand does not
     hold, which tells "no such product" (404) from "not on it" (422)."""
-    if not Product.objects.filter(sku__iexact=sku.strip()).exists():
+    if sku.strip().upper() not in existing_skus([sku]):
         raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field=field)
 
 

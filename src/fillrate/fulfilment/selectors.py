@@ -98,7 +98,7 @@ def _can_ship_now(*, partial_shipments: bool) -> Q:
 
 
 def filtered_backorders(filters: BackorderFilters, *, partial_shipments: bool,
-                   today: dt.date | None = None) -> QuerySet[Backorder]:
+                        today: dt.date | None = None) -> QuerySet[Backorder]:
     """The backorder list (`fillrate.backorders.selectors.backorders`) with
     its `fulfillable` filter: true keeps what can ship now (stock allocated
     and not yet on a pending fulfillment), false the rest."""
@@ -113,12 +113,12 @@ def fulfillable_backorders(*, partial_shipments: bool, sku: str | None = None,
                            customer: str | None = None,
                            backorder: str | None = None) -> QuerySet[Backorder]:
     """What can ship now: active backorders with allocated units not yet on a
-    pending fulfillment (only `ready` ones when partial shipments are off; none
-    of an order on hold),
-    oldest first, annotated like the backorder list. `sku` keeps those with
-    such units of that product; a malformed `backorder` matches nothing."""
+    pending fulfillment (only `ready` ones when partial shipments are off;
+    none of an order on hold), oldest first, annotated like the backorder
+    list. `sku` keeps those with such units of that product; a malformed
+    `backorder` matches nothing."""
     qs = filtered_backorders(BackorderFilters(fulfillable=True, customer=customer),
-                        partial_shipments=partial_shipments)
+                             partial_shipments=partial_shipments)
     if sku:
         qs = qs.filter(Exists(_lines_free_to_fulfil().filter(backorder_id=OuterRef("pk"),
                                                               product__sku=sku)))
