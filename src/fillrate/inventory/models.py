@@ -31,8 +31,13 @@ SELLABLE_KINDS = (LocationKind.PICK, LocationKind.BULK, LocationKind.RECEIVING)
 class Location(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="locations")
     code = models.CharField(max_length=32)
+    name = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=16, choices=LocationKind.choices)
     pick_sequence = models.PositiveIntegerField(default=0)
+    # A group of locations a picker works through together (aisle, floor).
+    zone = models.CharField(max_length=32, blank=True)
+    # An inactive location takes no new stock; one holding stock stays active.
+    active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["warehouse_id", "pick_sequence", "code"]
