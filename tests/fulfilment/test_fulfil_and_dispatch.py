@@ -358,19 +358,22 @@ def test_a_ship_complete_order_ships_its_backorder_units_with_its_own(store, sto
     assert [(x.quantity, x.rate) for x in made.invoice.lines.all()] == [(25, 4)]
 
 
-def test_units_split_off_after_fulfilling_are_not_dispatched(store):
+def test_units_on_a_queued_fulfillment_cannot_be_split_off(store):
+    """A split may not take units the warehouse was told to ship: refused,
+    naming the fulfillment, and the fulfillment still dispatches whole."""
     from fillrate.workflows.split_order import SplitLine, backorder_order_lines
 
     placed = place("C-ACME", ("GADGET", 3))
     made = fulfil_order(number=placed.order.number)
-    backorder_order_lines(number=placed.order.number,
-                          lines=[SplitLine(line=placed.lines[0].id, quantity=2)])
     before = snapshot()
     with pytest.raises(Conflict) as err:
-        dispatch_fulfillment(number=made.number)
-    assert err.value.code == "fulfilment.not_allocated"
-    assert "GADGET" in err.value.message
+        backorder_order_lines(number=placed.order.number,
+                              lines=[SplitLine(line=placed.lines[0].id, quantity=2)])
+    assert err.value.code == "orders.units_on_fulfillment"
+    assert made.number in err.value.message
     assert snapshot() == before
+    dispatch_fulfillment(number=made.number)
+    assert status_of(Fulfillment, made.number) == "dispatched"
 
 
 def test_cancelling_a_backorder_cancels_the_fulfillments_carrying_its_units(bolt_backorder):

@@ -68,7 +68,12 @@ def allocate_to_backorder(number: str, sku: str, quantity: int) -> None:
     `backordered` until they ship."""
     from django.db import transaction
 
-    from fillrate.backorders.services import lock_backorder, refresh_backorder_status
+    from fillrate.backorders.services import (
+        lock_backorder,
+        move_backorder_units,
+        refresh_backorder_status,
+    )
+    from fillrate.inventory.allocation import Request, plan_allocation
     from fillrate.orders import services as orders
 
     with transaction.atomic():
@@ -78,11 +83,11 @@ def allocate_to_backorder(number: str, sku: str, quantity: int) -> None:
         order_lines = orders.lines_of(backorder.order_id, lock=True)
         order_line = next(x for x in order_lines if x.id == line.order_line_id)
         assert quantity <= line.waiting
-        plan = orders.allocate_lines([order_line], {order_line.id: quantity})
+        plan = plan_allocation([Request(order_line.id, order_line.product_id, quantity)],
+                               orders.sellable_candidates([order_line.product_id]))
         assert not plan.short, "not enough free stock for the backorder"
-        order_line.allocated -= quantity  # allocate_lines counted them as the line's own
-        orders.save_line_counters([order_line])
-        line.allocated += quantity
+        orders.apply_plan(plan, line_ids={order_line.id: order_line.id})
+        move_backorder_units(line, quantity, source="waiting", target="allocated")
         line.save(update_fields=["allocated"])
         refresh_backorder_status(backorder, list(backorder.lines.all()))
         orders.refresh_status(backorder.order, order_lines)

@@ -16,7 +16,7 @@ from fillrate.inventory.locks import lock_stock_levels
 from fillrate.inventory.services import adjust_stock
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
 from fillrate.workflows.adjust_stock import adjust_stock_and_feed
-from fillrate.workflows.feed_backorders import Fed, feed_backorders
+from fillrate.backorders.feeding import Fed, feed_backorders
 from fillrate.workflows.invariants import waiting_problems
 from tests.orders.support import buckets, levels, place, snapshot
 
@@ -221,7 +221,7 @@ def test_a_line_changed_after_planning_is_planned_again_not_overwritten(api, que
     waited for when planned. Here OLD's line loses a unit between planning
     and writing (as a cancel that had no stock level to lock could commit):
     the write is undone to its savepoint and planned again."""
-    from fillrate.workflows import feed_backorders as feed
+    from fillrate.backorders import feeding as feed
 
     real = feed.transaction.savepoint
     calls = []

@@ -38,13 +38,13 @@ def queue(buying):
 def rebuilt(monkeypatch):
     """The products each receipt rebuilt in full (the rest were shifted)."""
     calls: list[list[int]] = []
-    real = promises.repromise
+    real = promises.repromise_set_based
 
-    def spy(*, product_ids, **kwargs):
-        calls.append(sorted(product_ids))
-        return real(product_ids=product_ids, **kwargs)
+    def spy(ids, *args, **kwargs):
+        calls.append(sorted(ids))
+        return real(ids, *args, **kwargs)
 
-    monkeypatch.setattr(promises, "repromise", spy)
+    monkeypatch.setattr(promises, "repromise_set_based", spy)
     return calls
 
 

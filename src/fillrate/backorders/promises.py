@@ -17,16 +17,18 @@ Dates:
   (`expected_date_manual`), which wins until it is cleared;
 - a line or backorder with nothing waiting keeps the date it had.
 
-`repromise` rebuilds the promises of some products and moves the dates that
-changed, writing one `BackorderExpectedDateChanged` event per backorder whose
-date moved. It runs in the caller's transaction, after the caller has locked
-the products' stock levels: every path that changes waiting lines or open
+`fillrate.backorders.feeding.repromise` rebuilds the promises of some
+products and moves the dates that changed (by `repromise_set_based` or
+`repromise_portable`, whichever path the one dialect switch there picks),
+writing one `BackorderExpectedDateChanged` event per backorder whose date
+moved. It runs in the caller's transaction, after the caller has locked the
+products' stock levels: every path that changes waiting lines or open
 supply takes those locks first, so two rebuilds of one product never
-interleave. On PostgreSQL it is a handful of set-based statements whatever
-the number of lines; elsewhere the pure `plan_promises` in Python. After a
-receipt, `repromise_after_receipt` reaches the same result by shifting the
-stored promises where that is provably the same (PostgreSQL), and rebuilds
-the rest.
+interleave. The set-based path is a handful of statements whatever the
+number of lines; the portable one the pure `plan_promises` in Python. After
+a receipt, `repromise_after_receipt` reaches the same result by shifting the
+stored promises where that is provably the same (set-based path), and
+rebuilds the rest.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 
 from fillrate.backorders import lifecycle
@@ -105,26 +107,6 @@ def backorder_date(line_dates: Iterable[dt.date | None]) -> dt.date | None:
     return max(dates)  # type: ignore[type-var]
 
 
-def repromise(*, product_ids: Iterable[int], backorder_ids: Iterable[int] = (),
-              actor_id: int | None = None, cause: str = "") -> int:
-    """Rebuild the promises of these products and move the expected dates
-    that follow from them (see the module docstring). `backorder_ids` names
-    backorders whose waiting lines changed -- a line got stock or was
-    cancelled -- so their dates are derived again even where no line's date
-    moves. `cause` names what changed (a purchase order number, a backorder
-    number, "order"...). Returns how many backorders' dates moved."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("repromise must run inside the caller's transaction")
-    ids = sorted(set(product_ids))
-    if not ids:
-        return 0
-    changed = sorted(set(backorder_ids))
-    policy = business_settings().allocation_policy
-    if connection.vendor == "postgresql":
-        return _repromise_set_based(ids, changed, policy, actor_id=actor_id, cause=cause)
-    return _repromise_in_python(ids, changed, policy, actor_id=actor_id, cause=cause)
-
-
 def open_supply(product_ids: Iterable[int]) -> list[Supply]:
     """The open quantity of these products' ordered purchase-order lines."""
     outstanding = F("quantity") - F("received") - F("cancelled")
@@ -160,8 +142,10 @@ def waiting_lines(product_ids: Iterable[int]) -> list[tuple[WaitingLine, dt.date
                          created_at=r[4], high=r[5] == "high", vip=r[6]), r[7]) for r in rows]
 
 
-def _repromise_in_python(ids: list[int], changed: list[int], policy: str, *,
-                         actor_id: int | None, cause: str) -> int:
+def repromise_portable(ids: list[int], changed: list[int], policy: str, *,
+                       actor_id: int | None, cause: str) -> int:
+    """Rebuild the promises of products `ids` in Python (any database); see
+    `fillrate.backorders.feeding.repromise`."""
     lines = waiting_lines(ids)
     waiting = [w for w, _ in lines]
     planned = plan_promises(rank_waiting_lines(waiting, policy=policy), open_supply(ids))
@@ -239,8 +223,10 @@ PLAN_TABLE = "fillrate_promise_plan"
 CHANGED_TABLE = "fillrate_promise_changed"
 
 
-def _repromise_set_based(ids: list[int], changed: list[int], policy: str, *,
-                         actor_id: int | None, cause: str) -> int:
+def repromise_set_based(ids: list[int], changed: list[int], policy: str, *,
+                        actor_id: int | None, cause: str) -> int:
+    """Rebuild the promises of products `ids` in a handful of statements
+    (PostgreSQL); see `fillrate.backorders.feeding.repromise`."""
     bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
     pol, po, promise = table(PurchaseOrderLine), table(PurchaseOrder), table(Promise)
     waiting = "(bl.quantity - bl.allocated - bl.fulfilled - bl.cancelled)"
@@ -361,11 +347,21 @@ class Consumed:
     quantity: int
 
 
-def repromise_after_receipt(*, consumed: Sequence[Consumed], fed_table: str,
+@dataclass(frozen=True)
+class FedLine:
+    """Units a backorder line was just given by a feed."""
+
+    line_id: int
+    backorder_id: int
+    product_id: int
+    quantity: int
+
+
+def repromise_after_receipt(*, consumed: Sequence[Consumed], fed: Sequence[FedLine],
                             actor_id: int | None = None, cause: str = "") -> int:
-    """What `repromise` of the received products would do, after a receipt
-    whose stock was just fed to waiting lines (PostgreSQL; `fed_table` holds
-    the feed's takes: `line_id`, `backorder_id`, `product_id`, `quantity`).
+    """What a rebuild of the received products' promises would do, after a
+    receipt whose stock was just fed to waiting lines (`fed`: what each line
+    got) -- set-based path (PostgreSQL).
 
     Promises match waiting units in rank order against open supply earliest
     first, as ranges. Where the received line was the product's earliest
@@ -384,6 +380,10 @@ def repromise_after_receipt(*, consumed: Sequence[Consumed], fed_table: str,
     pol, po, promise = table(PurchaseOrderLine), table(PurchaseOrder), table(Promise)
     used = ("(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
             " AS u(product_id, po_line_id, units))")
+    fed_table = ("(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[],"
+                 " %s::bigint[]) AS f(line_id, backorder_id, product_id, quantity))")
+    fed_params = [[f.line_id for f in fed], [f.backorder_id for f in fed],
+                  [f.product_id for f in fed], [f.quantity for f in fed]]
     used_params = [[c.product_id for c in consumed], [c.purchase_order_line_id for c in consumed],
                    [c.quantity for c in consumed]]
     with connection.cursor() as cursor:
@@ -391,22 +391,21 @@ def repromise_after_receipt(*, consumed: Sequence[Consumed], fed_table: str,
             f"SELECT u.product_id FROM {used} u"
             f" JOIN {pol} me ON me.id = u.po_line_id JOIN {po} mpo ON mpo.id = me.purchase_order_id"
             f" LEFT JOIN (SELECT product_id, SUM(quantity) AS q FROM {fed_table}"
-            f" GROUP BY product_id) f ON f.product_id = u.product_id"
-            f" WHERE COALESCE(f.q, 0) = u.units AND NOT EXISTS (SELECT 1 FROM {pol} o"
+            f" GROUP BY product_id) fed ON fed.product_id = u.product_id"
+            f" WHERE COALESCE(fed.q, 0) = u.units AND NOT EXISTS (SELECT 1 FROM {pol} o"
             f" JOIN {po} opo ON opo.id = o.purchase_order_id"
             f" WHERE o.product_id = u.product_id AND o.id <> me.id AND opo.status = ANY(%s)"
             f" AND o.quantity - o.received - o.cancelled > 0"
             f" AND (opo.expected_date, opo.id, o.id) < (mpo.expected_date, mpo.id, me.id))",
-            [*used_params, sorted(OPEN_PURCHASE_ORDER)])
+            [*used_params, *fed_params, sorted(OPEN_PURCHASE_ORDER)])
         shifted = sorted({row[0] for row in cursor.fetchall()})
     rest = [i for i in ids if i not in shifted]
     moved = 0
     if rest:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT backorder_id FROM {fed_table}"
-                           f" WHERE product_id = ANY(%s)", [rest])
-            fed = [row[0] for row in cursor.fetchall()]
-        moved = repromise(product_ids=rest, backorder_ids=fed, actor_id=actor_id, cause=cause)
+        rebuilt = set(rest)
+        moved = repromise_set_based(
+            rest, sorted({f.backorder_id for f in fed if f.product_id in rebuilt}),
+            business_settings().allocation_policy, actor_id=actor_id, cause=cause)
     if not shifted:
         return moved
     with connection.cursor() as cursor:
@@ -422,10 +421,11 @@ def repromise_after_receipt(*, consumed: Sequence[Consumed], fed_table: str,
             f" UPDATE {promise} p SET quantity = p.quantity - t.q FROM took t"
             f" WHERE p.backorder_line_id = t.line_id AND p.purchase_order_line_id = t.po_line_id"
             f" AND p.quantity > t.q",
-            [*used_params, shifted])
+            [*fed_params, *used_params, shifted])
         # Only a fed backorder that still waits can have its date move.
+        kept = set(shifted)
+        waits = sorted({f.backorder_id for f in fed if f.product_id in kept})
         cursor.execute(
             f"INSERT INTO {CHANGED_TABLE} SELECT b.id FROM {table(Backorder)} b"
-            f" WHERE b.id IN (SELECT t.backorder_id FROM {fed_table} t"
-            f" WHERE t.product_id = ANY(%s)) AND b.status <> %s", [shifted, lifecycle.READY])
+            f" WHERE b.id = ANY(%s) AND b.status <> %s", [waits, lifecycle.READY])
         return moved + _move_dates_of_changed(cursor, actor_id=actor_id, cause=cause)

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from fillrate.backorders import lifecycle
+from fillrate.backorders.feeding import repromise
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason, Priority
-from fillrate.backorders.promises import backorder_date, repromise
+from fillrate.backorders.promises import backorder_date
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.core.events import event_rows, record_event, record_events
 from fillrate.core.numbers import parse_number
@@ -207,6 +208,34 @@ def _validate_reason(reason: str, notes: str) -> None:
                            "explain the reason in notes when it is 'other'", field="notes")
 
 
+LINE_BUCKETS = ("waiting", "allocated", "fulfilled", "cancelled")
+
+
+def move_backorder_units(line: BackorderLine, quantity: int, *, source: str,
+                         target: str) -> None:
+    """Move `quantity` units of a backorder line from one bucket to another
+    (in memory; the caller saves `allocated`, `fulfilled`, `cancelled`). The
+    one place a backorder line's buckets change outside the set-based feed
+    (`fillrate.backorders.feeding`, which grows `allocated` from waiting in
+    SQL), so quantity = waiting + allocated + fulfilled + cancelled holds by
+    construction. A bucket with fewer units than asked is a bug in the
+    caller: `ValueError`."""
+    if source not in LINE_BUCKETS or target not in LINE_BUCKETS or source == target:
+        raise ValueError(f"cannot move units from {source!r} to {target!r}")
+    if quantity < 0:
+        raise ValueError(f"cannot move {quantity} units")
+    if not quantity:
+        return
+    have = line.waiting if source == "waiting" else getattr(line, source)
+    if have < quantity:
+        raise ValueError(f"backorder line {line.id} has {have} {source}, cannot move "
+                         f"{quantity}")
+    if source != "waiting":
+        setattr(line, source, have - quantity)
+    if target != "waiting":
+        setattr(line, target, getattr(line, target) + quantity)
+
+
 def cancel_backorder_units(
     *, backorder: Backorder, lines: list[BackorderLine], order_lines: dict[int, OrderLine],
     quantities: dict[int, int],
@@ -222,11 +251,10 @@ def cancel_backorder_units(
             continue
         from_waiting = min(qty, line.waiting)
         from_allocated = qty - from_waiting
-        line.cancelled += qty
-        line.allocated -= from_allocated
+        move_backorder_units(line, from_waiting, source="waiting", target="cancelled")
+        move_backorder_units(line, from_allocated, source="allocated", target="cancelled")
         ol = order_lines[line.order_line_id]
-        ol.cancelled += qty
-        ol.backordered -= qty
+        orders.move_units(ol, qty, source="backordered", target="cancelled")
         if from_allocated:
             release[ol.id] = release.get(ol.id, 0) + from_allocated
     orders.release_allocations(release)

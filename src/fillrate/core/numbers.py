@@ -6,6 +6,10 @@ import re
 
 from fillrate.core.errors import NotFound
 
+# The range of every quantity column on PostgreSQL (`integer`): more is a
+# 422 naming the field, never a 500.
+MAX_QUANTITY = 2**31 - 1
+
 
 def format_number(prefix: str, pk: int) -> str:
     return f"{prefix}-{pk:06d}"

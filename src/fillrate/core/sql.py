@@ -57,19 +57,27 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
         obj._state.db = connection.alias
 
 
-def add_to_column(model: type[models.Model], field: str, deltas: Mapping[int, int]) -> None:
-    """`field += deltas[pk]` for each row, in one UPDATE."""
+def add_to_column(model: type[models.Model], field: str | Sequence[str],
+                  deltas: Mapping[int, int]) -> None:
+    """`field += deltas[pk]` for each row (each of several fields, when
+    `field` is a sequence of names), in one UPDATE."""
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
     qn = connection.ops.quote_name
-    column = qn(model._meta.get_field(field).column)
+    names = [field] if isinstance(field, str) else list(field)
     pk = qn(model._meta.pk.column)
     cases = " ".join(["WHEN %s THEN %s"] * len(deltas))
-    params: list[int] = [x for pair in deltas.items() for x in pair]
+    pairs: list[int] = [x for pair in deltas.items() for x in pair]
+    sets = []
+    params: list[int] = []
+    for name in names:
+        column = qn(model._meta.get_field(name).column)
+        sets.append(f"{column} = {column} + CASE {pk} {cases} ELSE 0 END")
+        params += pairs
     params += list(deltas)
-    sql = (f"UPDATE {qn(model._meta.db_table)} SET {column} = {column} + "
-           f"CASE {pk} {cases} ELSE 0 END WHERE {pk} IN ({', '.join(['%s'] * len(deltas))})")
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET {', '.join(sets)} "
+           f"WHERE {pk} IN ({', '.join(['%s'] * len(deltas))})")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from fillrate.backorders.models import BackorderLine
@@ -25,7 +25,7 @@ from fillrate.core.events import record_event
 from fillrate.core.numbers import parse_number
 from fillrate.fulfilment import lifecycle
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine, Invoice, InvoiceLine
-from fillrate.inventory.models import MovementKind, StockLevel, StockMovement
+from fillrate.inventory.services import ship_stock
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine
 
@@ -65,6 +65,19 @@ def pending_quantities(*, order_line_ids: Iterable[int]) -> Pending:
         else:
             backorder[row["backorder_line_id"]] += row["n"]
     return Pending(own=dict(own), backorder=dict(backorder))
+
+
+def fulfillments_carrying(*, order_line_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The pending fulfillments carrying each order line's own units (not
+    its backorders'), by number."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for line_id, fid in (FulfillmentLine.objects
+                         .filter(order_line_id__in=list(order_line_ids),
+                                 backorder_line__isnull=True,
+                                 fulfillment__status__in=lifecycle.PENDING)
+                         .values_list("order_line_id", "fulfillment_id")):
+        out[line_id].add(Fulfillment(id=fid).number)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -110,22 +123,13 @@ def lock_fulfillment(fid: int) -> Fulfillment:
 def ship_allocations(per_order_line: dict[int, int], *, reference: str,
                      actor_id: int | None = None) -> dict[int, int]:
     """Units leave the warehouse: each order line's allocation rows shrink by
-    its quantity (best pick location first), the stock levels' on-hand and
-    allocated drop, and one `shipped` movement per stock level is written.
-    Expects the stock levels locked. Does not touch the order lines'
-    counters. Returns the units shipped per stock level."""
+    its quantity (best pick location first) and the stock goes out through
+    `fillrate.inventory.services.ship_stock` (on-hand and allocated drop,
+    one `shipped` movement per stock level). Expects the stock levels
+    locked. Does not touch the order lines' counters. Returns the units
+    shipped per stock level."""
     per_level = orders.take_allocations(per_order_line, best_first=True)
-    levels = {lv.id: lv for lv in StockLevel.objects.filter(id__in=per_level.keys())}
-    movements = []
-    for level_id in sorted(per_level):
-        qty, level = per_level[level_id], levels[level_id]
-        StockLevel.objects.filter(id=level_id).update(on_hand=F("on_hand") - qty,
-                                                      allocated=F("allocated") - qty)
-        movements.append(StockMovement(
-            product_id=level.product_id, location_id=level.location_id, quantity=-qty,
-            on_hand_after=level.on_hand - qty, kind=MovementKind.SHIPPED, reference=reference,
-            actor_id=actor_id))
-    StockMovement.objects.bulk_create(movements)
+    ship_stock(per_level=per_level, reference=reference, actor_id=actor_id)
     return dict(per_level)
 
 

@@ -1,7 +1,20 @@
-"""Warehouses, locations and changes of on-hand stock."""
+"""Warehouses, locations, and every change of stock.
+
+This module is the one writer of stock levels (`on_hand`, `allocated`) and
+of the movement ledger (DESIGN.md, "one owner per quantity"); a test fails
+if any other module writes them. Every change of on-hand stock writes its
+movement in the same statement batch. Each function takes many rows at once
+where its callers have many (a receipt of 50 lines is one UPDATE and one
+INSERT), and says which locks it expects: the caller has locked the stock
+levels it names with `fillrate.inventory.locks.lock_stock_levels` (global
+lock order: stock levels by product id, then location id; then documents).
+The allocation rows that say which order line a held unit is for belong to
+`fillrate.orders`; here is only their stock side (`allocated`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -10,7 +23,9 @@ from django.db.models import F
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_event
+from fillrate.core.numbers import MAX_QUANTITY
 from fillrate.core.retry import retry_on_lock_conflict
+from fillrate.core.sql import WriteBatch, add_to_column, insert_instances
 from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.models import (
     AdjustmentReason,
@@ -43,8 +58,129 @@ def create_location(*, warehouse_id: int, code: str, kind: str, pick_sequence: i
                                        pick_sequence=pick_sequence)
 
 
-# The range of the quantity columns on PostgreSQL (`integer`).
-MAX_QUANTITY = 2**31 - 1
+# -- the stock side of allocations -------------------------------------------
+
+
+def hold_stock(per_level: Mapping[int, int]) -> None:
+    """Count `per_level[id]` more units of each stock level as allocated, in
+    one statement. Expects the levels locked and the units free there (the
+    plan was made from their locked figures); the CHECK constraints are the
+    last guard."""
+    add_to_column(StockLevel, "allocated", per_level)
+
+
+def stage_hold_stock(batch: WriteBatch, per_level: Mapping[int, int]) -> None:
+    """`hold_stock` queued on a write batch (the order path writes all its
+    rows in one statement)."""
+    batch.add(StockLevel, "allocated", per_level)
+
+
+def release_stock(per_level: Mapping[int, int]) -> None:
+    """Give `per_level[id]` allocated units of each stock level back to free
+    stock, in one statement. Expects the levels locked."""
+    add_to_column(StockLevel, "allocated", {k: -v for k, v in per_level.items()})
+
+
+# -- on-hand stock and the ledger --------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockIn:
+    """`quantity` units arriving at a locked stock level."""
+
+    level: StockLevel
+    quantity: int
+
+
+def receive_stock(*, rows: Sequence[StockIn], reference: str, note: str = "",
+                  actor_id: int | None = None) -> list[int]:
+    """Put stock on hand (a purchase-order receipt): each level's `on_hand`
+    grows, one `received` movement per row. Expects the levels locked and
+    the quantities checked against `MAX_QUANTITY`. Returns each row's
+    on-hand after it, in order."""
+    after = [row.level.on_hand + row.quantity for row in rows]
+    add_to_column(StockLevel, "on_hand", {row.level.id: row.quantity for row in rows})
+    insert_instances([
+        StockMovement(product_id=row.level.product_id, location_id=row.level.location_id,
+                      quantity=row.quantity, on_hand_after=on_hand,
+                      kind=MovementKind.RECEIVED, reference=reference, note=note,
+                      actor_id=actor_id)
+        for row, on_hand in zip(rows, after, strict=True)])
+    for row, on_hand in zip(rows, after, strict=True):
+        row.level.on_hand = on_hand
+    return after
+
+
+def ship_stock(*, per_level: Mapping[int, int], reference: str,
+               actor_id: int | None = None) -> None:
+    """Allocated units leave the warehouse: each level's `on_hand` and
+    `allocated` drop by `per_level[id]` in one statement, and one `shipped`
+    movement per level is written. Expects the levels locked; the caller
+    has taken the units out of their allocation rows."""
+    per_level = {k: v for k, v in per_level.items() if v}
+    if not per_level:
+        return
+    levels = {lv.id: lv for lv in StockLevel.objects.filter(id__in=list(per_level))}
+    add_to_column(StockLevel, ("on_hand", "allocated"), {k: -v for k, v in per_level.items()})
+    insert_instances([
+        StockMovement(product_id=levels[k].product_id, location_id=levels[k].location_id,
+                      quantity=-per_level[k], on_hand_after=levels[k].on_hand - per_level[k],
+                      kind=MovementKind.SHIPPED, reference=reference, actor_id=actor_id)
+        for k in sorted(per_level)])
+
+
+@dataclass(frozen=True)
+class Moved:
+    sku: str
+    source: str
+    target: str
+    quantity: int
+
+
+def move_stock(*, product_id: int, source_id: int, target_id: int, quantity: int,
+               reference: str = "", note: str = "", actor_id: int | None = None) -> Moved:
+    """Move free units of a product from one location to another: two
+    `transferred` movements and a `StockMoved` event. Locks both stock
+    levels (in the global order). Less free at the source than asked:
+    `inventory.insufficient_stock` (409); the same location, a quantity that
+    is not positive: 422. Allocated units stay where they are."""
+    if not 0 < quantity <= MAX_QUANTITY:
+        raise InvalidValue("inventory.invalid_quantity",
+                           f"quantity is a whole number from 1 to {MAX_QUANTITY}",
+                           field="quantity")
+    if source_id == target_id:
+        raise InvalidValue("inventory.same_location", "source and target are the same location",
+                           field="target")
+    with transaction.atomic():
+        product = Product.objects.filter(id=product_id).only("id", "sku").first()
+        if product is None:
+            raise NotFound("catalog.unknown_sku", "no such product", field="sku")
+        places = {x.id: x for x in Location.objects.filter(id__in=[source_id, target_id])}
+        for name, pk in (("source", source_id), ("target", target_id)):
+            if pk not in places:
+                raise NotFound("inventory.unknown_location", "no such location", field=name)
+        ensure_stock_levels([(product_id, source_id), (product_id, target_id)])
+        levels = {lv.location_id: lv for lv in lock_stock_levels(
+            product_ids=[product_id], location_ids=[source_id, target_id])}
+        source, target = levels[source_id], levels[target_id]
+        if source.free < quantity:
+            raise Conflict("inventory.insufficient_stock",
+                           f"{product.sku} at {places[source_id].code} has {source.free} free: "
+                           f"cannot move {quantity}", field="quantity")
+        if target.on_hand + quantity > MAX_QUANTITY:
+            raise InvalidValue("inventory.invalid_quantity",
+                               f"on hand cannot exceed {MAX_QUANTITY}", field="quantity")
+        add_to_column(StockLevel, "on_hand", {source.id: -quantity, target.id: quantity})
+        insert_instances([
+            StockMovement(product_id=product_id, location_id=lv.location_id, quantity=q,
+                          on_hand_after=lv.on_hand + q, kind=MovementKind.TRANSFERRED,
+                          reference=reference, note=note[:500], actor_id=actor_id)
+            for lv, q in ((source, -quantity), (target, quantity))])
+        record_event(type="StockMoved", subject_type="product", subject=product.sku,
+                     actor_id=actor_id,
+                     payload={"from": places[source_id].code, "to": places[target_id].code,
+                              "quantity": quantity, "reference": reference})
+    return Moved(product.sku, places[source_id].code, places[target_id].code, quantity)
 
 
 @dataclass(frozen=True)
@@ -57,16 +193,18 @@ class Adjustment:
     allocated: int
 
 
-def _default_location(*, product_id: int, quantity: int) -> Location:
-    """Where an adjustment without a location lands: a negative one takes from
-    the sellable location with the most free stock; a positive one goes where
-    the product already lives (first in pick sequence), else the first pick
-    location."""
-    levels = (
-        StockLevel.objects.filter(product_id=product_id, location__kind=LocationKind.PICK)
-        .select_related("location")
-        .order_by("location__pick_sequence", "location_id")
-    )
+def adjustment_location(*, product_id: int, quantity: int,
+                        location_id: int | None = None) -> Location:
+    """Where an adjustment lands: the named location, or without one, for a
+    negative adjustment the sellable location with the most free stock of
+    the product; for a positive one where the product already lives (first
+    in pick sequence), else the first pick location. Unknown location: 404;
+    none to put stock in: `inventory.no_location` (409)."""
+    if location_id is not None:
+        location = Location.objects.filter(id=location_id).first()
+        if location is None:
+            raise NotFound("inventory.unknown_location", "no such location", field="location")
+        return location
     if quantity < 0:
         level = (
             StockLevel.objects.filter(product_id=product_id)
@@ -78,7 +216,13 @@ def _default_location(*, product_id: int, quantity: int) -> Location:
         if level is not None:
             return level.location
     else:
-        level = levels.filter(on_hand__gt=0).first()
+        level = (
+            StockLevel.objects.filter(product_id=product_id, location__kind=LocationKind.PICK,
+                                      on_hand__gt=0)
+            .select_related("location")
+            .order_by("location__pick_sequence", "location_id")
+            .first()
+        )
         if level is not None:
             return level.location
     location = Location.objects.filter(kind=LocationKind.PICK).order_by(
@@ -89,18 +233,7 @@ def _default_location(*, product_id: int, quantity: int) -> Location:
     return location
 
 
-@retry_on_lock_conflict
-def adjust_stock(
-    *, product_id: int, quantity: int, reason: str, location_id: int | None = None,
-    note: str = "", actor_id: int | None = None,
-) -> Adjustment:
-    """Change on-hand stock by `quantity` (positive or negative) with a reason.
-
-    Locks the stock level (see `lock_stock_levels`). A negative adjustment may
-    not take on-hand below zero or below what is allocated there:
-    `inventory.insufficient_stock`, and nothing changes. Writes one movement
-    and a `StockAdjusted` event in the same transaction.
-    """
+def validate_adjustment(*, quantity: int, reason: str) -> None:
     if quantity == 0:
         raise InvalidValue("inventory.invalid_quantity", "quantity cannot be zero",
                            field="quantity")
@@ -112,17 +245,29 @@ def adjust_stock(
         raise InvalidValue("inventory.unknown_reason",
                            f"reason must be one of {', '.join(AdjustmentReason.values)}",
                            field="reason")
+
+
+@retry_on_lock_conflict
+def adjust_stock(
+    *, product_id: int, quantity: int, reason: str, location_id: int | None = None,
+    note: str = "", actor_id: int | None = None,
+) -> Adjustment:
+    """Change on-hand stock by `quantity` (positive or negative) with a reason.
+
+    Locks the stock level (see `lock_stock_levels`). A negative adjustment may
+    not take on-hand below zero or below what is allocated there:
+    `inventory.insufficient_stock`, and nothing changes (stock that is lost
+    while allocated goes through `fillrate.workflows.adjust_stock`, which
+    first takes the units from their allocations). Writes one movement and a
+    `StockAdjusted` event in the same transaction.
+    """
+    validate_adjustment(quantity=quantity, reason=reason)
     with transaction.atomic():
         product = Product.objects.filter(id=product_id).only("id", "sku").first()
         if product is None:
             raise NotFound("catalog.unknown_sku", "no such product", field="sku")
-        if location_id is None:
-            location = _default_location(product_id=product_id, quantity=quantity)
-        else:
-            location = Location.objects.filter(id=location_id).first()
-            if location is None:
-                raise NotFound("inventory.unknown_location", "no such location",
-                               field="location")
+        location = adjustment_location(product_id=product_id, quantity=quantity,
+                                       location_id=location_id)
         ensure_stock_levels([(product_id, location.id)])
         (level,) = lock_stock_levels(product_ids=[product_id], location_ids=[location.id])
         if level.on_hand + quantity < level.allocated:
@@ -136,13 +281,14 @@ def adjust_stock(
             raise InvalidValue("inventory.invalid_quantity",
                                f"on hand cannot exceed {MAX_QUANTITY}", field="quantity")
         level.on_hand += quantity
-        StockLevel.objects.filter(id=level.id).update(on_hand=F("on_hand") + quantity)
+        add_to_column(StockLevel, "on_hand", {level.id: quantity})
         kind = MovementKind.COUNTED if reason == AdjustmentReason.COUNT else MovementKind.ADJUSTED
-        movement = StockMovement.objects.create(
+        movement = StockMovement(
             product_id=product_id, location=location, quantity=quantity,
             on_hand_after=level.on_hand, kind=kind, reason=reason, note=note[:500],
             actor_id=actor_id,
         )
+        insert_instances([movement])
         record_event(
             type="StockAdjusted", subject_type="product", subject=product.sku, actor_id=actor_id,
             payload={"location": location.code, "quantity": quantity, "reason": reason,

@@ -17,16 +17,13 @@ from django.utils import timezone
 
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
-from fillrate.core.numbers import parse_number
-from fillrate.core.sql import Ref, WriteBatch, add_to_column, insert_instances
+from fillrate.core.numbers import MAX_QUANTITY, parse_number
+from fillrate.core.sql import Ref, WriteBatch, insert_instances
 from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
 from fillrate.inventory.locks import lock_sellable_stock, lock_stock_levels
-from fillrate.inventory.models import StockLevel
+from fillrate.inventory.services import hold_stock, release_stock, stage_hold_stock
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
 from fillrate.orders.status import LineQuantities, derive_order_status
-
-# Quantity columns are 32-bit integers on PostgreSQL; more is a 422, not a 500.
-MAX_QUANTITY = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ def stage_new_allocations(batch: WriteBatch, plan: Plan, *, line_refs: dict[obje
     batch.insert(step, [Allocation(stock_level_id=level, quantity=qty)
                         for (_, level), qty in pairs],
                  refs=[{"order_line_id": line_refs[key]} for (key, _), _ in pairs])
-    batch.add(StockLevel, "allocated", per_level)
+    stage_hold_stock(batch, per_level)
 
 
 def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
@@ -123,12 +120,7 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
     insert_instances(new)
     if changed:
         Allocation.objects.bulk_update(changed, ["quantity"])
-    _shift_allocated(per_level)
-
-
-def _shift_allocated(per_level: dict[int, int]) -> None:
-    """Add `per_level[id]` to each stock level's allocated, in one statement."""
-    add_to_column(StockLevel, "allocated", per_level)
+    hold_stock(per_level)
 
 
 def take_allocations(line_quantities: dict[int, int], *, best_first: bool) -> dict[int, int]:
@@ -173,8 +165,67 @@ def release_allocations(line_quantities: dict[int, int]) -> None:
     stock (least convenient location first). Expects the stock levels locked.
     Does not touch the order lines' counters: the caller moves the units to
     their new bucket."""
-    taken = take_allocations(line_quantities, best_first=False)
-    _shift_allocated({level: -units for level, units in taken.items()})
+    release_stock(take_allocations(line_quantities, best_first=False))
+
+
+def release_allocations_at(*, stock_level_id: int, line_quantities: dict[int, int]) -> None:
+    """Give back `quantity` units of each order line's allocation row at one
+    stock level to free stock (stock that turned out to be lost there).
+    Expects the stock level locked and each row to hold that much. The
+    caller moves the units to their new bucket."""
+    wanted = {k: v for k, v in line_quantities.items() if v > 0}
+    if not wanted:
+        return
+    rows = {a.order_line_id: a for a in Allocation.objects.filter(
+        stock_level_id=stock_level_id, order_line_id__in=list(wanted))}
+    drop, keep = [], []
+    for line_id, units in wanted.items():
+        row = rows.get(line_id)
+        if row is None or row.quantity < units:
+            raise RuntimeError(f"order line {line_id} holds less than {units} at stock level "
+                               f"{stock_level_id}")
+        row.quantity -= units
+        (drop if row.quantity == 0 else keep).append(row)
+    if drop:
+        Allocation.objects.filter(id__in=[r.id for r in drop]).delete()
+    if keep:
+        Allocation.objects.bulk_update(keep, ["quantity"])
+    release_stock({stock_level_id: sum(wanted.values())})
+
+
+BUCKETS = ("unallocated", "allocated", "shipped", "backordered", "cancelled")
+
+
+def move_units(line: OrderLine, quantity: int, *, source: str, target: str) -> None:
+    """Move `quantity` units of an order line from one bucket to another (in
+    memory; `save_line_counters` writes them). The one place an order line's
+    buckets change after it was placed, so invariant 2 holds by
+    construction: units move, they are never made or lost. `unallocated` is
+    the bucket of units in no other (an order on hold). A bucket that holds
+    fewer units than asked is a bug in the caller: `ValueError`."""
+    if source not in BUCKETS or target not in BUCKETS or source == target:
+        raise ValueError(f"cannot move units from {source!r} to {target!r}")
+    if quantity < 0:
+        raise ValueError(f"cannot move {quantity} units")
+    if not quantity:
+        return
+    have = line.unallocated if source == "unallocated" else getattr(line, source)
+    if have < quantity:
+        raise ValueError(f"order line {line.id} has {have} {source}, cannot move {quantity}")
+    if source != "unallocated":
+        setattr(line, source, have - quantity)
+    if target != "unallocated":
+        setattr(line, target, getattr(line, target) + quantity)
+
+
+def new_line(*, order: SalesOrder, line_no: int, product, quantity: int, unit_price,
+             allocated: int = 0, backordered: int = 0) -> OrderLine:
+    """An unsaved order line whose units start in `allocated`, `backordered`
+    and (the rest) unallocated: the other way units enter a bucket."""
+    if allocated < 0 or backordered < 0 or allocated + backordered > quantity:
+        raise ValueError(f"{allocated} allocated and {backordered} backordered of {quantity}")
+    return OrderLine(order=order, line_no=line_no, product=product, quantity=quantity,
+                     unit_price=unit_price, allocated=allocated, backordered=backordered)
 
 
 def refresh_status(order: SalesOrder, lines: Iterable[OrderLine]) -> str:
@@ -228,7 +279,7 @@ def allocate_lines(lines: Sequence[OrderLine], wanted: dict[int, int]) -> Plan:
     plan = plan_allocation(requests, candidates)
     apply_plan(plan, line_ids={x.id: x.id for x in lines})
     for line in lines:
-        line.allocated += plan.allocated(line.id)
+        move_units(line, plan.allocated(line.id), source="unallocated", target="allocated")
     return plan
 
 

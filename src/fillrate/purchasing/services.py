@@ -21,7 +21,7 @@ from fillrate.catalog.models import Product
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_event, record_events
-from fillrate.core.numbers import parse_number
+from fillrate.core.numbers import MAX_QUANTITY, parse_number
 from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import (
     PurchaseOrder,
@@ -29,8 +29,6 @@ from fillrate.purchasing.models import (
     Supplier,
 )
 
-# The range of the quantity columns on PostgreSQL (`integer`).
-MAX_QUANTITY = 2**31 - 1
 MAX_LEAD_TIME_DAYS = 3650
 MAX_COST = Decimal("9999999999.99")
 

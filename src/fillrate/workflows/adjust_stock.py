@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from fillrate.backorders.feeding import Fed, feed_backorders
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.inventory.locks import lock_stock_levels
 from fillrate.inventory.models import StockLevel
 from fillrate.inventory.services import adjust_stock
-from fillrate.workflows.feed_backorders import Fed, feed_backorders
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import CancelLine, cancel_backorder
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.services import cancel_uncovered_fulfillments
-from fillrate.workflows.feed_backorders import feed_backorders
 
 
 @retry_on_lock_conflict

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fillrate.backorders import lifecycle
+from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
 from fillrate.backorders.services import cancel_backorder_units
 from fillrate.core.errors import Conflict
@@ -17,7 +18,6 @@ from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.services import cancel_pending_fulfillments
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
-from fillrate.workflows.feed_backorders import feed_backorders
 
 
 @retry_on_lock_conflict
@@ -48,8 +48,9 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
         cancel_pending_fulfillments(order_id=order.id, actor_id=actor_id)
         orders.release_allocations({x.id: x.allocated for x in lines})
         for line in lines:
-            line.cancelled += line.allocated + line.unallocated + line.backordered
-            line.allocated = line.backordered = 0
+            for bucket in ("allocated", "unallocated", "backordered"):
+                units = line.unallocated if bucket == "unallocated" else getattr(line, bucket)
+                orders.move_units(line, units, source=bucket, target="cancelled")
         orders.save_line_counters(lines)
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = timezone.now()

@@ -13,7 +13,7 @@ from collections import defaultdict
 from django.db import transaction
 
 from fillrate.backorders.models import Backorder, BackorderLine
-from fillrate.backorders.services import refresh_backorder_status
+from fillrate.backorders.services import move_backorder_units, refresh_backorder_status
 from fillrate.core.errors import Conflict, NotFound
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
@@ -95,13 +95,11 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
 
         ship_allocations(dict(per_order_line), reference=number, actor_id=actor_id)
         for ol_id, qty in own.items():
-            order_lines[ol_id].allocated -= qty
-            order_lines[ol_id].shipped += qty
+            orders.move_units(order_lines[ol_id], qty, source="allocated", target="shipped")
         for bl_id, qty in per_bo_line.items():
-            bo_lines[bl_id].allocated -= qty
-            bo_lines[bl_id].fulfilled += qty
-            order_lines[bo_lines[bl_id].order_line_id].backordered -= qty
-            order_lines[bo_lines[bl_id].order_line_id].shipped += qty
+            move_backorder_units(bo_lines[bl_id], qty, source="allocated", target="fulfilled")
+            orders.move_units(order_lines[bo_lines[bl_id].order_line_id], qty,
+                              source="backordered", target="shipped")
         orders.save_line_counters(order_lines.values())
         BackorderLine.objects.bulk_update([bo_lines[k] for k in per_bo_line],
                                           ["allocated", "fulfilled"])

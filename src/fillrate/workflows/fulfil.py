@@ -23,6 +23,7 @@ from fillrate.catalog.selectors import product_by_sku, require_known_sku
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Conflict, InvalidValue
+from fillrate.core.numbers import MAX_QUANTITY
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.models import Fulfillment
 from fillrate.fulfilment.services import QueueLine, pending_quantities, queue_fulfillment
@@ -30,8 +31,6 @@ from fillrate.inventory.locks import lock_stock_levels
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
 from fillrate.orders.selectors import ready_to_ship
-
-MAX_QUANTITY = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -93,16 +93,18 @@ def waiting_problems() -> list[str]:
     """Invariant 3: no free sellable stock of a product while a backorder
     line for it waits (free stock goes to waiting backorders first).
 
-    A split by hand (`backorder_order_lines`) releases stock on a person's
-    decision and does not hand it on: products with a waiting line on a
-    backorder split off by hand are left out until the next feed of that
-    product (a receipt, an adjustment, a cancel) takes up the free stock."""
-    active = BackorderLine.objects.filter(backorder__status__in=lifecycle.ACTIVE).annotate(
-        w=F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")).filter(w__gt=0)
-    exempt = set(active.filter(backorder__split_by_hand=True).values_list("product_id",
-                                                                          flat=True))
-    waiting = dict(active.exclude(product_id__in=exempt).values("product_id")
-                   .annotate(n=Sum("w")).values_list("product_id", "n"))
+    A split by hand (`backorder_order_lines`) hands the stock it releases to
+    other orders' waiting backorders, not to the order's own (that would undo
+    the split): the waiting lines of an order with a backorder split off by
+    hand are left out until the next feed of that product takes up the free
+    stock."""
+    split = Backorder.objects.filter(split_by_hand=True, status__in=lifecycle.ACTIVE)
+    waiting = dict(
+        BackorderLine.objects.filter(backorder__status__in=lifecycle.ACTIVE)
+        .exclude(backorder__order_id__in=split.values("order_id"))
+        .annotate(w=F("quantity") - F("allocated") - F("fulfilled") - F("cancelled"))
+        .filter(w__gt=0).values("product_id").annotate(n=Sum("w"))
+        .values_list("product_id", "n"))
     if not waiting:
         return []
     free = (StockLevel.objects.filter(product_id__in=waiting.keys(),

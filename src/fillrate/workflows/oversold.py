@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from fillrate.backorders.feeding import repromise
 from fillrate.backorders.models import Backorder
-from fillrate.backorders.promises import repromise
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import Conflict, InvalidValue
 from fillrate.core.events import record_event
@@ -37,13 +37,15 @@ def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -
         orders.allocate_lines(short_lines, {x.id: x.unallocated for x in short_lines})
         if action == "cancel":
             for line in short_lines:
-                line.cancelled += line.unallocated
+                orders.move_units(line, line.unallocated, source="unallocated",
+                                  target="cancelled")
         else:
             # Only what is still unallocated goes on the new backorder: units a
             # split put on a backorder earlier are already waiting there.
             still_short = [ShortLine(x, x.unallocated) for x in short_lines if x.unallocated]
             for s in still_short:
-                s.order_line.backordered += s.quantity
+                orders.move_units(s.order_line, s.quantity, source="unallocated",
+                                  target="backordered")
             if still_short:
                 backorder = open_backorder(order=order, lines=still_short, actor_id=actor_id,
                                            reason=f"oversold order: {action}")

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
+from fillrate.backorders.feeding import repromise
 from fillrate.backorders.models import Backorder, Promise
-from fillrate.backorders.promises import repromise
 from fillrate.backorders.services import ShortLine, stage_backorder
 from fillrate.catalog.models import Product
 from fillrate.core.business import BusinessSettings, settings_from_values, settings_subqueries
@@ -131,7 +131,7 @@ def place_order(
     )
     insert_instances([order])
     order_lines = [
-        OrderLine(
+        orders.new_line(
             order=order, line_no=i + 1, product=products[x.sku], quantity=x.quantity,
             unit_price=x.unit_price if x.unit_price is not None
             else products[x.sku].list_price,

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from fillrate.backorders.promises import repromise
+from fillrate.backorders.feeding import repromise
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.selectors import receiving_location

@@ -12,31 +12,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fillrate.backorders.feeding import Fed, feed_backorders
 from fillrate.backorders.promises import Consumed
 from fillrate.catalog.selectors import require_known_sku
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.events import record_events
+from fillrate.core.numbers import MAX_QUANTITY
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import add_to_column, insert_instances
 from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
-from fillrate.inventory.models import (
-    SELLABLE_KINDS,
-    Location,
-    MovementKind,
-    StockLevel,
-    StockMovement,
-)
+from fillrate.inventory.models import SELLABLE_KINDS, Location
 from fillrate.inventory.selectors import receiving_location
+from fillrate.inventory.services import StockIn, receive_stock
 from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from fillrate.purchasing.services import (
-    MAX_QUANTITY,
     lock_purchase_order,
     purchase_order_id,
     record_receipt_status,
 )
-from fillrate.workflows.feed_backorders import Fed, feed_backorders
 
 
 @dataclass(frozen=True)
@@ -150,22 +145,16 @@ def receive_purchase_order(
     insert_instances(receipt_lines)
     add_to_column(PurchaseOrderLine, "received", {p.id: x.quantity
                                                   for x, p in zip(lines, chosen, strict=True)})
-    add_to_column(StockLevel, "on_hand", {levels[p.product_id].id: x.quantity
-                                          for x, p in zip(lines, chosen, strict=True)})
-    insert_instances([
-        StockMovement(product_id=p.product_id, location=location, quantity=x.quantity,
-                      on_hand_after=levels[p.product_id].on_hand + x.quantity,
-                      kind=MovementKind.RECEIVED, reference=po.number,
-                      note=f"receipt {receipt.number}", actor_id=actor_id)
-        for x, p in zip(lines, chosen, strict=True)
-    ])
+    on_hand = receive_stock(
+        rows=[StockIn(levels[p.product_id], x.quantity) for x, p in zip(lines, chosen,
+                                                                          strict=True)],
+        reference=po.number, note=f"receipt {receipt.number}", actor_id=actor_id)
     record_events(
         [{"type": "StockReceived", "subject_type": "product", "subject": p.product.sku,
           "actor_id": actor_id,
-          "payload": {"location": location.code, "quantity": x.quantity,
-                      "on_hand": levels[p.product_id].on_hand + x.quantity,
+          "payload": {"location": location.code, "quantity": x.quantity, "on_hand": after,
                       "purchase_order": po.number, "receipt": receipt.number}}
-         for x, p in zip(lines, chosen, strict=True)]
+         for x, p, after in zip(lines, chosen, on_hand, strict=True)]
         + [{"type": "PurchaseOrderReceived", "subject_type": "purchase_order",
             "subject": po.number, "actor_id": actor_id,
             "payload": {"receipt": receipt.number, "location": location.code,

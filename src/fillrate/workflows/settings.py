@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from fillrate.backorders.promises import repromise, supplied_products
+from fillrate.backorders.feeding import repromise
+from fillrate.backorders.promises import supplied_products
 from fillrate.core.business import BusinessSettings, business_settings, change_settings
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.inventory.locks import lock_stock_levels

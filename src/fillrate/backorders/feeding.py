@@ -1,5 +1,10 @@
-"""Free stock goes to waiting backorder lines before it is free for anyone
-else (DESIGN.md invariant 3), in the order `allocation_policy` gives.
+"""Feeding waiting backorders, and the one dialect switch of `backorders`.
+
+Free stock goes to waiting backorder lines before it is free for anyone
+else (DESIGN.md invariant 3), in the order `allocation_policy` gives. Every
+path that frees or adds stock calls `feed_backorders` in its own
+transaction: a receipt, an adjustment up, an order or backorder cancel, a
+split, an oversold decision, stock lost from allocations.
 
 Who comes first is the pure `fillrate.backorders.ranking`; which stock each
 line gets is the pure `fillrate.inventory.allocation.plan_allocation`
@@ -10,7 +15,8 @@ line gets is the pure `fillrate.inventory.allocation.plan_allocation`
   (window functions) into a per-connection temporary table of takes; the
   affected backorders are locked (global lock order: stock levels, orders,
   backorders, lines); one statement of data-modifying CTEs writes the
-  allocation rows, stock levels and backorder lines; one moves backorder
+  allocation rows and backorder lines, and the stock levels' side goes
+  through `fillrate.inventory.services.hold_stock`; one moves backorder
   statuses and writes the events (the SQL twin of `derive_status`). A
   receipt that satisfies tens of thousands of lines is a handful of
   statements.
@@ -23,12 +29,20 @@ the products' promises are rebuilt. Orders are not touched: an order line
 counts a backorder's units in `backordered` until they ship, whether the
 backorder holds stock for them yet or not, so neither its buckets nor its
 status move when a backorder gets stock.
+
+Which path runs is decided in one place, `path()`: the set-based
+statements on PostgreSQL, the portable ones elsewhere. Both are run against
+each other on PostgreSQL by the tests (`portable_path()` forces the
+portable one), as `derive_status` and its SQL twin are.
 """
 
 from __future__ import annotations
 
+import contextvars
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -36,7 +50,13 @@ from django.db.models import F, Sum
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
-from fillrate.backorders.promises import Consumed, repromise, repromise_after_receipt
+from fillrate.backorders.promises import (
+    Consumed,
+    FedLine,
+    repromise_after_receipt,
+    repromise_portable,
+    repromise_set_based,
+)
 from fillrate.backorders.ranking import (
     WaitingLine,
     rank_order_sql,
@@ -48,10 +68,11 @@ from fillrate.core.business import business_settings
 from fillrate.core.errors import Busy
 from fillrate.core.models import Event
 from fillrate.core.numbers import format_number
-from fillrate.core.sql import add_to_column, number_sql, table
+from fillrate.core.sql import add_to_column, fetch, number_sql, table
 from fillrate.customers.models import Customer
 from fillrate.inventory.allocation import Plan, Request, plan_allocation
 from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel
+from fillrate.inventory.services import hold_stock
 from fillrate.orders import services as orders
 from fillrate.orders.models import Allocation
 
@@ -70,14 +91,17 @@ class Fed(NamedTuple):
 class _Given(NamedTuple):
     """Units one backorder line got (summed over stock levels)."""
 
+    line_id: int
     backorder_id: int
+    product_id: int
     sku: str
     quantity: int
 
 
 def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
                     cause: str = "", consumed: Sequence[Consumed] = (),
-                    changed_backorders: Iterable[int] = ()) -> list[Fed]:
+                    changed_backorders: Iterable[int] = (),
+                    passed_over: Iterable[int] = ()) -> list[Fed]:
     """Give free sellable stock of these products to waiting backorder lines,
     by the business setting `allocation_policy`.
 
@@ -90,15 +114,16 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
     `backordered` until it ships). Fully allocated backorders become `ready`,
     partly allocated ones stay `open`. Writes
     one `BackorderAllocated` event per backorder that got stock (`cause` says
-    why, e.g. "PO-000003" or "adjustment"). Then the products' promises are
-    rebuilt (`fillrate.backorders.promises.repromise`): the waiting lines, and
-    for a receipt the open supply, have changed. A receipt names the open
-    supply it `consumed`, which on PostgreSQL lets the promises be shifted
-    rather than rebuilt where that gives the same result
-    (`repromise_after_receipt`). `changed_backorders` names backorders whose
-    waiting lines the caller changed (a cancel): their dates are derived
-    again with the fed ones. Returns what each backorder line got, by
-    product, first in line first.
+    why, e.g. "PO-000003" or "adjustment"). Backorders named in
+    `passed_over` get nothing this time (a split's own new backorder: the
+    stock it released goes to the others). Then the products' promises are
+    rebuilt (`repromise`): the waiting lines, and for a receipt the open
+    supply, have changed. A receipt names the open supply it `consumed`,
+    which on the set-based path lets the promises be shifted rather than
+    rebuilt where that gives the same result (`repromise_after_receipt`).
+    `changed_backorders` names backorders whose waiting lines the caller
+    changed (a cancel): their dates are derived again with the fed ones.
+    Returns what each backorder line got, by product, first in line first.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("feed_backorders must run inside the caller's transaction")
@@ -106,32 +131,87 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
     if not ids:
         return []
     policy = business_settings().allocation_policy
-    if connection.vendor == "postgresql":
-        given = _feed_set_based(ids, policy, actor_id=actor_id, cause=cause)
-    else:
-        given = _feed_in_python(ids, policy)
-        if given:
-            _refresh_statuses_and_record(given, actor_id=actor_id, cause=cause)
+    chosen = path()
+    given = chosen.feed(ids, policy, actor_id=actor_id, cause=cause,
+                        passed_over=sorted(set(passed_over)))
     # Waiting lines (and, for a receipt, open supply) changed: promises follow.
-    if consumed and connection.vendor == "postgresql":
-        repromise_after_receipt(consumed=consumed, fed_table=FEED_TABLE, actor_id=actor_id,
-                                cause=cause)
+    if consumed and chosen.shifts_promises:
+        repromise_after_receipt(
+            consumed=consumed, actor_id=actor_id, cause=cause,
+            fed=[FedLine(g.line_id, g.backorder_id, g.product_id, g.quantity) for g in given])
     else:
-        repromise(product_ids=ids, actor_id=actor_id, cause=cause,
-                  backorder_ids={*changed_backorders, *(g.backorder_id for g in given)})
+        chosen.repromise(ids, sorted({*changed_backorders, *(g.backorder_id for g in given)}),
+                         policy, actor_id=actor_id, cause=cause)
     return [Fed(backorder=format_number(Backorder.PREFIX, g.backorder_id), sku=g.sku,
                 quantity=g.quantity) for g in given]
+
+
+def repromise(*, product_ids: Iterable[int], backorder_ids: Iterable[int] = (),
+              actor_id: int | None = None, cause: str = "") -> int:
+    """Rebuild the promises of these products and move the expected dates
+    that follow from them (see `fillrate.backorders.promises`).
+    `backorder_ids` names backorders whose waiting lines changed -- a line
+    got stock or was cancelled -- so their dates are derived again even
+    where no line's date moves. `cause` names what changed (a purchase order
+    number, a backorder number, "order"...). Runs in the caller's
+    transaction after it locked the products' stock levels. Returns how
+    many backorders' dates moved."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("repromise must run inside the caller's transaction")
+    ids = sorted(set(product_ids))
+    if not ids:
+        return 0
+    return path().repromise(ids, sorted(set(backorder_ids)),
+                            business_settings().allocation_policy,
+                            actor_id=actor_id, cause=cause)
+
+
+# -- the one dialect switch ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Path:
+    """How feeding and promising run on this database."""
+
+    name: str
+    feed: Callable[..., list[_Given]]
+    repromise: Callable[..., int]
+    shifts_promises: bool  # after a receipt, shift the promises where provably the same
+
+
+_forced: contextvars.ContextVar[Path | None] = contextvars.ContextVar("feeding_path",
+                                                                      default=None)
+
+
+def path() -> Path:
+    """The set-based statements on PostgreSQL, the portable path elsewhere
+    (or where `portable_path()` asks for it)."""
+    return _forced.get() or (SET_BASED if connection.vendor == "postgresql" else PORTABLE)
+
+
+@contextmanager
+def portable_path() -> Iterator[None]:
+    """Run the portable path on any database (the tests hold the two paths
+    to the same results on PostgreSQL)."""
+    token = _forced.set(PORTABLE)
+    try:
+        yield
+    finally:
+        _forced.reset(token)
 
 
 # -- SQLite (and any other database): plan in Python, write per chunk --------
 
 
-def _feed_in_python(ids: list[int], policy: str) -> list[_Given]:
+def _feed_in_python(ids: list[int], policy: str, *, actor_id: int | None, cause: str,
+                    passed_over: Sequence[int] = ()) -> list[_Given]:
     candidates = orders.sellable_candidates(ids)
     with_stock = sorted({c.product_id for c in candidates if c.free > 0})
     if not with_stock:
         return []
-    waiting = _waiting_lines(with_stock)
+    skipped = set(passed_over)
+    waiting = {w: ol for w, ol in _waiting_lines(with_stock).items()
+               if w.backorder_id not in skipped}
     if not waiting:
         return []
     ranked = rank_waiting_lines(waiting.keys(), policy=policy)
@@ -151,9 +231,11 @@ def _feed_in_python(ids: list[int], policy: str) -> list[_Given]:
     _add_in_chunks(BackorderLine, "allocated", per_line)
     skus = dict(Product.objects.filter(id__in=with_stock).values_list("id", "sku"))
     rank = {w.line_id: i for i, w in enumerate(ranked)}
-    given = sorted(per_line, key=lambda k: (by_line[k][0].product_id, rank[k]))
-    return [_Given(by_line[k][0].backorder_id, skus[by_line[k][0].product_id], per_line[k])
-            for k in given]
+    order = sorted(per_line, key=lambda k: (by_line[k][0].product_id, rank[k]))
+    given = [_Given(k, by_line[k][0].backorder_id, by_line[k][0].product_id,
+                    skus[by_line[k][0].product_id], per_line[k]) for k in order]
+    _refresh_statuses_and_record(given, actor_id=actor_id, cause=cause)
+    return given
 
 
 def _waiting_lines(product_ids: list[int]) -> dict[WaitingLine, int]:
@@ -190,10 +272,12 @@ WORK_MEM = "64MB"
 ATTEMPTS = 5
 
 
-def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
-                    cause: str) -> list[_Given]:
+def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None, cause: str,
+                    passed_over: Sequence[int] = ()) -> list[_Given]:
     bl, b, c = table(BackorderLine), table(Backorder), table(Customer)
     sl, loc = table(StockLevel), table(Location)
+    if not ids:
+        return []
     with connection.cursor() as cursor:
         # Sorts of tens of thousands of ranked lines stay in memory.
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
@@ -225,6 +309,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
             f"{f' JOIN {c} c ON c.id = b.customer_id' if ranks_by_customer(policy) else ''}"
             f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0"
+            f" AND NOT (b.id = ANY(%s))"
             f" WINDOW w AS (PARTITION BY bl.product_id ORDER BY {order_by}))"
             f" SELECT w.line_id, w.backorder_id, w.order_line_id, w.product_id,"
             f" w.rank, f.level_id,"
@@ -233,7 +318,8 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" JOIN free f ON f.product_id = w.product_id"
             f" AND f.hi - f.free < w.hi AND w.hi - w.waiting < f.hi"
             f" WHERE w.hi - w.waiting < s.total")
-        params = [ids, [str(k) for k in SELLABLE_KINDS], ids, sorted(lifecycle.ACTIVE)]
+        params = [ids, [str(k) for k in SELLABLE_KINDS], ids, sorted(lifecycle.ACTIVE),
+                  list(passed_over)]
         al, product = table(Allocation), table(Product)
         # The write is guarded: a line is only written while it still waits
         # for what it waited for when the takes were planned. A product that
@@ -249,9 +335,6 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" SELECT order_line_id, level_id, q FROM x WHERE NOT EXISTS (SELECT 1 FROM {al} al"
             f" WHERE al.order_line_id = x.order_line_id AND al.stock_level_id = x.level_id)"
             f" ORDER BY order_line_id, level_id),"
-            f" levels AS (UPDATE {sl} sl SET allocated = sl.allocated + x.q"
-            f" FROM (SELECT level_id, SUM(quantity) AS q FROM {FEED_TABLE}"
-            f" GROUP BY level_id) x WHERE sl.id = x.level_id),"
             f" bo_lines AS (UPDATE {bl} bl SET allocated = bl.allocated + x.q"
             f" FROM (SELECT line_id, SUM(quantity) AS q, MIN(waiting) AS waiting"
             f" FROM {FEED_TABLE} GROUP BY line_id) x"
@@ -273,6 +356,10 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             cursor.execute(write_sql)
             written, planned = cursor.fetchone()
             if written == planned:
+                # The stock side of the new allocations: the stock levels'
+                # owner writes it (a handful of levels per product).
+                hold_stock(dict(fetch(f"SELECT level_id, SUM(quantity)::bigint FROM"
+                                      f" {FEED_TABLE} GROUP BY level_id")))
                 transaction.savepoint_commit(savepoint)
                 break
             transaction.savepoint_rollback(savepoint)
@@ -307,7 +394,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None,
             f" FROM per JOIN d ON d.id = per.backorder_id ORDER BY d.id",
             [actor_id, cause])
         cursor.execute(
-            f"SELECT t.backorder_id, p.sku, SUM(t.quantity)::bigint"
+            f"SELECT t.line_id, t.backorder_id, t.product_id, p.sku, SUM(t.quantity)::bigint"
             f" FROM {FEED_TABLE} t JOIN {product} p ON p.id = t.product_id"
             f" GROUP BY t.line_id, t.backorder_id, p.sku, t.product_id, t.rank"
             f" ORDER BY t.product_id, t.rank")
@@ -364,3 +451,9 @@ def _insert_events(rows: list[tuple[str, dict]], *, actor_id: int | None) -> Non
         Event(type="BackorderAllocated", subject_type="backorder", subject=subject,
               actor_id=actor_id, payload=payload) for subject, payload in rows
     ], batch_size=500)
+
+
+PORTABLE = Path("portable", feed=_feed_in_python, repromise=repromise_portable,
+                shifts_promises=False)
+SET_BASED = Path("set_based", feed=_feed_set_based, repromise=repromise_set_based,
+                 shifts_promises=True)
