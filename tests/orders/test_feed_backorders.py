@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 from django.db.models import F
 
+from fillrate.backorders.feeding import Fed, feed_backorders
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import update_backorder
 from fillrate.core.business import change_settings
@@ -16,7 +17,6 @@ from fillrate.inventory.locks import lock_stock_levels
 from fillrate.inventory.services import adjust_stock
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
 from fillrate.workflows.adjust_stock import adjust_stock_and_feed
-from fillrate.backorders.feeding import Fed, feed_backorders
 from fillrate.workflows.invariants import waiting_problems
 from tests.orders.support import buckets, levels, place, snapshot
 

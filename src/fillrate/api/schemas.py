@@ -109,6 +109,29 @@ class FedOut(Schema):
     quantity: int
 
 
+class TakenOut(Schema):
+    """Allocated units a loss took, from whom, and what became of them."""
+
+    order: str
+    backorder: str | None = Field(None, description="the backorder whose held units were taken")
+    sku: str
+    quantity: int
+    outcome: str = Field(..., description="reallocated (took free stock elsewhere), "
+                         "backordered (a new backorder, `new_backorder`), held (the order "
+                         "went on hold on the oversold list) or waiting (the backorder "
+                         "waits for stock again)")
+    new_backorder: str | None = None
+
+
+class ReducedOut(Schema):
+    """Units taken off a pending fulfillment that no longer holds them."""
+
+    fulfillment: str
+    sku: str
+    quantity: int
+    cancelled: bool
+
+
 class AdjustmentOut(Schema):
     movement: int
     sku: str
@@ -118,6 +141,8 @@ class AdjustmentOut(Schema):
     on_hand: int
     allocated: int
     allocations: list[FedOut] = []
+    taken: list[TakenOut] = []
+    reduced: list[ReducedOut] = []
 
 
 class MovementOut(Schema):

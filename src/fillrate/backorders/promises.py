@@ -390,7 +390,7 @@ def repromise_after_receipt(*, consumed: Sequence[Consumed], fed: Sequence[FedLi
         cursor.execute(
             f"SELECT u.product_id FROM {used} u"
             f" JOIN {pol} me ON me.id = u.po_line_id JOIN {po} mpo ON mpo.id = me.purchase_order_id"
-            f" LEFT JOIN (SELECT product_id, SUM(quantity) AS q FROM {fed_table}"
+            f" LEFT JOIN (SELECT product_id, SUM(quantity) AS q FROM {fed_table} t"
             f" GROUP BY product_id) fed ON fed.product_id = u.product_id"
             f" WHERE COALESCE(fed.q, 0) = u.units AND NOT EXISTS (SELECT 1 FROM {pol} o"
             f" JOIN {po} opo ON opo.id = o.purchase_order_id"

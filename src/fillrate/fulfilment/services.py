@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from fillrate.backorders.models import BackorderLine
@@ -227,3 +227,65 @@ def cancel_uncovered_fulfillments(*, backorder_id: int, actor_id: int | None = N
     for fulfillment in uncovered:
         move_fulfillment(fulfillment, lifecycle.CANCELLED, actor_id=actor_id)
     return [f.number for f in uncovered]
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """Units taken off a pending fulfillment because they are no longer held."""
+
+    fulfillment: str
+    sku: str
+    quantity: int
+    cancelled: bool  # nothing was left on it, so it was cancelled
+
+
+def reduce_uncovered_fulfillments(*, own_held: dict[int, int], backorder_held: dict[int, int],
+                                  actor_id: int | None = None) -> list[Reduced]:
+    """Make the pending fulfillments carry no more of each order line's own
+    units than it holds (`own_held[order line id]`) and no more of each
+    backorder line's units than it holds (`backorder_held[line id]`):
+    the newest fulfillment gives up units first; one left empty is
+    cancelled. Writes `FulfillmentReduced` per fulfillment that shrank.
+    The caller holds the stock levels, order and backorder locks;
+    fulfillments are locked here, in id order."""
+    lines = list(FulfillmentLine.objects.filter(
+        fulfillment__status__in=lifecycle.PENDING).filter(
+        Q(order_line_id__in=list(own_held), backorder_line__isnull=True)
+        | Q(backorder_line_id__in=list(backorder_held)))
+        .select_related("product").order_by("-fulfillment_id", "-id"))
+    if not lines:
+        return []
+    locked = {f.id: f for f in Fulfillment.objects.select_for_update(of=("self",)).filter(
+        id__in={x.fulfillment_id for x in lines}).order_by("id")}
+    carried: dict[tuple[str, int], int] = defaultdict(int)
+    for x in lines:
+        key = ("bo", x.backorder_line_id) if x.backorder_line_id else ("own", x.order_line_id)
+        carried[key] += x.quantity
+    excess = {k: v - (backorder_held if k[0] == "bo" else own_held)[k[1]]
+              for k, v in carried.items()}
+    shrunk: dict[int, list[tuple[FulfillmentLine, int]]] = defaultdict(list)
+    for x in lines:  # newest fulfillment first
+        key = ("bo", x.backorder_line_id) if x.backorder_line_id else ("own", x.order_line_id)
+        take = min(max(excess[key], 0), x.quantity)
+        if take:
+            excess[key] -= take
+            shrunk[x.fulfillment_id].append((x, take))
+    out: list[Reduced] = []
+    for fid in sorted(shrunk):
+        gone = [x.id for x, take in shrunk[fid] if take == x.quantity]
+        FulfillmentLine.objects.filter(id__in=gone).delete()
+        for x, take in shrunk[fid]:
+            if take < x.quantity:
+                FulfillmentLine.objects.filter(id=x.id).update(quantity=F("quantity") - take)
+        fulfillment = locked[fid]
+        empty = not FulfillmentLine.objects.filter(fulfillment_id=fid).exists()
+        record_event(type="FulfillmentReduced", subject_type="fulfillment",
+                     subject=fulfillment.number, actor_id=actor_id,
+                     payload={"lines": [{"sku": x.product.sku, "quantity": take}
+                                        for x, take in shrunk[fid]],
+                              "reason": "stock no longer held", "emptied": empty})
+        if empty:
+            move_fulfillment(fulfillment, lifecycle.CANCELLED, actor_id=actor_id)
+        out += [Reduced(fulfillment.number, x.product.sku, take, empty)
+                for x, take in shrunk[fid]]
+    return out

@@ -80,6 +80,18 @@ def customer_detail(request, code: str):
     })
 
 
+def _taken_message(taken) -> str:
+    """What a loss took from an order or backorder, in words."""
+    whose = taken.backorder or taken.order
+    outcome = {
+        "reallocated": "took stock from another location",
+        "backordered": f"went on backorder {taken.new_backorder}",
+        "held": f"are short: {taken.order} is on hold on the oversold list",
+        "waiting": "wait for stock again",
+    }[taken.outcome]
+    return f"{taken.quantity} {taken.sku} held for {whose} were lost and {outcome}."
+
+
 @requires("stock.adjust")
 def adjust_stock_view(request):
     choices = [(loc.code, f"{loc.code} ({loc.kind})") for loc in locations()]
@@ -107,6 +119,14 @@ def adjust_stock_view(request):
                     + (f" {fed} went to {len(result.allocations)} waiting backorder(s)."
                        if fed else ""),
                 )
+                for taken in result.taken:
+                    messages.warning(request, _taken_message(taken))
+                for reduced in result.reduced:
+                    messages.warning(
+                        request,
+                        f"{reduced.fulfillment} carries {reduced.quantity} fewer {reduced.sku}"
+                        + (" and was cancelled: nothing was left on it." if reduced.cancelled
+                           else "."))
                 return redirect(reverse("web:product", args=[result.sku]))
     else:
         form = AdjustmentForm(initial={"sku": request.GET.get("sku", "")},

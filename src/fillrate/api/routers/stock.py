@@ -27,6 +27,8 @@ def post_adjustment(request, payload: AdjustmentIn):
         "allocated": result.allocated,
         "allocations": [{"backorder": f.backorder, "sku": f.sku, "quantity": f.quantity}
                         for f in result.allocations],
+        "taken": [vars(t) for t in result.taken],
+        "reduced": [vars(r) for r in result.reduced],
     }
 
 
