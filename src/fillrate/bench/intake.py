@@ -24,10 +24,14 @@ CUSTOMERS = 100
 
 def seed() -> str:
     """Products, customers, a location and an API token; returns the token."""
+    from django.db import transaction
+
     from fillrate.accounts.services import add_user, issue_token
     from fillrate.catalog.models import Product
     from fillrate.customers.models import Customer
-    from fillrate.inventory.models import Location, StockLevel, StockMovement, Warehouse
+    from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
+    from fillrate.inventory.models import Location, MovementKind, Warehouse
+    from fillrate.inventory.services import StockIn, add_stock
 
     warehouse = Warehouse.objects.create(code="BENCH", name="Bench warehouse")
     pick = Location.objects.create(warehouse=warehouse, code="P-01", kind="pick",
@@ -39,11 +43,11 @@ def seed() -> str:
            for i in range(SHORT_SKUS)])
     stocked = [p for p in products if p.sku.startswith("B-")]
     big = 1_000_000_000
-    StockLevel.objects.bulk_create([StockLevel(product=p, location=pick, on_hand=big)
-                                    for p in stocked])
-    StockMovement.objects.bulk_create([
-        StockMovement(product=p, location=pick, quantity=big, on_hand_after=big,
-                      kind="counted", reason="count", note="bench seed") for p in stocked])
+    with transaction.atomic():
+        ensure_stock_levels((p.id, pick.id) for p in stocked)
+        add_stock(rows=[StockIn(level, big) for level in lock_stock_levels(
+                      product_ids=[p.id for p in stocked])],
+                  kind=MovementKind.COUNTED, reason="count", note="bench seed")
     Customer.objects.bulk_create([Customer(code=f"BC-{i:03d}", name=f"Bench customer {i}")
                                   for i in range(CUSTOMERS)])
     add_user(username="bench", role="sales")

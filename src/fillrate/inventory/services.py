@@ -98,13 +98,21 @@ def receive_stock(*, rows: Sequence[StockIn], reference: str, note: str = "",
     grows, one `received` movement per row. Expects the levels locked and
     the quantities checked against `MAX_QUANTITY`. Returns each row's
     on-hand after it, in order."""
+    return add_stock(rows=rows, kind=MovementKind.RECEIVED, reference=reference, note=note,
+                     actor_id=actor_id)
+
+
+def add_stock(*, rows: Sequence[StockIn], kind: str, reason: str = "", reference: str = "",
+              note: str = "", actor_id: int | None = None) -> list[int]:
+    """`receive_stock` with another movement kind and reason (opening stock
+    counted in, a benchmark's seed). No events: the caller writes the one
+    that says why. Expects the levels locked; each row's level once."""
     after = [row.level.on_hand + row.quantity for row in rows]
     add_to_column(StockLevel, "on_hand", {row.level.id: row.quantity for row in rows})
     insert_instances([
         StockMovement(product_id=row.level.product_id, location_id=row.level.location_id,
-                      quantity=row.quantity, on_hand_after=on_hand,
-                      kind=MovementKind.RECEIVED, reference=reference, note=note,
-                      actor_id=actor_id)
+                      quantity=row.quantity, on_hand_after=on_hand, kind=kind, reason=reason,
+                      reference=reference, note=note, actor_id=actor_id)
         for row, on_hand in zip(rows, after, strict=True)])
     for row, on_hand in zip(rows, after, strict=True):
         row.level.on_hand = on_hand
