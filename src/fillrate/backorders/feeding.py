@@ -46,10 +46,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 
 from fillrate.backorders import lifecycle
-from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.models import Backorder, BackorderLine, waiting_units
 from fillrate.backorders.promises import (
     Consumed,
     FedLine,
@@ -240,7 +240,7 @@ def _feed_in_python(ids: list[int], policy: str, *, actor_id: int | None, cause:
 
 def _waiting_lines(product_ids: list[int]) -> dict[WaitingLine, int]:
     """Waiting lines of active backorders -> their order line id."""
-    waiting = F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")
+    waiting = waiting_units()
     rows = (BackorderLine.objects.filter(product_id__in=product_ids,
                                          backorder__status__in=lifecycle.ACTIVE)
             .annotate(w=waiting).filter(w__gt=0)

@@ -83,6 +83,13 @@ class Backorder(models.Model):
         return format_number(self.PREFIX, self.pk)
 
 
+def waiting_units(prefix: str = ""):
+    """A backorder line's waiting units as a query expression (`prefix` for
+    a related line, e.g. "lines__")."""
+    return (F(f"{prefix}quantity") - F(f"{prefix}allocated") - F(f"{prefix}fulfilled")
+            - F(f"{prefix}cancelled"))
+
+
 class BackorderLine(models.Model):
     """`quantity` units of one order line put on backorder, at the line's
     locked unit price. waiting = quantity - allocated - fulfilled - cancelled."""

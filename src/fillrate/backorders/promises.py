@@ -42,7 +42,7 @@ from django.db import connection
 from django.db.models import F
 
 from fillrate.backorders import lifecycle
-from fillrate.backorders.models import Backorder, BackorderLine, Promise
+from fillrate.backorders.models import Backorder, BackorderLine, Promise, waiting_units
 from fillrate.backorders.ranking import (
     WaitingLine,
     rank_order_sql,
@@ -119,6 +119,17 @@ def open_supply(product_ids: Iterable[int]) -> list[Supply]:
     return [Supply(*r) for r in rows]
 
 
+def supplied_sql(product: str) -> str:
+    """SQL for "the product `product` (a column) has open purchase-order
+    supply or promises": only then can a new backorder line of it move
+    promises (order placement asks this in its one lookup statement)."""
+    return (f"(EXISTS (SELECT 1 FROM {table(Promise)} WHERE product_id = {product}) OR EXISTS"
+            f" (SELECT 1 FROM {table(PurchaseOrderLine)} pol JOIN {table(PurchaseOrder)} po"
+            f" ON po.id = pol.purchase_order_id WHERE pol.product_id = {product}"
+            f" AND po.status IN ({', '.join(repr(x) for x in sorted(OPEN_PURCHASE_ORDER))})"
+            f" AND pol.quantity > pol.received + pol.cancelled))")
+
+
 def supplied_products() -> set[int]:
     """Products with open supply or promises: the ones whose promises a
     change of the allocation policy can move."""
@@ -132,7 +143,7 @@ def supplied_products() -> set[int]:
 def waiting_lines(product_ids: Iterable[int]) -> list[tuple[WaitingLine, dt.date | None]]:
     """The waiting lines of active backorders of these products, each with
     its stored promised date."""
-    waiting_expr = F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")
+    waiting_expr = waiting_units()
     rows = (BackorderLine.objects
             .filter(product_id__in=list(product_ids), backorder__status__in=lifecycle.ACTIVE)
             .annotate(w=waiting_expr).filter(w__gt=0)
@@ -190,8 +201,7 @@ def _move_backorder_dates(backorder_ids: Sequence[int], *, actor_id: int | None,
         return 0
     lines: dict[int, list[dt.date | None]] = defaultdict(list)
     for bid, date in (BackorderLine.objects.filter(backorder_id__in=backorder_ids)
-                      .annotate(w=F("quantity") - F("allocated") - F("fulfilled")
-                                - F("cancelled")).filter(w__gt=0)
+                      .annotate(w=waiting_units()).filter(w__gt=0)
                       .values_list("backorder_id", "promised_date")):
         lines[bid].append(date)
     events = []

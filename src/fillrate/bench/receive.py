@@ -93,12 +93,13 @@ def seed(*, orders: int = ORDERS, skus: int = SKUS) -> str:
 
 
 def waiting_units() -> dict[str, int]:
-    from django.db.models import F, Sum
+    from django.db.models import Sum
 
     from fillrate.backorders.models import BackorderLine
+    from fillrate.backorders.models import waiting_units as waiting
 
     rows = (BackorderLine.objects.values("product__sku")
-            .annotate(w=Sum(F("quantity") - F("allocated") - F("fulfilled") - F("cancelled"))))
+            .annotate(w=Sum(waiting())))
     return {r["product__sku"]: int(r["w"]) for r in rows}
 
 

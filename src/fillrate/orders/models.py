@@ -6,15 +6,16 @@ from fillrate.catalog.models import Product
 from fillrate.core.numbers import format_number
 from fillrate.customers.models import Customer
 from fillrate.inventory.models import StockLevel
+from fillrate.orders import status
 
 
 class OrderStatus(models.TextChoices):
-    OPEN = "open"
-    PARTIALLY_FULFILLED = "partially_fulfilled"
-    AWAITING_BACKORDER = "awaiting_backorder"
-    FULFILLED = "fulfilled"
-    ON_HOLD = "on_hold"
-    CANCELLED = "cancelled"
+    OPEN = status.OPEN
+    PARTIALLY_FULFILLED = status.PARTIALLY_FULFILLED
+    AWAITING_BACKORDER = status.AWAITING_BACKORDER
+    FULFILLED = status.FULFILLED
+    ON_HOLD = status.ON_HOLD
+    CANCELLED = status.CANCELLED
 
 
 class PaymentStatus(models.TextChoices):

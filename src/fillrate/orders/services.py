@@ -22,7 +22,7 @@ from fillrate.core.sql import Ref, WriteBatch, insert_instances
 from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
 from fillrate.inventory.locks import lock_sellable_stock, lock_stock_levels
 from fillrate.inventory.services import hold_stock, release_stock, stage_hold_stock
-from fillrate.orders.models import Allocation, OrderLine, SalesOrder
+from fillrate.orders.models import Allocation, OrderLine, OrderStatus, SalesOrder
 from fillrate.orders.status import LineQuantities, derive_order_status
 
 
@@ -233,7 +233,8 @@ def refresh_status(order: SalesOrder, lines: Iterable[OrderLine]) -> str:
     new = derive_order_status(
         (LineQuantities(x.quantity, x.allocated, x.shipped, x.backordered, x.cancelled)
          for x in lines),
-        on_hold=order.status == "on_hold", cancelled=order.status == "cancelled",
+        on_hold=order.status == OrderStatus.ON_HOLD,
+        cancelled=order.status == OrderStatus.CANCELLED,
     )
     if new != order.status:
         order.status = new
@@ -265,7 +266,7 @@ def ensure_not_picking(order: SalesOrder) -> None:
 
 
 def ensure_open(order: SalesOrder) -> None:
-    if order.status in ("cancelled", "fulfilled"):
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.FULFILLED):
         raise Conflict("orders.closed", f"{order.number} is {order.status}")
 
 

@@ -12,12 +12,12 @@ from collections import defaultdict
 from django.db.models import Exists, F, OuterRef, Q, Sum
 
 from fillrate.backorders import lifecycle, promises
-from fillrate.backorders.models import Backorder, BackorderLine, Promise
+from fillrate.backorders.models import Backorder, BackorderLine, Promise, waiting_units
 from fillrate.backorders.ranking import rank_waiting_lines
 from fillrate.core.business import business_settings
 from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
 from fillrate.inventory.selectors import ledger_mismatches
-from fillrate.orders.models import Allocation, OrderLine
+from fillrate.orders.models import Allocation, OrderLine, OrderStatus
 
 
 def stock_problems() -> list[str]:
@@ -67,7 +67,7 @@ def unit_problems() -> list[str]:
         if buckets > line.quantity or min(line.allocated, line.shipped, line.backordered,
                                           line.cancelled) < 0:
             out.append(f"order line {line.id}: buckets {buckets} for quantity {line.quantity}")
-        if line.unallocated and line.order.status not in ("on_hold",):
+        if line.unallocated and line.order.status != OrderStatus.ON_HOLD:
             out.append(f"order line {line.id}: {line.unallocated} units in no bucket while "
                        f"the order is {line.order.status}")
         b = bo.get(line.id, {})
@@ -102,7 +102,7 @@ def waiting_problems() -> list[str]:
     waiting = dict(
         BackorderLine.objects.filter(backorder__status__in=lifecycle.ACTIVE)
         .exclude(backorder__order_id__in=split.values("order_id"))
-        .annotate(w=F("quantity") - F("allocated") - F("fulfilled") - F("cancelled"))
+        .annotate(w=waiting_units())
         .filter(w__gt=0).values("product_id").annotate(n=Sum("w"))
         .values_list("product_id", "n"))
     if not waiting:
@@ -145,7 +145,7 @@ def promise_problems() -> list[str]:
     line_dates: dict[int, list] = defaultdict(list)
     for backorder_id, date in BackorderLine.objects.filter(
             backorder_id__in={w.backorder_id for w, _ in lines}).annotate(
-            w=F("quantity") - F("allocated") - F("fulfilled") - F("cancelled")).filter(
+            w=waiting_units()).filter(
             w__gt=0).values_list("backorder_id", "promised_date"):
         line_dates[backorder_id].append(date)
     out += [f"{b.number}: expected {b.expected_date}, its waiting lines say {due}"

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from fillrate.backorders.feeding import repromise
-from fillrate.backorders.models import Backorder, Promise
+from fillrate.backorders.models import Backorder
+from fillrate.backorders.promises import supplied_sql
 from fillrate.backorders.services import ShortLine, stage_backorder
 from fillrate.catalog.models import Product
 from fillrate.core.business import BusinessSettings, settings_from_values, settings_subqueries
@@ -29,8 +30,6 @@ from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.orders.status import LineQuantities, derive_order_status
-from fillrate.purchasing.lifecycle import OPEN as OPEN_PURCHASE_ORDER
-from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
 
 def _lookup(code: str, skus: list[str]) -> tuple[Customer | None, dict[str, Product],
@@ -40,7 +39,7 @@ def _lookup(code: str, skus: list[str]) -> tuple[Customer | None, dict[str, Prod
     statement: the hot path counts its statements."""
     rows = fetch(
         f"SELECT {settings_subqueries()}, c.id, c.name, p.id, p.sku, p.name, p.list_price, "
-        f"p.discontinued, {_SUPPLIED.format(p='p.id')} FROM (SELECT 1 AS one) x "
+        f"p.discontinued, {supplied_sql('p.id')} FROM (SELECT 1 AS one) x "
         f"LEFT JOIN {table(Customer)} c ON c.code = %s "
         f"LEFT JOIN {table(Product)} p ON c.id IS NOT NULL AND p.sku IN ({in_list(skus)})",
         [code, *skus])
@@ -57,16 +56,6 @@ def _lookup(code: str, skus: list[str]) -> tuple[Customer | None, dict[str, Prod
                                     discontinued=bool(discontinued))
             products[sku].supplied = bool(supplied)
     return customer, products, settings
-
-
-# Whether a product has open purchase-order supply or promises: only then can
-# a new backorder line of it move promises (see `repromise` below).
-_SUPPLIED = (
-    f"(EXISTS (SELECT 1 FROM {table(Promise)} WHERE product_id = {{p}}) OR EXISTS"
-    f" (SELECT 1 FROM {table(PurchaseOrderLine)} pol JOIN {table(PurchaseOrder)} po"
-    f" ON po.id = pol.purchase_order_id WHERE pol.product_id = {{p}}"
-    f" AND po.status IN ({', '.join(repr(x) for x in sorted(OPEN_PURCHASE_ORDER))})"
-    f" AND pol.quantity > pol.received + pol.cancelled))")
 
 
 @dataclass(frozen=True)
