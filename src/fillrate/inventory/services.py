@@ -1,4 +1,4 @@
-"""Warehouses, locations and changes of on-hand stock."""
+"""Changes of on-hand stock (warehouses and locations: `fillrate.inventory.places`)."""
 
 from __future__ import annotations
 
@@ -19,29 +19,7 @@ from fillrate.inventory.models import (
     MovementKind,
     StockLevel,
     StockMovement,
-    Warehouse,
 )
-
-
-def create_warehouse(*, code: str, name: str) -> Warehouse:
-    with transaction.atomic():
-        if Warehouse.objects.filter(code=code).exists():
-            raise Conflict("inventory.duplicate_warehouse", f"warehouse {code!r} exists already",
-                           field="code")
-        return Warehouse.objects.create(code=code, name=name)
-
-
-def create_location(*, warehouse_id: int, code: str, kind: str, pick_sequence: int = 0) -> Location:
-    if kind not in LocationKind.values:
-        raise InvalidValue("inventory.unknown_location_kind",
-                           f"kind must be one of {', '.join(LocationKind.values)}", field="kind")
-    with transaction.atomic():
-        if Location.objects.filter(warehouse_id=warehouse_id, code=code).exists():
-            raise Conflict("inventory.duplicate_location", f"location {code!r} exists already",
-                           field="code")
-        return Location.objects.create(warehouse_id=warehouse_id, code=code, kind=kind,
-                                       pick_sequence=pick_sequence)
-
 
 # The range of the quantity columns on PostgreSQL (`integer`).
 MAX_QUANTITY = 2**31 - 1
@@ -81,7 +59,7 @@ def _default_location(*, product_id: int, quantity: int) -> Location:
         level = levels.filter(on_hand__gt=0).first()
         if level is not None:
             return level.location
-    location = Location.objects.filter(kind=LocationKind.PICK).order_by(
+    location = Location.objects.filter(kind=LocationKind.PICK, active=True).order_by(
         "pick_sequence", "id").first()
     if location is None:
         raise Conflict("inventory.no_location", "there is no pick location to put stock in",
