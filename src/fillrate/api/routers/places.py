@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
@@ -25,6 +26,9 @@ class WarehouseIn(Schema):
 
 
 class WarehousePatch(Schema):
+    # A field that cannot change (the code) is refused, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = None
 
 
@@ -68,6 +72,9 @@ class LocationIn(Schema):
 
 
 class LocationPatch(Schema):
+    # A field that cannot change (the code) is refused, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = None
     kind: str | None = None
     pick_sequence: Count | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
@@ -21,6 +22,9 @@ class SalesRepIn(Schema):
 
 
 class SalesRepPatch(Schema):
+    # A field that cannot change (the code) is refused, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = None
     email: str | None = None
 
