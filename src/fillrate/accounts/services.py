@@ -96,7 +96,8 @@ def revoke_token(*, token_id: int, actor_id: int | None = None) -> None:
 
 
 def _user_for_update(username: str) -> User:
-    user = User.objects.select_for_update().filter(username__iexact=(username or "").strip()).first()
+    name = (username or "").strip()
+    user = User.objects.select_for_update().filter(username__iexact=name).first()
     if user is None:
         raise NotFound("accounts.unknown_user", f"no user {username!r}", field="username")
     return user
