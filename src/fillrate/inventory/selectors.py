@@ -143,6 +143,11 @@ def locations(*, warehouse: str | None = None, kind: str | None = None,
     return qs
 
 
+def locations_with_stock(**filters) -> QuerySet[Location]:
+    """`locations(...)` with `on_hand`: the units each holds now."""
+    return locations(**filters).annotate(on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
+
+
 def warehouses() -> QuerySet[Warehouse]:
     return Warehouse.objects.annotate(location_count=Count("locations")).order_by("code")
 
