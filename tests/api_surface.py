@@ -187,6 +187,10 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("fulfillments", "number"): lambda w: w.fulfillment,
     "POST /fulfillments/{number}/deliver": lambda w: w.dispatched,
     ("invoices", "number"): lambda w: w.invoice,
+    ("warehouses", "code"): lambda w: "MAIN",
+    ("locations", "warehouse"): lambda w: "MAIN",
+    ("locations", "code"): lambda w: "RECV-WORLD",
+    ("sales-reps", "code"): lambda w: w.sales_rep,
 }
 
 _serial = itertools.count()
@@ -228,6 +232,14 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /purchase-orders/{number}/cancel": lambda w: {"reason": "supplier out of stock"},
     "POST /purchase-orders/{number}/receipts": lambda w: {"lines": [{"sku": w.sku,
                                                                      "quantity": 2}]},
+    "POST /warehouses": lambda w: {"code": f"WH-{next(_serial)}", "name": "Overflow"},
+    "PATCH /warehouses/{code}": lambda w: {"name": "Main building"},
+    "POST /locations": lambda w: {"warehouse": "MAIN", "code": f"NEW-L-{next(_serial)}",
+                                  "kind": "bulk", "pick_sequence": 500},
+    "PATCH /locations/{warehouse}/{code}": lambda w: {"zone": "DOCK", "pick_sequence": 950},
+    "POST /sales-reps": lambda w: {"code": f"REP-{next(_serial)}", "name": "New rep",
+                                   "email": "new.rep@example.com"},
+    "PATCH /sales-reps/{code}": lambda w: {"email": "world.rep@example.com"},
 }
 
 

@@ -30,6 +30,40 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_default_warehouse(request):
+    """Tests start with no warehouse at all and build the places they need
+    with factories. A migrated database has the default warehouse MAIN
+    (inventory migration 0003), but a transactional test's flush removes it
+    for the tests after it, so it is taken out here for every test alike;
+    `default_warehouse` puts it back the way the migration makes it."""
+    uses_db = (bool({"db", "transactional_db"} & set(request.fixturenames))
+               or request.node.get_closest_marker("django_db") is not None)
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+        from fillrate.inventory.models import Location, StockLevel, Warehouse
+
+        if not StockLevel.objects.exists():
+            Location.objects.all().delete()
+            Warehouse.objects.all().delete()
+
+
+@pytest.fixture
+def default_warehouse(db):
+    """Warehouse MAIN with PICK, RECV and ISSUES, made by the migration's own
+    function, as on a fresh install."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from fillrate.inventory.models import Warehouse
+
+    migration = importlib.import_module("fillrate.inventory.migrations.0003_default_warehouse")
+    migration.create_default_warehouse(apps, SimpleNamespace(connection=connection))
+    return Warehouse.objects.get(code="MAIN")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 costs ~0.5 s per user; MD5 first keeps the suite fast, PBKDF2
     second still checks passwords hashed before the switch."""

@@ -90,6 +90,39 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from fillrate.accounts.services import change_role
+
+    user = change_role(username=args.name, role=args.role)
+    print(f"{user.username} is now {user.role}")
+    return 0
+
+
+def cmd_user_deactivate(args: argparse.Namespace) -> int:
+    from fillrate.accounts.services import deactivate_user
+
+    revoked = deactivate_user(username=args.name)
+    print(f"deactivated {args.name}; {revoked} API token(s) revoked")
+    return 0
+
+
+def cmd_user_activate(args: argparse.Namespace) -> int:
+    from fillrate.accounts.services import activate_user
+
+    user = activate_user(username=args.name)
+    print(f"activated {user.username} (old API tokens stay revoked)")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from fillrate.accounts.selectors import users
+
+    for user in users():
+        state = "active" if user.is_active else "inactive"
+        print(f"{user.username}\t{user.role}\t{state}\t{user.live_tokens} live token(s)")
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from fillrate.accounts.models import User
     from fillrate.accounts.selectors import tokens_of
@@ -195,6 +228,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password")
     add.add_argument("--email")
     add.set_defaults(func=cmd_user_add)
+    role = user_sub.add_parser("role", help="give a user another role")
+    role.add_argument("name")
+    role.add_argument("role", help="administrator, supervisor, warehouse or sales")
+    role.set_defaults(func=cmd_user_role)
+    off = user_sub.add_parser("deactivate",
+                              help="stop a user signing in; revokes their API tokens at once")
+    off.add_argument("name")
+    off.set_defaults(func=cmd_user_deactivate)
+    on = user_sub.add_parser("activate", help="let a deactivated user sign in again")
+    on.add_argument("name")
+    on.set_defaults(func=cmd_user_activate)
+    listing = user_sub.add_parser("list", help="users, roles, active or not, live tokens")
+    listing.set_defaults(func=cmd_user_list)
 
     p = sub.add_parser("token", help="print a new API token for a user (or list/revoke)")
     p.add_argument("name")

@@ -15,7 +15,8 @@ from fillrate.catalog.services import create_product
 from fillrate.customers.models import Customer, SalesRep
 from fillrate.customers.services import create_customer, create_sales_rep
 from fillrate.inventory.models import Location, StockMovement, Warehouse
-from fillrate.inventory.services import adjust_stock, create_location, create_warehouse
+from fillrate.inventory.places import create_location, create_warehouse
+from fillrate.inventory.services import adjust_stock
 from fillrate.orders.models import SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.workflows.place_order import place_order

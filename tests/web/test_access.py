@@ -31,6 +31,11 @@ PAGES = [
     ("web:purchase_order", ["PO-000001"]),
     ("web:purchase_order_receive", ["PO-000001"]),
     ("web:purchase_order_receipt", ["PO-000001", "RC-000001"]),
+    ("web:locations", []),
+    ("web:location_edit", ["MAIN", "PICK"]),
+    ("web:sales_reps", []),
+    ("web:sales_rep", ["REP-X"]),
+    ("web:users", []),
 ]
 
 

@@ -28,6 +28,9 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "stock.view": ("read stock levels, locations and movements", ALL),
     "stock.adjust": ("adjust on-hand stock (count, damaged, found, correction)",
                      frozenset({A, S, W})),
+    "reference.view": ("read warehouses, locations and sales reps", ALL),
+    "reference.manage": ("create and change warehouses, locations and sales reps",
+                         frozenset({A, S})),
     "orders.view": ("read orders, the oversold list", ALL),
     "orders.place": ("place orders", frozenset({A, S, SA})),
     "orders.manage": ("cancel, hold, release, split orders; record payments",
@@ -48,7 +51,8 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "settings.view": ("read business settings", ALL),
     "settings.change": ("change business settings", frozenset({A})),
     "events.view": ("read the audit feed", frozenset({A, S})),
-    "users.manage": ("add users; issue or revoke anyone's API tokens", frozenset({A})),
+    "users.manage": ("add users, change roles, deactivate users; issue or revoke anyone's "
+                     "API tokens", frozenset({A})),
 }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.db.models import Count, Q, QuerySet
+
 from fillrate.accounts.models import ApiToken, User
 from fillrate.accounts.services import TOKEN_PREFIX, token_digest
 from fillrate.core.sql import fetch, quote, table
@@ -21,3 +23,10 @@ def user_for_token(token: str) -> User | None:
 
 def tokens_of(*, user_id: int) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user_id=user_id).order_by("-id"))
+
+
+def users() -> QuerySet[User]:
+    """Every user, active first, by name, with `live_tokens`."""
+    return User.objects.annotate(
+        live_tokens=Count("tokens", filter=Q(tokens__revoked_at__isnull=True)),
+    ).order_by("-is_active", "username")

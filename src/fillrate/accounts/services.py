@@ -93,3 +93,87 @@ def revoke_token(*, token_id: int, actor_id: int | None = None) -> None:
         row.save(update_fields=["revoked_at"])
         record_event(type="ApiTokenRevoked", subject_type="user", subject=row.user.username,
                      actor_id=actor_id, payload={"token_id": row.id, "prefix": row.prefix})
+
+
+def _user_for_update(username: str) -> User:
+    name = (username or "").strip()
+    user = User.objects.select_for_update().filter(username__iexact=name).first()
+    if user is None:
+        raise NotFound("accounts.unknown_user", f"no user {username!r}", field="username")
+    return user
+
+
+def _refuse_losing_last_administrator(user: User) -> None:
+    """Someone must be left who can manage users."""
+    if user.role != Role.ADMINISTRATOR or not user.is_active:
+        return
+    others = (User.objects.select_for_update().filter(role=Role.ADMINISTRATOR, is_active=True)
+              .exclude(id=user.id))
+    if not list(others.values_list("id", flat=True)[:1]):
+        raise Conflict("accounts.last_administrator",
+                       f"{user.username} is the last active administrator: make another user "
+                       "an administrator first", field="username")
+
+
+def change_role(*, username: str, role: str, actor_id: int | None = None) -> User:
+    """Give a user another role (administrators are also Django staff).
+    Raises 404 `accounts.unknown_user`, 422 `accounts.unknown_role`, 409
+    `accounts.last_administrator` when the last active administrator would
+    lose the role. Writes `UserRoleChanged` (nothing when the role is the
+    same)."""
+    if role not in {r.value for r in Role}:
+        raise InvalidValue(
+            "accounts.unknown_role",
+            f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}",
+            field="role",
+        )
+    with transaction.atomic():
+        user = _user_for_update(username)
+        if user.role == role:
+            return user
+        if role != Role.ADMINISTRATOR:
+            _refuse_losing_last_administrator(user)
+        old = user.role
+        user.role = role
+        user.is_staff = role == Role.ADMINISTRATOR
+        user.save(update_fields=["role", "is_staff"])
+        record_event(type="UserRoleChanged", subject_type="user", subject=user.username,
+                     actor_id=actor_id, payload={"from": old, "to": role})
+    return user
+
+
+def deactivate_user(*, username: str, actor_id: int | None = None) -> int:
+    """Stop a user: they can no longer sign in, their sessions end at their
+    next request, and every live API token is revoked in the same
+    transaction (refused from the next request on). Returns how many tokens
+    were revoked. Raises 404 `accounts.unknown_user`, 409
+    `accounts.inactive` (already inactive), `accounts.last_administrator`."""
+    with transaction.atomic():
+        user = _user_for_update(username)
+        if not user.is_active:
+            raise Conflict("accounts.inactive", f"{user.username} is inactive already",
+                           field="username")
+        _refuse_losing_last_administrator(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        record_event(type="UserDeactivated", subject_type="user", subject=user.username,
+                     actor_id=actor_id, payload={"tokens_revoked": revoked})
+    return revoked
+
+
+def activate_user(*, username: str, actor_id: int | None = None) -> User:
+    """Let a deactivated user sign in again (their old tokens stay revoked:
+    issue new ones). Raises 404 `accounts.unknown_user`, 409
+    `accounts.active` (already active)."""
+    with transaction.atomic():
+        user = _user_for_update(username)
+        if user.is_active:
+            raise Conflict("accounts.active", f"{user.username} is active already",
+                           field="username")
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record_event(type="UserActivated", subject_type="user", subject=user.username,
+                     actor_id=actor_id, payload={})
+    return user

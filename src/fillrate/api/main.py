@@ -13,7 +13,9 @@ from fillrate.api.routers import (
     events,
     fulfillments,
     orders,
+    places,
     purchasing,
+    sales_reps,
     settings,
     stock,
 )
@@ -31,8 +33,8 @@ errors.install(api, body_param_names={"payload"})
 
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
 # before the backorders router's `/backorders/{number}`.
-for module in (fulfillments, catalog, customers, stock, orders, backorders, purchasing, settings,
-               events):
+for module in (fulfillments, catalog, customers, sales_reps, stock, places, orders, backorders,
+               purchasing, settings, events):
     api.add_router("", module.router)
 
 

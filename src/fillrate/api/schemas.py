@@ -161,8 +161,11 @@ class MovementOut(Schema):
 class LocationOut(Schema):
     code: str
     warehouse: str
+    name: str
     kind: str
     pick_sequence: int
+    zone: str
+    active: bool
     sellable: bool
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from fillrate.core.errors import NotFound
 from fillrate.customers.models import Customer, SalesRep
@@ -26,5 +26,13 @@ def customers(*, search: str = "", vip: bool | None = None,
     return qs
 
 
-def sales_reps() -> list[SalesRep]:
-    return list(SalesRep.objects.order_by("name"))
+def sales_reps() -> QuerySet[SalesRep]:
+    """Sales reps by name, each with `customer_count`."""
+    return SalesRep.objects.annotate(customer_count=Count("customers")).order_by("name", "code")
+
+
+def sales_rep_by_code(code: str, *, field: str = "code") -> SalesRep:
+    rep = sales_reps().filter(code=code).first()
+    if rep is None:
+        raise NotFound("customers.unknown_sales_rep", f"no sales rep {code!r}", field=field)
+    return rep

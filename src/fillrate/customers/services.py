@@ -11,12 +11,78 @@ from fillrate.core.events import record_event
 from fillrate.customers.models import Customer, SalesRep
 
 
-def create_sales_rep(*, code: str, name: str, email: str = "") -> SalesRep:
+def _rep_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidValue("customers.invalid_name", "a sales rep needs a name", field="name")
+    if len(name.strip()) > 200:
+        raise InvalidValue("customers.invalid_name", "name is at most 200 characters",
+                           field="name")
+    return name.strip()
+
+
+def _email(email) -> str:
+    if email is None:
+        return ""
+    if not isinstance(email, str):
+        raise InvalidValue("customers.invalid_email", "email is text", field="email")
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidValue("customers.invalid_email", f"{email!r} is not an email address",
+                               field="email") from None
+    return email
+
+
+def create_sales_rep(*, code: str, name: str, email: str = "",
+                     actor_id: int | None = None) -> SalesRep:
+    """Raises 422 `customers.invalid_sales_rep_code`, `customers.invalid_name`,
+    `customers.invalid_email`; 409 `customers.duplicate_sales_rep` (codes
+    compare case-insensitively)."""
+    code = (code or "").strip()
+    if not code or any(c.isspace() for c in code) or len(code) > 32:
+        raise InvalidValue("customers.invalid_sales_rep_code",
+                           "a sales rep code is 1 to 32 characters without spaces", field="code")
+    name = _rep_name(name)
+    email = _email(email)
     with transaction.atomic():
         if SalesRep.objects.filter(code__iexact=code).exists():
             raise Conflict("customers.duplicate_sales_rep", f"sales rep {code!r} exists already",
                            field="code")
-        return SalesRep.objects.create(code=code, name=name, email=email)
+        rep = SalesRep.objects.create(code=code, name=name, email=email)
+        record_event(type="SalesRepCreated", subject_type="sales_rep", subject=code,
+                     actor_id=actor_id, payload={"name": name, "email": email})
+    return rep
+
+
+def update_sales_rep(*, sales_rep_id: int, changes: dict, actor_id: int | None = None) -> SalesRep:
+    """Change a sales rep's `name` or `email` (the code stays). Raises 404
+    `customers.unknown_sales_rep`; 422 `customers.not_editable`,
+    `customers.invalid_name`, `customers.invalid_email`. One
+    `SalesRepUpdated` event with old and new values, none when nothing
+    changed."""
+    unknown = sorted(set(changes) - {"name", "email"})
+    if unknown:
+        raise InvalidValue("customers.not_editable", f"{unknown[0]} cannot be changed",
+                           field=unknown[0])
+    new = {}
+    if "name" in changes:
+        new["name"] = _rep_name(changes["name"])
+    if "email" in changes:
+        new["email"] = _email(changes["email"])
+    with transaction.atomic():
+        rep = SalesRep.objects.select_for_update().filter(id=sales_rep_id).first()
+        if rep is None:
+            raise NotFound("customers.unknown_sales_rep", "no such sales rep", field="sales_rep")
+        changed = {f: [getattr(rep, f), v] for f, v in new.items() if getattr(rep, f) != v}
+        if changed:
+            for f, (_, value) in changed.items():
+                setattr(rep, f, value)
+            rep.save(update_fields=list(changed))
+            record_event(type="SalesRepUpdated", subject_type="sales_rep", subject=rep.code,
+                         actor_id=actor_id, payload={"changes": changed})
+    return rep
 
 
 def create_customer(

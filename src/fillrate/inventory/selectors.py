@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from fillrate.catalog.models import Product
-from fillrate.core.errors import NotFound
+from fillrate.core.errors import Conflict, NotFound
 from fillrate.inventory.models import (
     SELLABLE_KINDS,
     Location,
@@ -101,20 +101,62 @@ def location_by_code(code: str, *, field: str = "location") -> Location:
     return location
 
 
+def location_for_new_stock(code: str, *, field: str = "location") -> Location:
+    """A location named to receive or adjust stock into: it must exist (404
+    `inventory.unknown_location`) and be active (409
+    `inventory.location_inactive`)."""
+    location = location_by_code(code, field=field)
+    if not location.active:
+        raise Conflict("inventory.location_inactive",
+                       f"location {location.code} is inactive: choose another or reactivate it",
+                       field=field)
+    return location
+
+
+def location_in(warehouse: str, code: str) -> Location:
+    """One location addressed by its warehouse code and its own code."""
+    location = (Location.objects.select_related("warehouse")
+                .filter(warehouse__code=warehouse, code=code).first())
+    if location is None:
+        raise NotFound("inventory.unknown_location", f"no location {code!r} in {warehouse!r}",
+                       field="location")
+    return location
+
+
 def receiving_location() -> Location | None:
-    """Where received stock goes when no location is named: the first
+    """Where received stock goes when no location is named: the first active
     `receiving` location (by warehouse, then pick sequence)."""
-    return (Location.objects.filter(kind=LocationKind.RECEIVING).select_related("warehouse")
-            .order_by("warehouse_id", "pick_sequence", "id").first())
+    return (Location.objects.filter(kind=LocationKind.RECEIVING, active=True)
+            .select_related("warehouse").order_by("warehouse_id", "pick_sequence", "id").first())
 
 
-def locations() -> list[Location]:
-    return list(Location.objects.select_related("warehouse").order_by(
-        "warehouse_id", "pick_sequence", "code"))
+def locations(*, warehouse: str | None = None, kind: str | None = None,
+              active: bool | None = None) -> QuerySet[Location]:
+    qs = Location.objects.select_related("warehouse").order_by(
+        "warehouse_id", "pick_sequence", "code")
+    if warehouse:
+        qs = qs.filter(warehouse__code=warehouse)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+def locations_with_stock(**filters) -> QuerySet[Location]:
+    """`locations(...)` with `on_hand`: the units each holds now."""
+    return locations(**filters).annotate(on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
 
 
 def warehouses() -> QuerySet[Warehouse]:
     return Warehouse.objects.annotate(location_count=Count("locations")).order_by("code")
+
+
+def warehouse_by_code(code: str, *, field: str = "warehouse") -> Warehouse:
+    warehouse = warehouses().filter(code=code).first()
+    if warehouse is None:
+        raise NotFound("inventory.unknown_warehouse", f"no warehouse {code!r}", field=field)
+    return warehouse
 
 
 @dataclass(frozen=True)

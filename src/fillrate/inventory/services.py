@@ -1,4 +1,4 @@
-"""Warehouses, locations, and every change of stock.
+"""Every change of stock (warehouses and locations: `fillrate.inventory.places`).
 
 This module is the one writer of stock levels (`on_hand`, `allocated`) and
 of the movement ledger (DESIGN.md, "one owner per quantity"); a test fails
@@ -34,29 +34,7 @@ from fillrate.inventory.models import (
     MovementKind,
     StockLevel,
     StockMovement,
-    Warehouse,
 )
-
-
-def create_warehouse(*, code: str, name: str) -> Warehouse:
-    with transaction.atomic():
-        if Warehouse.objects.filter(code=code).exists():
-            raise Conflict("inventory.duplicate_warehouse", f"warehouse {code!r} exists already",
-                           field="code")
-        return Warehouse.objects.create(code=code, name=name)
-
-
-def create_location(*, warehouse_id: int, code: str, kind: str, pick_sequence: int = 0) -> Location:
-    if kind not in LocationKind.values:
-        raise InvalidValue("inventory.unknown_location_kind",
-                           f"kind must be one of {', '.join(LocationKind.values)}", field="kind")
-    with transaction.atomic():
-        if Location.objects.filter(warehouse_id=warehouse_id, code=code).exists():
-            raise Conflict("inventory.duplicate_location", f"location {code!r} exists already",
-                           field="code")
-        return Location.objects.create(warehouse_id=warehouse_id, code=code, kind=kind,
-                                       pick_sequence=pick_sequence)
-
 
 # -- the stock side of allocations -------------------------------------------
 
@@ -233,7 +211,7 @@ def adjustment_location(*, product_id: int, quantity: int,
         )
         if level is not None:
             return level.location
-    location = Location.objects.filter(kind=LocationKind.PICK).order_by(
+    location = Location.objects.filter(kind=LocationKind.PICK, active=True).order_by(
         "pick_sequence", "id").first()
     if location is None:
         raise Conflict("inventory.no_location", "there is no pick location to put stock in",

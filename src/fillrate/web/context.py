@@ -17,6 +17,9 @@ SECTIONS = [
     ("Invoices", "web:invoices", "invoices.view"),
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Suppliers", "web:suppliers", "purchasing.view"),
+    ("Locations", "web:locations", "reference.view"),
+    ("Sales reps", "web:sales_reps", "reference.view"),
+    ("Users", "web:users", "users.manage"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

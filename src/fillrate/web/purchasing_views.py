@@ -301,7 +301,7 @@ def purchase_order_cancel(request, number: str):
 
 def _location_choices() -> list:
     """Where received stock may go: sellable locations, receiving ones first."""
-    sellable = [loc for loc in locations() if loc.sellable]
+    sellable = [loc for loc in locations(active=True) if loc.sellable]
     return sorted(sellable, key=lambda loc: loc.kind != "receiving")
 
 

@@ -6,8 +6,10 @@ from fillrate.web import (
     backorders_views,
     fulfilment_views,
     orders_views,
+    places_views,
     purchasing_views,
     settings_views,
+    users_views,
     views,
 )
 
@@ -86,4 +88,22 @@ urlpatterns = [
     path("purchase-orders/<str:number>/receipts/<str:receipt>/",
          purchasing_views.purchase_order_receipt, name="purchase_order_receipt"),
     path("settings/", settings_views.settings_page, name="settings"),
+    # reference data and users
+    path("locations/", places_views.location_list, name="locations"),
+    path("locations/new/", places_views.location_new, name="location_new"),
+    path("locations/<str:warehouse>/<str:code>/", places_views.location_edit,
+         name="location_edit"),
+    path("locations/<str:warehouse>/<str:code>/active/", places_views.location_active,
+         name="location_active"),
+    path("warehouses/new/", places_views.warehouse_new, name="warehouse_new"),
+    path("warehouses/<str:code>/", places_views.warehouse_rename, name="warehouse_rename"),
+    path("sales-reps/", places_views.sales_rep_list, name="sales_reps"),
+    path("sales-reps/new/", places_views.sales_rep_new, name="sales_rep_new"),
+    path("sales-reps/<str:code>/", places_views.sales_rep_edit, name="sales_rep"),
+    path("users/", users_views.user_list, name="users"),
+    path("users/new/", users_views.user_new, name="user_new"),
+    path("users/<str:username>/role/", users_views.user_role, name="user_role"),
+    path("users/<str:username>/deactivate/", users_views.user_deactivate,
+         name="user_deactivate"),
+    path("users/<str:username>/activate/", users_views.user_activate, name="user_activate"),
 ]

@@ -17,7 +17,7 @@ from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customer_by_code, customers
 from fillrate.inventory.selectors import (
-    location_by_code,
+    location_for_new_stock,
     locations,
     recent_movements,
     stock_by_location,
@@ -94,14 +94,14 @@ def _taken_message(taken) -> str:
 
 @requires("stock.adjust")
 def adjust_stock_view(request):
-    choices = [(loc.code, f"{loc.code} ({loc.kind})") for loc in locations()]
+    choices = [(loc.code, f"{loc.code} ({loc.kind})") for loc in locations(active=True)]
     if request.method == "POST":
         form = AdjustmentForm(request.POST, location_choices=choices)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 product = product_by_sku(data["sku"].strip())
-                location_id = (location_by_code(data["location"]).id
+                location_id = (location_for_new_stock(data["location"]).id
                                if data["location"] else None)
                 result = adjust_stock_and_feed(
                     product_id=product.id, location_id=location_id, quantity=data["quantity"],

@@ -15,7 +15,7 @@ from fillrate.api.routers.events import render_event
 from fillrate.api.schemas import Count, EventOut, Flag, Page
 from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
-from fillrate.inventory.selectors import location_by_code
+from fillrate.inventory.selectors import location_for_new_stock
 from fillrate.purchasing import selectors
 from fillrate.purchasing.models import PurchaseOrder, Supplier
 from fillrate.purchasing.services import PurchaseLineInput, create_supplier
@@ -285,7 +285,7 @@ class ReceiptOut(ReceiptSummary):
     "`purchasing.over_receipt` naming `lines[i].quantity` unless `allow_over_receipt`. "
     "Draft, received or cancelled purchase orders are 409 `purchasing.not_receivable`.")
 def post_receipt(request, number: str, payload: ReceiptIn):
-    location_id = location_by_code(payload.location).id if payload.location else None
+    location_id = location_for_new_stock(payload.location).id if payload.location else None
     result = receive_purchase_order(
         number=number, lines=[ReceiptLineInput(x.sku, x.quantity) for x in payload.lines],
         location_id=location_id, allow_over_receipt=payload.allow_over_receipt,

@@ -4,10 +4,10 @@ from ninja import Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import AdjustmentIn, AdjustmentOut, LocationOut, MovementOut, Page
+from fillrate.api.schemas import AdjustmentIn, AdjustmentOut, MovementOut, Page
 from fillrate.catalog.selectors import product_by_sku
 from fillrate.inventory.models import StockMovement
-from fillrate.inventory.selectors import location_by_code, locations, movements
+from fillrate.inventory.selectors import location_for_new_stock, movements
 from fillrate.workflows.adjust_stock import adjust_stock_and_feed
 
 router = Router(tags=["stock"])
@@ -16,7 +16,8 @@ router = Router(tags=["stock"])
 @router.post("/stock/adjustments", response={201: AdjustmentOut}, auth=needs("stock.adjust"))
 def post_adjustment(request, payload: AdjustmentIn):
     product = product_by_sku(payload.sku)
-    location_id = location_by_code(payload.location).id if payload.location else None
+    location_id = (location_for_new_stock(payload.location).id if payload.location
+                   else None)
     result = adjust_stock_and_feed(
         product_id=product.id, location_id=location_id, quantity=payload.quantity,
         reason=payload.reason, note=payload.note, actor_id=actor_id(request),
@@ -47,12 +48,3 @@ def render_movement(m: StockMovement) -> dict:
 @router.get("/stock/movements", response=Page[MovementOut], auth=needs("stock.view"))
 def list_movements(request, filters: Query[MovementFilters], page: Query[PageParams]):
     return paginate(movements(sku=filters.sku), page, render_movement)
-
-
-@router.get("/locations", response=Page[LocationOut], auth=needs("stock.view"))
-def list_locations(request, page: Query[PageParams]):
-    return paginate(
-        locations(), page,
-        lambda loc: {"code": loc.code, "warehouse": loc.warehouse.code, "kind": loc.kind,
-                     "pick_sequence": loc.pick_sequence, "sellable": loc.sellable},
-    )
