@@ -69,8 +69,8 @@ def purchase_orders(*, status: str | None = None, supplier: str | None = None,
     if supplier:
         qs = qs.filter(supplier__code=supplier)
     if sku:
-        qs = qs.filter(id__in=PurchaseOrderLine.objects.filter(product__sku=sku).values(
-            "purchase_order_id"))
+        qs = qs.filter(id__in=PurchaseOrderLine.objects.filter(
+            product__sku__iexact=sku.strip()).values("purchase_order_id"))
     return qs
 
 
