@@ -28,3 +28,16 @@ def customers(*, search: str = "", vip: bool | None = None,
 
 def sales_reps() -> list[SalesRep]:
     return list(SalesRep.objects.order_by("name"))
+
+
+def customer_suggestions(text: str, *, limit: int = 12) -> list[Customer]:
+    """Customers whose code or name contains `text` (any case): codes that
+    start with it first, then by code. For as-you-type suggestions."""
+    text = text.strip()
+    if not text:
+        return []
+    matches = Customer.objects.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    starts = list(matches.filter(code__istartswith=text).order_by("code")[:limit])
+    rest = list(matches.exclude(id__in=[c.id for c in starts]).order_by("code")
+                [:limit - len(starts)]) if len(starts) < limit else []
+    return starts + rest
