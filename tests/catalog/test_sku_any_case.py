@@ -90,3 +90,14 @@ def test_the_order_entry_page_places_lowercase_skus(world, login):
                                             "quantity": ["2"], "unit_price": [""]})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert OrderLine.objects.get().product.sku == "ABC-1"
+
+
+def test_cancelling_part_of_a_backorder_names_its_sku_in_any_case(api, world):
+    body = api.post(f"{API}/orders", {"customer": "C-1", "lines": [
+        {"sku": "ABC-1", "quantity": 5}, {"sku": "Mixed-Case", "quantity": 2}]}).json()
+    number = body["backorders"][0]["number"]
+    response = api.post(f"{API}/backorders/{number}/cancel", {
+        "reason": "customer_requested", "lines": [{"sku": "mixed-CASE", "quantity": 1}]})
+    assert response.status_code == 200, response.content
+    assert {x["sku"]: x["cancelled"] for x in response.json()["lines"]} == {
+        "ABC-1": 0, "Mixed-Case": 1}
