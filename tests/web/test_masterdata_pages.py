@@ -276,3 +276,9 @@ def test_entry_and_filters_ask_for_suggestions_as_you_type(admin_web, db):
         html = admin_web.get(path).content.decode()
         assert f'hx-get="{hook}"' in html, (path, hook)
         assert 'hx-trigger="keyup changed delay:200ms"' in html
+
+
+def test_changes_show_in_the_pages_history_with_old_and_new(admin_web, mug):
+    admin_web.post("/products/MUG-1/edit/", {"name": "Mug", "list_price": "11.00"})
+    html = admin_web.get("/products/MUG-1/").content.decode()
+    assert "ProductUpdated" in html and "list_price: 10.00 → 11.00" in html

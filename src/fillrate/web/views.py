@@ -67,6 +67,7 @@ def product_detail(request, sku: str):
         "can_adjust": request.user.can("stock.adjust"),
         "can_manage": request.user.can("catalog.manage"),
         "dialog": True,
+        "events": events_for(subject_type="product", subject=product.sku).reverse()[:20],
     })
 
 
