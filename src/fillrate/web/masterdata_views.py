@@ -51,6 +51,10 @@ def _edit_page(request, *, title: str, subject: str, fields: list[Field], back: 
     }, status=status)
 
 
+def _named(fields: list[Field], name: str) -> Field:
+    return next(f for f in fields if f.name == name)
+
+
 def _place_error(fields: list[Field], error: DomainError) -> str:
     """Put a refused change's message on its field; '' when it found one."""
     for f in fields:
@@ -60,7 +64,7 @@ def _place_error(fields: list[Field], error: DomainError) -> str:
     return error.message
 
 
-def _save(request, fields: list[Field], changes: dict, save) -> str | None:
+def _save(fields: list[Field], changes: dict, save) -> str | None:
     """Run `save(changes)` unless a field is already marked wrong. Returns
     the form-level error ('' when a field got it), or None when saved."""
     if any(f.error for f in fields):
@@ -111,8 +115,8 @@ def product_edit(request, sku: str):
     try:
         changes["list_price"] = Decimal(changes["list_price"])
     except InvalidOperation:
-        fields[4].error = "Enter a price like 12.50."
-    error = _save(request, fields, changes, lambda c: update_product(
+        _named(fields, "list_price").error = "Enter a price like 12.50."
+    error = _save(fields, changes, lambda c: update_product(
         sku=product.sku, changes=c, actor_id=request.user.id))
     if error is None:
         messages.success(request, f"{product.sku} saved.")
@@ -188,7 +192,7 @@ def customer_edit(request, code: str):
     changes = {f.name: f.value.strip() if isinstance(f.value, str) else f.value
                for f in fields}
     changes["sales_rep"] = changes["sales_rep"] or None
-    error = _save(request, fields, changes, lambda c: update_customer(
+    error = _save(fields, changes, lambda c: update_customer(
         code=customer.code, changes=c, actor_id=request.user.id))
     if error is None:
         messages.success(request, f"{customer.code} saved.")
@@ -228,8 +232,8 @@ def supplier_edit(request, code: str):
     try:
         changes["lead_time_days"] = int(changes["lead_time_days"])
     except ValueError:
-        fields[2].error = "Enter a whole number of days."
-    error = _save(request, fields, changes, lambda c: update_supplier(
+        _named(fields, "lead_time_days").error = "Enter a whole number of days."
+    error = _save(fields, changes, lambda c: update_supplier(
         code=supplier.code, changes=c, actor_id=request.user.id))
     if error is None:
         messages.success(request, f"Supplier {supplier.code} saved.")
