@@ -140,3 +140,20 @@ def test_get_finds_a_product_whatever_the_case(api, db):
     ProductFactory(sku="ABC-1", name="Thing")
     response = api.get(URL.format("abc-1"))
     assert response.status_code == 200 and response.json()["sku"] == "ABC-1"
+
+
+def test_a_create_racing_another_case_is_a_conflict_not_a_crash(db, monkeypatch):
+    """Two creates of one SKU in two cases at once: the second insert hits
+    the constraint after its check passed; it is 409, like the check."""
+    create_product(sku="Abc-1", name="First", list_price=Decimal("1"))
+    real_filter = Product.objects.filter
+
+    def check_sees_nothing(*args, **kwargs):
+        qs = real_filter(*args, **kwargs)
+        return qs.none() if "sku__iexact" in kwargs else qs
+
+    monkeypatch.setattr(Product.objects, "filter", check_sees_nothing)
+    with pytest.raises(Conflict) as caught:
+        create_product(sku="ABC-1", name="Second", list_price=Decimal("1"))
+    assert caught.value.code == "catalog.duplicate_sku"
+    assert Product.objects.count() == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
@@ -29,10 +29,18 @@ def create_product(
     with transaction.atomic():
         if Product.objects.filter(sku__iexact=sku).exists():
             raise Conflict("catalog.duplicate_sku", f"SKU {sku!r} exists already", field="sku")
-        product = Product.objects.create(
-            sku=sku, name=name.strip(), list_price=list_price, upc=upc, variant=variant,
-            category=category, description=description, discontinued=discontinued,
-        )
+        try:
+            with transaction.atomic():
+                product = Product.objects.create(
+                    sku=sku, name=name.strip(), list_price=list_price, upc=upc,
+                    variant=variant, category=category, description=description,
+                    discontinued=discontinued,
+                )
+        except IntegrityError:
+            # Created by a concurrent request since the check above (the
+            # `product_sku_unique_any_case` constraint): the same answer.
+            raise Conflict("catalog.duplicate_sku", f"SKU {sku!r} exists already",
+                           field="sku") from None
         record_event(type="ProductCreated", subject_type="product", subject=sku,
                      actor_id=actor_id,
                      payload={"name": product.name, "list_price": str(list_price)})
