@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fillrate.accounts.permissions import Role
 from fillrate.backorders.models import Backorder
@@ -137,13 +139,22 @@ def test_product_page_lists_who_waits_oldest_first_and_what_is_incoming(admin_we
 def test_product_page_costs_the_same_for_few_or_many_waiting(admin_web, mug,
                                                              django_assert_max_num_queries):
     create_supplier(code="SUP", name="Supplies Ltd")
-    for n in range(15):
-        CustomerFactory(code=f"C-W{n}")
-        place_order(customer=f"C-W{n}", lines=[LineInput("MUG-1", 1)])
-        create_purchase_order(supplier="SUP", lines=[PurchaseLineInput("MUG-1", 1)])
-    with django_assert_max_num_queries(8):
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            code = f"C-W{Customer.objects.count()}"
+            CustomerFactory(code=code)
+            place_order(customer=code, lines=[LineInput("MUG-1", 1)])
+            create_purchase_order(supplier="SUP", lines=[PurchaseLineInput("MUG-1", 1)])
+
+    add(1)
+    with CaptureQueriesContext(connection) as few:
+        admin_web.get("/products/MUG-1/")
+    add(14)
+    with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as many:
         response = admin_web.get("/products/MUG-1/")
     assert len(response.context["waiting"]) == 15 and len(response.context["incoming"]) == 15
+    assert len(many) == len(few)
 
 
 # --- customer edit and page ------------------------------------------------------------
@@ -216,13 +227,16 @@ def test_customer_page_costs_the_same_for_few_or_many_rows(admin_web, busy_custo
     adjust_stock_and_feed(product_id=Product.objects.get(sku="MUG-1").id, quantity=40,
                           reason="found")
     ProductFactory(sku="TEA-1")  # none in stock: every order of it waits
+    with CaptureQueriesContext(connection) as few:
+        admin_web.get("/customers/C-1/")
     for _ in range(12):
         order = place_order(customer="C-1", lines=[LineInput("MUG-1", 1)]).order
         dispatch_fulfillment(number=fulfil_order(number=order.number).number)
         place_order(customer="C-1", lines=[LineInput("TEA-1", 2)])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as many:
         response = admin_web.get("/customers/C-1/")
     assert len(response.context["overview"].invoices) == 14
+    assert len(many) == len(few)
 
 
 # --- suppliers -------------------------------------------------------------------------
