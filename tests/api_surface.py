@@ -191,6 +191,7 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("locations", "warehouse"): lambda w: "MAIN",
     ("locations", "code"): lambda w: "RECV-WORLD",
     ("sales-reps", "code"): lambda w: w.sales_rep,
+    ("suppliers", "code"): lambda w: w.supplier,
 }
 
 _serial = itertools.count()
@@ -216,6 +217,10 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /backorders/{number}/communications": lambda w: {"method": "phone",
                                                            "summary": "called"},
     "PATCH /settings": lambda w: {"notify_customers": False},
+    "PATCH /products/{sku}": lambda w: {"list_price": "12.50"},
+    "POST /products/{sku}/discontinue": lambda w: {"cancel_backorders": True},
+    "PATCH /customers/{code}": lambda w: {"phone": "555 0100"},
+    "PATCH /suppliers/{code}": lambda w: {"lead_time_days": 9},
     "POST /backorders/{number}/fulfil": lambda w: {},
     "POST /backorders/fulfil-by-product": lambda w: {"sku": "WORLD-BO"},
     "POST /orders/{number}/fulfil": lambda w: None,

@@ -90,6 +90,13 @@ def install(api: NinjaAPI, *, body_param_names: set[str]) -> None:
             return api.create_response(
                 request, error_body("request.missing_body", "a JSON body is required", "body"),
                 status=400)
+        if first.get("type") == "extra_forbidden":
+            # A body that names a field the endpoint does not take (a typo,
+            # or a field that cannot be changed) is told, never ignored.
+            return api.create_response(
+                request, error_body("request.unknown_field",
+                                    f"{field}: no such field here (or it cannot be changed)",
+                                    field), status=422)
         message = first.get("msg", "invalid value")
         if field:
             message = f"{field}: {message}"

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import Strict
+from pydantic import ConfigDict, Strict
 
 T = TypeVar("T")
 
@@ -41,6 +41,25 @@ class ProductIn(Schema):
     category: str = Field("", max_length=100)
     description: str = ""
     discontinued: Flag = False
+
+
+class ProductPatch(Schema):
+    """Only the fields sent change; a field not named here is 422
+    `request.unknown_field` (the SKU itself cannot be changed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    upc: str | None = Field(None, max_length=32)
+    variant: str | None = Field(None, max_length=100)
+    category: str | None = Field(None, max_length=100)
+    description: str | None = None
+    list_price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    discontinued: Flag | None = None
+
+
+class DiscontinueIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    cancel_backorders: Flag = False
 
 
 class StockAtLocation(Schema):
@@ -80,6 +99,20 @@ class CustomerIn(Schema):
     sales_rep: str | None = None
     delivery_address: str = ""
     payment_terms: str = Field("", max_length=40)
+
+
+class CustomerPatch(Schema):
+    """Only the fields sent change; `sales_rep` is a sales rep's code, or
+    null for none. A field not named here is 422 `request.unknown_field`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    vip: Flag | None = None
+    sales_rep: str | None = None
+    delivery_address: str | None = None
+    payment_terms: str | None = Field(None, max_length=40)
 
 
 class CustomerOut(Schema):

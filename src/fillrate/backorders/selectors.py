@@ -60,7 +60,7 @@ def products_with_figures(**filters) -> QuerySet[Product]:
 
 
 def product_figures(sku: str) -> Product:
-    product = products_with_figures().filter(sku=sku).first()
+    product = products_with_figures().filter(sku__iexact=sku.strip()).first()
     if product is None:
         raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field="sku")
     return product
@@ -124,7 +124,7 @@ def backorders(filters: BackorderFilters, *,
         qs = qs.filter(priority=f.priority)
     if f.sku:
         qs = qs.filter(Exists(BackorderLine.objects.filter(backorder_id=OuterRef("pk"),
-                                                           product__sku=f.sku)))
+                                                           product__sku__iexact=f.sku)))
     if f.expected:
         this_monday, next_monday, after = week_bounds(today)
         buckets = {
@@ -269,3 +269,17 @@ def promised_against(purchase_order_id: int) -> list[PromisedRow]:
                         status=p.backorder_line.backorder.status,
                         customer=p.backorder_line.backorder.customer.name, sku=p.product.sku,
                         quantity=p.quantity, expected_date=p.expected_date) for p in rows]
+
+
+def waiting_for_product(product_id: int) -> list[BackorderLine]:
+    """Lines of active backorders with units of this product still open (not
+    fulfilled, not cancelled), oldest backorder first, each with its
+    backorder and customer loaded (`open_quantity`, `waiting`,
+    `expected_date` on the line), in one query."""
+    return list(
+        BackorderLine.objects.filter(product_id=product_id,
+                                     backorder__status__in=lifecycle.ACTIVE)
+        .annotate(open_units=OPEN_QTY).filter(open_units__gt=0)
+        .select_related("backorder", "backorder__customer")
+        .order_by("backorder__created_at", "backorder_id", "id")
+    )

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.functions import Upper
 
 
 class Product(models.Model):
@@ -19,6 +20,9 @@ class Product(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(list_price__gte=0),
                                    name="product_list_price_not_negative"),
+            # One SKU in any case: `abc-1` and `ABC-1` are one product, and
+            # lookups match whatever the case typed.
+            models.UniqueConstraint(Upper("sku"), name="product_sku_unique_any_case"),
         ]
 
     def __str__(self) -> str:

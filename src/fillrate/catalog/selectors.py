@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import Q
 from django.db.models.functions import Upper
 
 from fillrate.catalog.models import Product
@@ -7,7 +8,9 @@ from fillrate.core.errors import NotFound
 
 
 def product_by_sku(sku: str, *, field: str = "sku") -> Product:
-    product = Product.objects.filter(sku=sku).first()
+    """The product with this SKU, whatever the case it is typed in (SKUs are
+    unique in any case: see the `product_sku_unique_any_case` constraint)."""
+    product = Product.objects.filter(sku__iexact=sku.strip()).first()
     if product is None:
         raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field=field)
     return product
@@ -27,3 +30,24 @@ def existing_skus(skus: list[str]) -> set[str]:
     wanted = {sku.strip().upper() for sku in skus}
     return set(Product.objects.annotate(key=Upper("sku")).filter(key__in=wanted)
                .values_list("key", flat=True))
+
+
+def stored_skus(skus: list[str]) -> dict[str, str]:
+    """The stored spelling of each of these SKUs that a product has, keyed
+    by the SKU upper-cased and stripped, in one query."""
+    wanted = {sku.strip().upper() for sku in skus}
+    return dict(Product.objects.annotate(key=Upper("sku")).filter(key__in=wanted)
+                .values_list("key", "sku"))
+
+
+def product_suggestions(text: str, *, limit: int = 12) -> list[Product]:
+    """Products whose SKU or name contains `text` (any case): SKUs that
+    start with it first, then by SKU. For as-you-type suggestions."""
+    text = text.strip()
+    if not text:
+        return []
+    matches = Product.objects.filter(Q(sku__icontains=text) | Q(name__icontains=text))
+    starts = list(matches.filter(sku__istartswith=text).order_by("sku")[:limit])
+    rest = list(matches.exclude(id__in=[p.id for p in starts]).order_by("sku")
+                [:limit - len(starts)]) if len(starts) < limit else []
+    return starts + rest

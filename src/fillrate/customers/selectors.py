@@ -36,3 +36,16 @@ def sales_rep_by_code(code: str, *, field: str = "code") -> SalesRep:
     if rep is None:
         raise NotFound("customers.unknown_sales_rep", f"no sales rep {code!r}", field=field)
     return rep
+
+
+def customer_suggestions(text: str, *, limit: int = 12) -> list[Customer]:
+    """Customers whose code or name contains `text` (any case): codes that
+    start with it first, then by code. For as-you-type suggestions."""
+    text = text.strip()
+    if not text:
+        return []
+    matches = Customer.objects.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    starts = list(matches.filter(code__istartswith=text).order_by("code")[:limit])
+    rest = list(matches.exclude(id__in=[c.id for c in starts]).order_by("code")
+                [:limit - len(starts)]) if len(starts) < limit else []
+    return starts + rest

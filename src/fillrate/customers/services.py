@@ -7,7 +7,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
-from fillrate.core.events import record_event
+from fillrate.core.events import record_event, record_events
 from fillrate.customers.models import Customer, SalesRep
 
 
@@ -120,4 +120,86 @@ def create_customer(
         )
         record_event(type="CustomerCreated", subject_type="customer", subject=code,
                      actor_id=actor_id, payload={"name": customer.name, "vip": vip})
+    return customer
+
+
+# What `update_customer` may change, with the longest text each field takes.
+EDITABLE = {"name": 200, "email": 254, "phone": 40, "vip": None, "sales_rep": None,
+            "delivery_address": None, "payment_terms": 40}
+
+
+def _clean_customer_change(field: str, value):
+    if field == "vip":
+        if not isinstance(value, bool):
+            raise InvalidValue("customers.invalid_value", "vip is true or false", field=field)
+        return value
+    if field == "sales_rep" and value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValue("customers.invalid_value", f"{field} is text", field=field)
+    value = value.strip()
+    if field == "name" and not value:
+        raise InvalidValue("customers.invalid_name", "a customer needs a name", field="name")
+    if field == "email" and value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise InvalidValue("customers.invalid_email", f"{value!r} is not an email address",
+                               field="email") from None
+    limit = EDITABLE[field]
+    if limit is not None and len(value) > limit:
+        raise InvalidValue("customers.invalid_value", f"{field} takes at most {limit} characters",
+                           field=field)
+    if field == "sales_rep":
+        return value or None
+    return value
+
+
+def _shown(value):
+    """A sales rep by its code in an event; other values as they are."""
+    if isinstance(value, SalesRep):
+        return value.code
+    return value
+
+
+def update_customer(*, code: str, changes: dict, actor_id: int | None = None) -> Customer:
+    """Change a customer's master data: any of `EDITABLE` (not the code, which
+    names the customer on every document). `sales_rep` is a sales rep's code,
+    or None (or "") for none. One `CustomerUpdated` event per changed field
+    with old and new value (the sales rep by code).
+
+    Locks the customer row. Raises `customers.unknown_customer` and
+    `customers.unknown_sales_rep` (404), `customers.not_editable` (422, a
+    field that cannot be changed) and the field errors of `create_customer`;
+    on any error nothing changes."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidValue("customers.not_editable", f"{unknown[0]} cannot be changed here",
+                           field=unknown[0])
+    clean = {field: _clean_customer_change(field, value) for field, value in changes.items()}
+    with transaction.atomic():
+        customer = (Customer.objects.select_for_update(of=("self",)).select_related("sales_rep")
+                    .filter(code=code).first())
+        if customer is None:
+            raise NotFound("customers.unknown_customer", f"no customer {code!r}",
+                           field="customer")
+        if clean.get("sales_rep"):
+            rep = SalesRep.objects.filter(code=clean["sales_rep"]).first()
+            if rep is None:
+                raise NotFound("customers.unknown_sales_rep",
+                               f"no sales rep {clean['sales_rep']!r}", field="sales_rep")
+            clean["sales_rep"] = rep
+        events, fields = [], []
+        for field, new in clean.items():
+            old = getattr(customer, field)
+            if old == new:
+                continue
+            events.append({"type": "CustomerUpdated", "subject_type": "customer",
+                           "subject": customer.code, "actor_id": actor_id,
+                           "payload": {"field": field, "old": _shown(old), "new": _shown(new)}})
+            setattr(customer, field, new)
+            fields.append(field)
+        if fields:
+            customer.save(update_fields=fields)
+            record_events(events)
     return customer

@@ -121,7 +121,7 @@ def fulfillable_backorders(*, partial_shipments: bool, sku: str | None = None,
                              partial_shipments=partial_shipments)
     if sku:
         qs = qs.filter(Exists(_lines_free_to_fulfil().filter(backorder_id=OuterRef("pk"),
-                                                              product__sku=sku)))
+                                                              product__sku__iexact=sku)))
     if backorder:
         try:
             qs = qs.filter(id=backorder_id(backorder))

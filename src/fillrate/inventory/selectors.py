@@ -65,7 +65,7 @@ def products_with_stock(*, search: str = "", category: str = "",
 
 
 def product_with_stock(sku: str, *, field: str = "sku") -> Product:
-    product = products_with_stock().filter(sku=sku).first()
+    product = products_with_stock().filter(sku__iexact=sku.strip()).first()
     if product is None:
         raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field=field)
     return product
@@ -90,7 +90,7 @@ def recent_movements(*, product_id: int, limit: int = 20) -> list[StockMovement]
 def movements(*, sku: str | None = None) -> QuerySet[StockMovement]:
     qs = StockMovement.objects.select_related("product", "location", "actor").order_by("-id")
     if sku:
-        qs = qs.filter(product__sku=sku)
+        qs = qs.filter(product__sku__iexact=sku.strip())
     return qs
 
 

@@ -69,8 +69,8 @@ def purchase_orders(*, status: str | None = None, supplier: str | None = None,
     if supplier:
         qs = qs.filter(supplier__code=supplier)
     if sku:
-        qs = qs.filter(id__in=PurchaseOrderLine.objects.filter(product__sku=sku).values(
-            "purchase_order_id"))
+        qs = qs.filter(id__in=PurchaseOrderLine.objects.filter(
+            product__sku__iexact=sku.strip()).values("purchase_order_id"))
     return qs
 
 
@@ -91,3 +91,17 @@ def purchase_order_detail(number: str) -> PurchaseOrder:
     if po is None:
         raise NotFound("purchasing.not_found", f"no purchase order {number!r}")
     return po
+
+
+def incoming_lines(product_id: int) -> list[PurchaseOrderLine]:
+    """What is on its way of this product: lines of open (ordered, partially
+    received) purchase orders with units outstanding (`outstanding_units`),
+    earliest expected first, each with its purchase order and supplier, in
+    one query."""
+    return list(
+        PurchaseOrderLine.objects.filter(product_id=product_id,
+                                         purchase_order__status__in=lifecycle.OPEN)
+        .annotate(outstanding_units=OUTSTANDING).filter(outstanding_units__gt=0)
+        .select_related("purchase_order", "purchase_order__supplier")
+        .order_by("purchase_order__expected_date", "purchase_order_id", "id")
+    )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from fillrate.catalog.models import Product
@@ -120,9 +121,11 @@ def create_purchase_order(
         if sup is None:
             raise NotFound("purchasing.unknown_supplier", f"no supplier {supplier!r}",
                            field="supplier")
-        products = {p.sku: p for p in Product.objects.filter(sku__in=[x.sku for x in lines])}
+        # SKUs in any case (they are unique in any case).
+        products = {p.key: p for p in Product.objects.annotate(key=Upper("sku")).filter(
+            key__in=[x.sku.strip().upper() for x in lines])}
         for i, line in enumerate(lines):
-            product = products.get(line.sku)
+            product = products.get(line.sku.strip().upper())
             if product is None:
                 raise NotFound("catalog.unknown_sku", f"no product with SKU {line.sku!r}",
                                field=f"lines[{i}].sku")
@@ -137,7 +140,8 @@ def create_purchase_order(
             created_by_id=actor_id, ordered_at=now if status == lifecycle.ORDERED else None)
         PurchaseOrderLine.objects.bulk_create([
             PurchaseOrderLine(purchase_order=po, line_no=i + 1,
-                              product=products[line.sku], quantity=line.quantity,
+                              product=products[line.sku.strip().upper()],
+                              quantity=line.quantity,
                               unit_cost=line.unit_cost)
             for i, line in enumerate(lines)
         ])
@@ -145,7 +149,8 @@ def create_purchase_order(
             type="PurchaseOrderCreated", subject_type="purchase_order", subject=po.number,
             actor_id=actor_id,
             payload={"supplier": sup.code, "status": status, "expected_date": expected_date,
-                     "lines": [{"sku": x.sku, "quantity": x.quantity} for x in lines]})
+                     "lines": [{"sku": products[x.sku.strip().upper()].sku,
+                                "quantity": x.quantity} for x in lines]})
     return po
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.functions import Upper
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -34,7 +35,7 @@ from fillrate.web.line_entry import (
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
-from fillrate.workflows.place_order import place_order
+from fillrate.workflows.place_order_any_case import place_order_any_case
 from fillrate.workflows.split_order import SplitLine, backorder_order_lines
 
 PAGE_SIZE = 50
@@ -96,8 +97,9 @@ def order_entry(request):
         errors["lines"] = "Add at least one line with a SKU and a quantity."
     if not errors and not bad_rows:
         try:
-            placed = place_order(customer=customer, lines=inputs, reference=reference,
-                                 hold=hold, actor_id=request.user.id)
+            placed = place_order_any_case(customer=customer, lines=inputs,
+                                          reference=reference, hold=hold,
+                                          actor_id=request.user.id)
         except DomainError as error:
             match = LINE_FIELD.match(error.field or "")
             if match and int(match[1]) < len(used):
@@ -164,16 +166,18 @@ def order_shortfall(request):
     wanted: dict[str, int] = {}
     for line in inputs:
         wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
-    products = {p.sku: p for p in products_with_figures().filter(sku__in=list(wanted))}
+    # SKUs in any case (unique in any case).
+    products = {p.key: p for p in products_with_figures().annotate(key=Upper("sku")).filter(
+        key__in=[sku.strip().upper() for sku in wanted])}
     short, unknown, discontinued = [], [], []
     for sku, quantity in wanted.items():
-        product = products.get(sku)
+        product = products.get(sku.strip().upper())
         if product is None:
             unknown.append(sku)
         elif product.discontinued:
-            discontinued.append(sku)
+            discontinued.append(product.sku)
         elif quantity > product.available:
-            short.append(Shortfall(sku, product.name, quantity, max(product.available, 0)))
+            short.append(Shortfall(product.sku, product.name, quantity, max(product.available, 0)))
     return render(request, "web/orders/entry.html#shortfall", {
         "short": short, "unknown": unknown, "discontinued": discontinued,
         "checked": bool(wanted), "settings": business_settings(),

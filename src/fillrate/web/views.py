@@ -11,17 +11,23 @@ from django.views.decorators.http import require_POST
 
 from fillrate.accounts.selectors import tokens_of
 from fillrate.accounts.services import issue_token, revoke_token
-from fillrate.backorders.selectors import product_figures, products_with_figures
+from fillrate.backorders.selectors import (
+    product_figures,
+    products_with_figures,
+    waiting_for_product,
+)
 from fillrate.catalog.selectors import product_by_sku
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customer_by_code, customers
+from fillrate.fulfilment.overview import customer_overview
 from fillrate.inventory.selectors import (
     location_for_new_stock,
     locations,
     recent_movements,
     stock_by_location,
 )
+from fillrate.purchasing.selectors import incoming_lines
 from fillrate.web.forms import AdjustmentForm, TokenForm
 from fillrate.web.permissions import requires, signed_in
 from fillrate.workflows.adjust_stock import adjust_stock_and_feed
@@ -50,11 +56,18 @@ def product_detail(request, sku: str):
         product = product_figures(sku)
     except DomainError as error:
         return _not_found(request, error)
+    waiting = waiting_for_product(product.id)
     return render(request, "web/product_detail.html", {
         "product": product,
         "levels": stock_by_location(product_id=product.id),
         "movements": recent_movements(product_id=product.id),
+        "waiting": waiting,
+        "waiting_count": len({x.backorder_id for x in waiting}),
+        "incoming": incoming_lines(product.id),
         "can_adjust": request.user.can("stock.adjust"),
+        "can_manage": request.user.can("catalog.manage"),
+        "dialog": True,
+        "events": events_for(subject_type="product", subject=product.sku).reverse()[:20],
     })
 
 
@@ -76,7 +89,9 @@ def customer_detail(request, code: str):
         return _not_found(request, error)
     return render(request, "web/customer_detail.html", {
         "customer": customer,
+        "overview": customer_overview(customer_id=customer.id, customer_code=customer.code),
         "events": events_for(subject_type="customer", subject=customer.code).reverse()[:20],
+        "can_manage": request.user.can("customers.manage"),
     })
 
 

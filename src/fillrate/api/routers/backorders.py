@@ -17,6 +17,7 @@ from fillrate.backorders.services import (
     log_communication,
     update_backorder,
 )
+from fillrate.catalog.selectors import stored_skus
 from fillrate.core.business import business_settings
 from fillrate.core.selectors import events_for
 from fillrate.fulfilment.selectors import filtered_backorders
@@ -226,11 +227,15 @@ class CancelIn(Schema):
 @router.post("/backorders/{number}/cancel", response=BackorderDetail,
              auth=needs("backorders.manage"))
 def post_cancel(request, number: str, payload: CancelIn):
+    lines = None
+    if payload.lines is not None:
+        # SKUs in any case: the backorder's lines are matched by stored SKU.
+        spelling = stored_skus([x.sku for x in payload.lines])
+        lines = [CancelLine(spelling.get(x.sku.strip().upper(), x.sku), x.quantity)
+                 for x in payload.lines]
     cancel_backorder_and_feed(
         number=number, reason=payload.reason, notes=payload.notes, notify=payload.notify,
-        lines=None if payload.lines is None else [CancelLine(x.sku, x.quantity)
-                                                  for x in payload.lines],
-        actor_id=actor_id(request))
+        lines=lines, actor_id=actor_id(request))
     return render_backorder(selectors.backorder_detail(number))
 
 

@@ -4,10 +4,18 @@ from ninja import Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Page, ProductDetail, ProductIn, ProductOut
+from fillrate.api.schemas import (
+    DiscontinueIn,
+    Page,
+    ProductDetail,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+)
 from fillrate.backorders.selectors import product_figures, products_with_figures
-from fillrate.catalog.services import create_product
+from fillrate.catalog.services import create_product, update_product
 from fillrate.inventory.selectors import stock_by_location
+from fillrate.workflows.discontinue import discontinue_product
 
 router = Router(tags=["products"])
 
@@ -45,3 +53,34 @@ def list_products(request, filters: Query[ProductFilters], page: Query[PageParam
 @router.get("/products/{sku}", response=ProductDetail, auth=needs("catalog.view"))
 def get_product(request, sku: str):
     return _detail(sku)
+
+
+@router.patch(
+    "/products/{sku}", response=ProductDetail, auth=needs("catalog.manage"),
+    description="Change a product's master data: only the fields sent change, one "
+    "`ProductUpdated` event per changed field (old and new value). The SKU is matched in any "
+    "case and cannot itself be changed. A new `list_price` prices orders placed from now "
+    "on: order lines keep the unit price they were placed at. Setting `discontinued` here "
+    "leaves its backorders open: `POST /products/{sku}/discontinue` can cancel them.")
+def patch_product(request, sku: str, payload: ProductPatch):
+    product = update_product(sku=sku, changes=payload.dict(exclude_unset=True),
+                             actor_id=actor_id(request))
+    return _detail(product.sku)
+
+
+class DiscontinuedOut(ProductDetail):
+    cancelled_backorders: list[str]
+
+
+@router.post(
+    "/products/{sku}/discontinue", response=DiscontinuedOut, auth=needs("catalog.manage"),
+    description="Mark the product discontinued (it can no longer be ordered or purchased). "
+    "With `cancel_backorders: true` every active backorder's open units of it are cancelled "
+    "with reason `product_discontinued` (only that product's line of each backorder; one "
+    "event per backorder) and the stock they held goes to others waiting; "
+    "`cancelled_backorders` lists their numbers, oldest first.")
+def post_discontinue(request, sku: str, payload: DiscontinueIn | None = None):
+    payload = payload or DiscontinueIn()
+    done = discontinue_product(sku=sku, cancel_backorders=payload.cancel_backorders,
+                               actor_id=actor_id(request))
+    return {**_detail(done.product.sku), "cancelled_backorders": done.cancelled_backorders}

@@ -4,10 +4,10 @@ from ninja import Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import CustomerIn, CustomerOut, Page
+from fillrate.api.schemas import CustomerIn, CustomerOut, CustomerPatch, Page
 from fillrate.customers.models import Customer
 from fillrate.customers.selectors import customer_by_code, customers
-from fillrate.customers.services import create_customer
+from fillrate.customers.services import create_customer, update_customer
 
 router = Router(tags=["customers"])
 
@@ -41,3 +41,15 @@ def list_customers(request, filters: Query[CustomerFilters], page: Query[PagePar
 @router.get("/customers/{code}", response=CustomerOut, auth=needs("customers.view"))
 def get_customer(request, code: str):
     return render(customer_by_code(code))
+
+
+@router.patch(
+    "/customers/{code}", response=CustomerOut, auth=needs("customers.manage"),
+    description="Change a customer's master data: only the fields sent change, one "
+    "`CustomerUpdated` event per changed field (old and new value). `sales_rep` is a sales "
+    "rep's code (unknown: 404 `customers.unknown_sales_rep`) or null for none. The code "
+    "cannot be changed.")
+def patch_customer(request, code: str, payload: CustomerPatch):
+    customer = update_customer(code=code, changes=payload.dict(exclude_unset=True),
+                               actor_id=actor_id(request))
+    return render(customer_by_code(customer.code))

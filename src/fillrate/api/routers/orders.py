@@ -20,7 +20,7 @@ from fillrate.orders.services import LineInput
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
 from fillrate.workflows.payments import pay_order
-from fillrate.workflows.place_order import place_order
+from fillrate.workflows.place_order_any_case import place_order_any_case
 from fillrate.workflows.split_order import SplitLine, backorder_order_lines
 
 router = Router(tags=["orders"])
@@ -109,7 +109,7 @@ def render_order_detail(number: str) -> dict:
 
 @router.post("/orders", response={201: OrderOut}, auth=needs("orders.place"))
 def post_order(request, payload: OrderIn):
-    placed = place_order(
+    placed = place_order_any_case(
         customer=payload.customer, reference=payload.reference, hold=payload.hold,
         lines=[LineInput(x.sku, x.quantity, x.unit_price) for x in payload.lines],
         actor_id=actor_id(request))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
+from pydantic import ConfigDict
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
@@ -19,6 +20,7 @@ from fillrate.inventory.selectors import location_for_new_stock
 from fillrate.purchasing import selectors
 from fillrate.purchasing.models import PurchaseOrder, Supplier
 from fillrate.purchasing.services import PurchaseLineInput, create_supplier
+from fillrate.purchasing.suppliers import update_supplier
 from fillrate.workflows.purchase_orders import (
     cancel_purchase_order,
     create_purchase_order,
@@ -58,6 +60,32 @@ def post_supplier(request, payload: SupplierIn):
 @router.get("/suppliers", response=Page[SupplierOut], auth=needs("purchasing.view"))
 def list_suppliers(request, page: Query[PageParams]):
     return paginate(selectors.suppliers(), page, render_supplier)
+
+
+@router.get("/suppliers/{code}", response=SupplierOut, auth=needs("purchasing.view"))
+def get_supplier(request, code: str):
+    return render_supplier(selectors.supplier_by_code(code))
+
+
+class SupplierPatch(Schema):
+    """Only the fields sent change; a field not named here is 422
+    `request.unknown_field` (the code cannot be changed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    lead_time_days: Count | None = None
+
+
+@router.patch(
+    "/suppliers/{code}", response=SupplierOut, auth=needs("purchasing.manage"),
+    description="Change a supplier's `name`, `email` or `lead_time_days`: one "
+    "`SupplierUpdated` event per changed field (old and new value). A new lead time dates "
+    "purchase orders created from now on.")
+def patch_supplier(request, code: str, payload: SupplierPatch):
+    supplier = update_supplier(code=code, changes=payload.dict(exclude_unset=True),
+                               actor_id=actor_id(request))
+    return render_supplier(supplier)
 
 
 class PurchaseLineIn(Schema):
