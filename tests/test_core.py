@@ -46,9 +46,9 @@ def test_numbers_round_trip(pk):
 
 def test_events_must_be_written_inside_the_change_s_transaction(transactional_db):
     with pytest.raises(RuntimeError):
-        record_event(type="Thing", subject_type="thing", subject="T-1")
+        record_event(type="ProductCreated", subject_type="thing", subject="T-1")
     with pytest.raises(RuntimeError):
-        record_events([{"type": "Thing", "subject_type": "thing", "subject": "T-1"}])
+        record_events([{"type": "ProductCreated", "subject_type": "thing", "subject": "T-1"}])
     assert not Event.objects.exists()
 
 
@@ -57,13 +57,13 @@ def test_events_store_json_payloads(db):
     from decimal import Decimal
 
     with transaction.atomic():
-        event = record_event(type="Thing", subject_type="thing", subject="T-1",
+        event = record_event(type="ProductCreated", subject_type="thing", subject="T-1",
                              payload={"price": Decimal("1.50"), "on": date(2025, 1, 2)})
-        record_events([{"type": "Other", "subject_type": "thing", "subject": "T-2"}])
+        record_events([{"type": "CustomerCreated", "subject_type": "thing", "subject": "T-2"}])
     event.refresh_from_db()
     assert event.payload == {"price": "1.50", "on": "2025-01-02"}
     assert list(Event.objects.values_list("type", "payload")) == [
-        ("Thing", {"price": "1.50", "on": "2025-01-02"}), ("Other", {})]
+        ("ProductCreated", {"price": "1.50", "on": "2025-01-02"}), ("CustomerCreated", {})]
 
 
 def test_deleting_a_user_keeps_their_events_without_an_actor(db):
@@ -71,10 +71,10 @@ def test_deleting_a_user_keeps_their_events_without_an_actor(db):
 
     user = User.objects.create(username="gone", role="sales")
     with transaction.atomic():
-        record_event(type="Thing", subject_type="thing", subject="T-1", actor_id=user.id)
+        record_event(type="ProductCreated", subject_type="thing", subject="T-1", actor_id=user.id)
     user.delete()
     event = Event.objects.get(subject="T-1")
-    assert event.actor_id is None and event.type == "Thing"
+    assert event.actor_id is None and event.type == "ProductCreated"
 
 
 def test_startup_objects_are_frozen_out_of_the_collector():

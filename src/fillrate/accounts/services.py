@@ -14,6 +14,7 @@ from django.utils import timezone
 from fillrate.accounts.models import ApiToken, User
 from fillrate.accounts.permissions import Role
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 
 TOKEN_PREFIX = "fr_"
@@ -55,7 +56,7 @@ def add_user(
         else:
             user.set_password(password)
         user.save()
-        record_event(type="UserAdded", subject_type="user", subject=username,
+        record_event(type=EventType.USER_ADDED, subject_type="user", subject=username,
                      actor_id=actor_id, payload={"role": role})
     return user
 
@@ -77,7 +78,7 @@ def issue_token(*, username: str, name: str = "", actor_id: int | None = None) -
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = ApiToken.objects.create(user=user, digest=token_digest(token),
                                       prefix=token[:10], name=name)
-        record_event(type="ApiTokenIssued", subject_type="user", subject=user.username,
+        record_event(type=EventType.API_TOKEN_ISSUED, subject_type="user", subject=user.username,
                      actor_id=actor_id, payload={"token_id": row.id, "prefix": row.prefix})
     return IssuedToken(token=token, token_id=row.id, username=user.username)
 
@@ -91,7 +92,8 @@ def revoke_token(*, token_id: int, actor_id: int | None = None) -> None:
             raise Conflict("accounts.token_revoked", "that token is revoked already")
         row.revoked_at = timezone.now()
         row.save(update_fields=["revoked_at"])
-        record_event(type="ApiTokenRevoked", subject_type="user", subject=row.user.username,
+        record_event(type=EventType.API_TOKEN_REVOKED,
+                     subject_type="user", subject=row.user.username,
                      actor_id=actor_id, payload={"token_id": row.id, "prefix": row.prefix})
 
 
@@ -137,7 +139,7 @@ def change_role(*, username: str, role: str, actor_id: int | None = None) -> Use
         user.role = role
         user.is_staff = role == Role.ADMINISTRATOR
         user.save(update_fields=["role", "is_staff"])
-        record_event(type="UserRoleChanged", subject_type="user", subject=user.username,
+        record_event(type=EventType.USER_ROLE_CHANGED, subject_type="user", subject=user.username,
                      actor_id=actor_id, payload={"from": old, "to": role})
     return user
 
@@ -158,7 +160,7 @@ def deactivate_user(*, username: str, actor_id: int | None = None) -> int:
         user.save(update_fields=["is_active"])
         revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now())
-        record_event(type="UserDeactivated", subject_type="user", subject=user.username,
+        record_event(type=EventType.USER_DEACTIVATED, subject_type="user", subject=user.username,
                      actor_id=actor_id, payload={"tokens_revoked": revoked})
     return revoked
 
@@ -174,6 +176,6 @@ def activate_user(*, username: str, actor_id: int | None = None) -> User:
                            field="username")
         user.is_active = True
         user.save(update_fields=["is_active"])
-        record_event(type="UserActivated", subject_type="user", subject=user.username,
+        record_event(type=EventType.USER_ACTIVATED, subject_type="user", subject=user.username,
                      actor_id=actor_id, payload={})
     return user

@@ -66,6 +66,7 @@ from fillrate.backorders.ranking import (
 from fillrate.catalog.models import Product
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Busy
+from fillrate.core.event_types import EventType
 from fillrate.core.models import Event
 from fillrate.core.numbers import format_number
 from fillrate.core.sql import add_to_column, fetch, number_sql, table
@@ -388,7 +389,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None, cause:
             f" rank) x JOIN {product} p ON p.id = x.product_id"
             f" ORDER BY x.backorder_id, x.product_id, x.rank) t GROUP BY t.backorder_id)"
             f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
-            f" created_at) SELECT 'BackorderAllocated', 'backorder',"
+            f" created_at) SELECT '{EventType.BACKORDER_ALLOCATED.value}', 'backorder',"
             f" {number_sql(Backorder.PREFIX, 'd.id')}, %s, json_build_object("
             f"'cause', %s::text, 'status', d.new, 'lines', per.lines)::jsonb, now()"
             f" FROM per JOIN d ON d.id = per.backorder_id ORDER BY d.id",
@@ -448,7 +449,7 @@ def _insert_events(rows: list[tuple[str, dict]], *, actor_id: int | None) -> Non
     """`BackorderAllocated` events, in batches (PostgreSQL writes them in its
     status statement)."""
     Event.objects.bulk_create([
-        Event(type="BackorderAllocated", subject_type="backorder", subject=subject,
+        Event(type=EventType.BACKORDER_ALLOCATED, subject_type="backorder", subject=subject,
               actor_id=actor_id, payload=payload) for subject, payload in rows
     ], batch_size=500)
 

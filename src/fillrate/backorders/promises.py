@@ -50,6 +50,7 @@ from fillrate.backorders.ranking import (
     ranks_by_customer,
 )
 from fillrate.core.business import business_settings
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.core.models import Event
 from fillrate.core.sql import number_sql, table
@@ -223,7 +224,7 @@ def _move_backorder_dates(backorder_ids: Sequence[int], *, actor_id: int | None,
 
 def _date_event(number: str, old: dt.date | None, new: dt.date | None, *,
                 actor_id: int | None, cause: str) -> dict:
-    return {"type": "BackorderExpectedDateChanged", "subject_type": "backorder",
+    return {"type": EventType.BACKORDER_EXPECTED_DATE_CHANGED, "subject_type": "backorder",
             "subject": number, "actor_id": actor_id,
             "payload": {"field": "expected_date", "old": old, "new": new,
                         "source": "purchase_order", "cause": cause}}
@@ -336,7 +337,8 @@ def _move_dates_of_changed(cursor, *, actor_id: int | None, cause: str) -> int:
         f" RETURNING b.id, d.old, d.new)"
         f" INSERT INTO {table(Event)} (type, subject_type, subject, actor_id, payload,"
         f" created_at)"
-        f" SELECT 'BackorderExpectedDateChanged', 'backorder', {number_sql('BO', 'id')},"
+        f" SELECT '{EventType.BACKORDER_EXPECTED_DATE_CHANGED.value}', 'backorder',"
+        f" {number_sql('BO', 'id')},"
         f" %s, jsonb_build_object('field', 'expected_date', 'old', old, 'new', new,"
         f" 'source', 'purchase_order', 'cause', %s::text), now()"
         f" FROM moved ORDER BY id",

@@ -18,6 +18,7 @@ from fillrate.backorders.feeding import repromise
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason, Priority
 from fillrate.backorders.promises import backorder_date
 from fillrate.core.errors import InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import event_rows, record_event, record_events
 from fillrate.core.numbers import parse_number
 from fillrate.core.retry import retry_on_lock_conflict
@@ -79,7 +80,7 @@ def stage_backorder(
               **({"order_line_id": line_refs[i]} if line_refs else {})}
              for i in range(len(lines))])
     batch.insert("backorder_event", event_rows([dict(
-        type="BackorderOpened", subject_type="backorder", subject="", actor_id=actor_id,
+        type=EventType.BACKORDER_OPENED, subject_type="backorder", subject="", actor_id=actor_id,
         payload={"order": order.number, "reason": reason,
                  "lines": [{"sku": s.order_line.product.sku, "quantity": s.quantity}
                            for s in lines]},
@@ -187,8 +188,9 @@ def _field_event(backorder: Backorder, field: str, old, new, *, actor_id: int | 
     payload = {"field": field, "old": old, "new": new}
     if source:
         payload["source"] = source
-    return {"type": "BackorderExpectedDateChanged" if field == "expected_date"
-            else "BackorderUpdated", "subject_type": "backorder", "subject": backorder.number,
+    return {"type": EventType.BACKORDER_EXPECTED_DATE_CHANGED if field == "expected_date"
+            else EventType.BACKORDER_UPDATED,
+"subject_type": "backorder", "subject": backorder.number,
             "actor_id": actor_id, "payload": payload}
 
 
@@ -329,8 +331,8 @@ def cancel_backorder(
                       for x in bo_lines if quantities.get(x.id)],
         }
         record_event(
-            type="BackorderCancelled" if status == lifecycle.CANCELLED
-            else "BackorderLinesCancelled",
+            type=EventType.BACKORDER_CANCELLED if status == lifecycle.CANCELLED
+            else EventType.BACKORDER_LINES_CANCELLED,
             subject_type="backorder", subject=backorder.number, actor_id=actor_id,
             payload=payload)
         order = backorder.order
@@ -359,7 +361,7 @@ def log_communication(
         row = Communication.objects.create(backorder=backorder, method=method,
                                            summary=summary.strip(),
                                            next_follow_up=next_follow_up, created_by_id=actor_id)
-        record_event(type="CustomerContacted", subject_type="backorder",
+        record_event(type=EventType.CUSTOMER_CONTACTED, subject_type="backorder",
                      subject=backorder.number, actor_id=actor_id,
                      payload={"method": method, "summary": row.summary,
                               "next_follow_up": next_follow_up})

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event, record_events
 
 
@@ -41,7 +42,7 @@ def create_product(
             # `product_sku_unique_any_case` constraint): the same answer.
             raise Conflict("catalog.duplicate_sku", f"SKU {sku!r} exists already",
                            field="sku") from None
-        record_event(type="ProductCreated", subject_type="product", subject=sku,
+        record_event(type=EventType.PRODUCT_CREATED, subject_type="product", subject=sku,
                      actor_id=actor_id,
                      payload={"name": product.name, "list_price": str(list_price)})
     return product
@@ -112,7 +113,7 @@ def update_product(*, sku: str, changes: dict, actor_id: int | None = None) -> P
             old = getattr(product, field)
             if old == new:
                 continue
-            events.append({"type": "ProductUpdated", "subject_type": "product",
+            events.append({"type": EventType.PRODUCT_UPDATED, "subject_type": "product",
                            "subject": product.sku, "actor_id": actor_id,
                            "payload": {"field": field, "old": old, "new": new}})
             setattr(product, field, new)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from fillrate.core.errors import InvalidValue
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.core.models import Setting
 from fillrate.core.sql import fetch, quote, table
@@ -104,7 +105,8 @@ def change_settings(*, changes: dict[str, Any], actor_id: int | None = None) -> 
             if current[key] == value:
                 continue
             Setting.objects.update_or_create(key=key, defaults={"value": value})
-            events.append({"type": "SettingChanged", "subject_type": "setting", "subject": key,
+            events.append({"type": EventType.SETTING_CHANGED,
+                           "subject_type": "setting", "subject": key,
                            "actor_id": actor_id, "payload": {"old": current[key], "new": value}})
         if events:
             record_events(events)

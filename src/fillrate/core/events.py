@@ -7,6 +7,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from fillrate.core.event_types import EventType
 from fillrate.core.models import Event
 from fillrate.core.sql import insert_instances
 
@@ -17,6 +18,15 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
+def known_type(name: str) -> str:
+    """The event type, which must be one of `EventType` (each is named once
+    there): a misspelt type is a bug, not a new kind of event."""
+    try:
+        return EventType(name).value
+    except ValueError:
+        raise ValueError(f"{name!r} is not an event type in fillrate.core.event_types") from None
+
+
 def record_event(
     *, type: str, subject_type: str, subject: str, actor_id: int | None = None,
     payload: dict[str, Any] | None = None,
@@ -24,7 +34,7 @@ def record_event(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change")
     return Event.objects.create(
-        type=type, subject_type=subject_type, subject=subject, actor_id=actor_id,
+        type=known_type(type), subject_type=subject_type, subject=subject, actor_id=actor_id,
         payload=_jsonable(payload or {}),
     )
 
@@ -36,7 +46,7 @@ def event_rows(rows: list[dict[str, Any]]) -> list[Event]:
         raise RuntimeError("events must be written inside the transaction of the change")
     return [
         Event(
-            type=r["type"], subject_type=r["subject_type"], subject=r["subject"],
+            type=known_type(r["type"]), subject_type=r["subject_type"], subject=r["subject"],
             actor_id=r.get("actor_id"), payload=_jsonable(r.get("payload") or {}),
         )
         for r in rows

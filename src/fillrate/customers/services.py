@@ -7,6 +7,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event, record_events
 from fillrate.customers.models import Customer, SalesRep
 
@@ -51,7 +52,7 @@ def create_sales_rep(*, code: str, name: str, email: str = "",
             raise Conflict("customers.duplicate_sales_rep", f"sales rep {code!r} exists already",
                            field="code")
         rep = SalesRep.objects.create(code=code, name=name, email=email)
-        record_event(type="SalesRepCreated", subject_type="sales_rep", subject=code,
+        record_event(type=EventType.SALES_REP_CREATED, subject_type="sales_rep", subject=code,
                      actor_id=actor_id, payload={"name": name, "email": email})
     return rep
 
@@ -80,7 +81,8 @@ def update_sales_rep(*, sales_rep_id: int, changes: dict, actor_id: int | None =
             for f, (_, value) in changed.items():
                 setattr(rep, f, value)
             rep.save(update_fields=list(changed))
-            record_event(type="SalesRepUpdated", subject_type="sales_rep", subject=rep.code,
+            record_event(type=EventType.SALES_REP_UPDATED,
+                         subject_type="sales_rep", subject=rep.code,
                          actor_id=actor_id, payload={"changes": changed})
     return rep
 
@@ -118,7 +120,7 @@ def create_customer(
             code=code, name=name.strip(), email=email, phone=phone, vip=vip, sales_rep=rep,
             delivery_address=delivery_address, payment_terms=payment_terms,
         )
-        record_event(type="CustomerCreated", subject_type="customer", subject=code,
+        record_event(type=EventType.CUSTOMER_CREATED, subject_type="customer", subject=code,
                      actor_id=actor_id, payload={"name": customer.name, "vip": vip})
     return customer
 
@@ -194,7 +196,7 @@ def update_customer(*, code: str, changes: dict, actor_id: int | None = None) ->
             old = getattr(customer, field)
             if old == new:
                 continue
-            events.append({"type": "CustomerUpdated", "subject_type": "customer",
+            events.append({"type": EventType.CUSTOMER_UPDATED, "subject_type": "customer",
                            "subject": customer.code, "actor_id": actor_id,
                            "payload": {"field": field, "old": _shown(old), "new": _shown(new)}})
             setattr(customer, field, new)

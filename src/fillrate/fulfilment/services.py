@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from fillrate.backorders.models import BackorderLine
 from fillrate.core.errors import NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.numbers import parse_number
 from fillrate.fulfilment import lifecycle
@@ -103,7 +104,7 @@ def queue_fulfillment(
         for x in lines
     ])
     record_event(
-        type="FulfillmentQueued", subject_type="fulfillment", subject=fulfillment.number,
+        type=EventType.FULFILLMENT_QUEUED, subject_type="fulfillment", subject=fulfillment.number,
         actor_id=actor_id,
         payload={"order": order_number, "backorder": backorder_number or None,
                  "lines": [{"sku": x.order_line.product.sku, "quantity": x.quantity}
@@ -169,7 +170,7 @@ def issue_invoice(*, fulfillment: Fulfillment, lines: Sequence[FulfillmentLine],
     for row in invoice_lines:
         row.invoice = invoice
     InvoiceLine.objects.bulk_create(invoice_lines)
-    record_event(type="InvoiceIssued", subject_type="invoice", subject=invoice.number,
+    record_event(type=EventType.INVOICE_ISSUED, subject_type="invoice", subject=invoice.number,
                  actor_id=actor_id,
                  payload={"fulfillment": fulfillment.number, "order": fulfillment.order.number,
                           "total": total, "due_date": invoice.due_date})
@@ -192,7 +193,7 @@ def move_fulfillment(fulfillment: Fulfillment, new: str, *, actor_id: int | None
         setattr(fulfillment, stamp, timezone.now())
         changed.append(stamp)
     fulfillment.save(update_fields=changed)
-    record_event(type=f"Fulfillment{new.title()}", subject_type="fulfillment",
+    record_event(type=EventType(f"Fulfillment{new.title()}"), subject_type="fulfillment",
                  subject=fulfillment.number, actor_id=actor_id,
                  payload={"from": old, "to": new, **fields})
 
@@ -279,7 +280,7 @@ def reduce_uncovered_fulfillments(*, own_held: dict[int, int], backorder_held: d
                 FulfillmentLine.objects.filter(id=x.id).update(quantity=F("quantity") - take)
         fulfillment = locked[fid]
         empty = not FulfillmentLine.objects.filter(fulfillment_id=fid).exists()
-        record_event(type="FulfillmentReduced", subject_type="fulfillment",
+        record_event(type=EventType.FULFILLMENT_REDUCED, subject_type="fulfillment",
                      subject=fulfillment.number, actor_id=actor_id,
                      payload={"lines": [{"sku": x.product.sku, "quantity": take}
                                         for x, take in shrunk[fid]],

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.inventory.models import Location, LocationKind, StockLevel, Warehouse
 
@@ -81,7 +82,7 @@ def create_warehouse(*, code: str, name: str, actor_id: int | None = None) -> Wa
             raise Conflict("inventory.duplicate_warehouse", f"warehouse {code!r} exists already",
                            field="code")
         warehouse = Warehouse.objects.create(code=code, name=name)
-        record_event(type="WarehouseCreated", subject_type="warehouse", subject=code,
+        record_event(type=EventType.WAREHOUSE_CREATED, subject_type="warehouse", subject=code,
                      actor_id=actor_id, payload={"name": name})
     return warehouse
 
@@ -102,7 +103,7 @@ def update_warehouse(*, warehouse_id: int, changes: dict[str, Any],
         if "name" in changes:
             name = _name(changes["name"], required=True)
             if name != warehouse.name:
-                record_event(type="WarehouseUpdated", subject_type="warehouse",
+                record_event(type=EventType.WAREHOUSE_UPDATED, subject_type="warehouse",
                              subject=warehouse.code, actor_id=actor_id,
                              payload={"changes": {"name": [warehouse.name, name]}})
                 warehouse.name = name
@@ -133,7 +134,7 @@ def create_location(
                            f"location {code!r} exists already in {warehouse.code}", field="code")
         location = Location.objects.create(warehouse=warehouse, code=code, kind=kind,
                                            pick_sequence=pick_sequence, name=name, zone=zone)
-        record_event(type="LocationCreated", subject_type="location", subject=code,
+        record_event(type=EventType.LOCATION_CREATED, subject_type="location", subject=code,
                      actor_id=actor_id,
                      payload={"warehouse": warehouse.code, "kind": kind, "name": name,
                               "pick_sequence": pick_sequence, "zone": zone})
@@ -196,7 +197,8 @@ def update_location(*, location_id: int, changes: dict[str, Any],
         for f, (_, value) in changed.items():
             setattr(location, f, value)
         location.save(update_fields=list(changed))
-        record_event(type="LocationUpdated", subject_type="location", subject=location.code,
+        record_event(type=EventType.LOCATION_UPDATED,
+                     subject_type="location", subject=location.code,
                      actor_id=actor_id,
                      payload={"warehouse": location.warehouse.code, "changes": changed})
     return location

@@ -22,6 +22,7 @@ from django.db.models import F
 
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.numbers import MAX_QUANTITY
 from fillrate.core.retry import retry_on_lock_conflict
@@ -162,7 +163,7 @@ def move_stock(*, product_id: int, source_id: int, target_id: int, quantity: int
                           on_hand_after=lv.on_hand + q, kind=MovementKind.TRANSFERRED,
                           reference=reference, note=note[:500], actor_id=actor_id)
             for lv, q in ((source, -quantity), (target, quantity))])
-        record_event(type="StockMoved", subject_type="product", subject=product.sku,
+        record_event(type=EventType.STOCK_MOVED, subject_type="product", subject=product.sku,
                      actor_id=actor_id,
                      payload={"from": places[source_id].code, "to": places[target_id].code,
                               "quantity": quantity, "reference": reference})
@@ -276,7 +277,8 @@ def adjust_stock(
         )
         insert_instances([movement])
         record_event(
-            type="StockAdjusted", subject_type="product", subject=product.sku, actor_id=actor_id,
+            type=EventType.STOCK_ADJUSTED,
+            subject_type="product", subject=product.sku, actor_id=actor_id,
             payload={"location": location.code, "quantity": quantity, "reason": reason,
                      "on_hand": level.on_hand, "note": note},
         )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from fillrate.catalog.models import Product
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event, record_events
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
 from fillrate.purchasing import lifecycle
@@ -71,7 +72,7 @@ def create_supplier(
                            field="code")
         supplier = Supplier.objects.create(code=code, name=name.strip(), email=email,
                                            lead_time_days=lead_time_days)
-        record_event(type="SupplierCreated", subject_type="supplier", subject=code,
+        record_event(type=EventType.SUPPLIER_CREATED, subject_type="supplier", subject=code,
                      actor_id=actor_id,
                      payload={"name": supplier.name, "lead_time_days": lead_time_days})
     return supplier
@@ -146,7 +147,7 @@ def create_purchase_order(
             for i, line in enumerate(lines)
         ])
         record_event(
-            type="PurchaseOrderCreated", subject_type="purchase_order", subject=po.number,
+            type=EventType.PURCHASE_ORDER_CREATED, subject_type="purchase_order", subject=po.number,
             actor_id=actor_id,
             payload={"supplier": sup.code, "status": status, "expected_date": expected_date,
                      "lines": [{"sku": products[x.sku.strip().upper()].sku,
@@ -173,7 +174,7 @@ def order_purchase_order(*, number: str, actor_id: int | None = None) -> Purchas
         lifecycle.check_action(po.status, lifecycle.ORDERED)
         po.status, po.ordered_at = lifecycle.ORDERED, timezone.now()
         po.save(update_fields=["status", "ordered_at"])
-        record_event(type="PurchaseOrderOrdered", subject_type="purchase_order",
+        record_event(type=EventType.PURCHASE_ORDER_ORDERED, subject_type="purchase_order",
                      subject=po.number, actor_id=actor_id,
                      payload={"expected_date": po.expected_date})
     return po
@@ -197,7 +198,7 @@ def update_purchase_order(
         if po.expected_date != expected_date:
             old, po.expected_date = po.expected_date, expected_date
             po.save(update_fields=["expected_date"])
-            record_event(type="PurchaseOrderExpectedDateChanged",
+            record_event(type=EventType.PURCHASE_ORDER_EXPECTED_DATE_CHANGED,
                          subject_type="purchase_order", subject=po.number, actor_id=actor_id,
                          payload={"old": old, "new": expected_date})
     return po
@@ -223,7 +224,7 @@ def cancel_purchase_order(*, number: str, reason: str = "",
         previous = po.status
         po.status, po.cancelled_at = lifecycle.CANCELLED, timezone.now()
         po.save(update_fields=["status", "cancelled_at"])
-        record_event(type="PurchaseOrderCancelled", subject_type="purchase_order",
+        record_event(type=EventType.PURCHASE_ORDER_CANCELLED, subject_type="purchase_order",
                      subject=po.number, actor_id=actor_id,
                      payload={"previous_status": previous, "reason": reason,
                               "closed": closed})
@@ -243,7 +244,8 @@ def record_receipt_status(po: PurchaseOrder, *, actor_id: int | None = None) -> 
         old = po.status
         PurchaseOrder.objects.filter(id=po.id).update(status=derived)
         po.status = derived
-        record_events([{"type": "PurchaseOrderStatusChanged", "subject_type": "purchase_order",
+        record_events([{"type": EventType.PURCHASE_ORDER_STATUS_CHANGED,
+                        "subject_type": "purchase_order",
                         "subject": po.number, "actor_id": actor_id,
                         "payload": {"old": old, "new": derived}}])
     return derived

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from fillrate.catalog.services import refuse_unknown_fields
 from fillrate.core.errors import InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.purchasing.models import Supplier
 from fillrate.purchasing.services import MAX_LEAD_TIME_DAYS
@@ -62,7 +63,7 @@ def update_supplier(*, code: str, changes: dict, actor_id: int | None = None) ->
             old = getattr(supplier, field)
             if old == new:
                 continue
-            events.append({"type": "SupplierUpdated", "subject_type": "supplier",
+            events.append({"type": EventType.SUPPLIER_UPDATED, "subject_type": "supplier",
                            "subject": supplier.code, "actor_id": actor_id,
                            "payload": {"field": field, "old": old, "new": new}})
             setattr(supplier, field, new)

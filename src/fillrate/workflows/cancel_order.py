@@ -13,6 +13,7 @@ from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
 from fillrate.backorders.services import cancel_backorder_units
 from fillrate.core.errors import Conflict
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.services import cancel_pending_fulfillments
@@ -41,7 +42,7 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
                 status=lifecycle.CANCELLED, cancelled_at=timezone.now(),
                 cancel_reason=CancelReason.CUSTOMER_REQUESTED,
                 cancel_notes=notes or f"order {order.number} cancelled")
-            events.append({"type": "BackorderCancelled", "subject_type": "backorder",
+            events.append({"type": EventType.BACKORDER_CANCELLED, "subject_type": "backorder",
                            "subject": backorder.number, "actor_id": actor_id,
                            "payload": {"reason": CancelReason.CUSTOMER_REQUESTED,
                                        "order": order.number}})
@@ -55,7 +56,7 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = timezone.now()
         order.save(update_fields=["status", "cancelled_at"])
-        events.append({"type": "OrderCancelled", "subject_type": "order",
+        events.append({"type": EventType.ORDER_CANCELLED, "subject_type": "order",
                        "subject": order.number, "actor_id": actor_id,
                        "payload": {"notes": notes,
                                    "backorders": [b.number for b in backorders]}})

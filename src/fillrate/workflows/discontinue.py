@@ -12,6 +12,7 @@ from fillrate.backorders.selectors import waiting_for_product
 from fillrate.backorders.services import CancelLine
 from fillrate.catalog.models import Product
 from fillrate.core.errors import DomainError, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
@@ -65,7 +66,7 @@ def discontinue_product(*, sku: str, cancel_backorders: bool = False,
         if not product.discontinued:
             product.discontinued = True
             product.save(update_fields=["discontinued"])
-            record_event(type="ProductDiscontinued", subject_type="product",
+            record_event(type=EventType.PRODUCT_DISCONTINUED, subject_type="product",
                          subject=product.sku, actor_id=actor_id,
                          payload={"cancelled_backorders": cancelled})
     return Discontinued(product=product, cancelled_backorders=cancelled)

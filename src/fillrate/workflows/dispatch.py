@@ -15,6 +15,7 @@ from django.db import transaction
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import move_backorder_units, refresh_backorder_status
 from fillrate.core.errors import Conflict, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment import lifecycle
@@ -107,7 +108,8 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
             its_lines = [x for x in bo_lines.values() if x.backorder_id == backorder.id]
             status = refresh_backorder_status(backorder, its_lines)
             record_event(
-                type="BackorderFulfilled", subject_type="backorder", subject=backorder.number,
+                type=EventType.BACKORDER_FULFILLED,
+                subject_type="backorder", subject=backorder.number,
                 actor_id=actor_id,
                 payload={"fulfillment": number, "status": status,
                          "lines": [{"sku": line.product.sku, "quantity": line.quantity}
@@ -117,7 +119,7 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
         status = orders.refresh_status(order, order_lines.values())
         move_fulfillment(fulfillment, lifecycle.DISPATCHED, actor_id=actor_id,
                          carrier=carrier, tracking_number=tracking_number)
-        record_event(type="OrderShipped", subject_type="order", subject=order.number,
+        record_event(type=EventType.ORDER_SHIPPED, subject_type="order", subject=order.number,
                      actor_id=actor_id,
                      payload={"fulfillment": number, "status": status,
                               "lines": [{"sku": x.product.sku, "quantity": x.quantity}

@@ -34,6 +34,7 @@ from fillrate.backorders.services import (
     refresh_backorder_status,
 )
 from fillrate.core.business import business_settings
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.fulfilment.services import Reduced, reduce_uncovered_fulfillments
 from fillrate.inventory.models import StockLevel
@@ -162,7 +163,7 @@ def adjust_lost_stock(*, level: StockLevel, quantity: int, reason: str, note: st
         lost = sum(held[x.id] for x in its if x.id in held)
         order_number = order_rows[backorder.order_id].number
         taken.append(Taken(order_number, backorder.number, sku, lost, WAITING))
-        events.append({"type": "BackorderStockWithdrawn", "subject_type": "backorder",
+        events.append({"type": EventType.BACKORDER_STOCK_WITHDRAWN, "subject_type": "backorder",
                        "subject": backorder.number, "actor_id": actor_id,
                        "payload": {"sku": sku, "location": location, "quantity": lost,
                                    "reason": reason, "status": status}})
@@ -214,7 +215,7 @@ def _settle_order_lines(*, own: dict[int, int], order_lines: dict[int, OrderLine
         elif missing and order.status != OrderStatus.ON_HOLD:
             SalesOrder.objects.filter(id=order.id).update(status=OrderStatus.ON_HOLD)
             order.status = OrderStatus.ON_HOLD
-            events.append({"type": "OrderHeld", "subject_type": "order",
+            events.append({"type": EventType.ORDER_HELD, "subject_type": "order",
                            "subject": order.number, "actor_id": actor_id,
                            "payload": {"oversold": True, "requested": False,
                                        "cause": f"stock lost at {location}"}})
@@ -225,7 +226,7 @@ def _settle_order_lines(*, own: dict[int, int], order_lines: dict[int, OrderLine
             out.append(Taken(order.number, None, sku, lost,
                              BACKORDERED if new_backorder else HELD,
                              new_backorder.number if new_backorder else None))
-        events.append({"type": "OrderStockWithdrawn", "subject_type": "order",
+        events.append({"type": EventType.ORDER_STOCK_WITHDRAWN, "subject_type": "order",
                        "subject": order.number, "actor_id": actor_id,
                        "payload": {"sku": sku, "location": location, "reason": reason,
                                    "quantity": got + lost, "reallocated": got,

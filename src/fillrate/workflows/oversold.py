@@ -11,6 +11,7 @@ from fillrate.backorders.feeding import repromise
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import Conflict, InvalidValue
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.orders import services as orders
@@ -58,7 +59,8 @@ def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -
         order.status = OrderStatus.OPEN  # the hold ends; the lines say the rest
         SalesOrder.objects.filter(id=order.id).update(status=order.status)
         orders.refresh_status(order, lines)
-        record_event(type="OversoldOrderResolved", subject_type="order", subject=order.number,
+        record_event(type=EventType.OVERSOLD_ORDER_RESOLVED,
+                     subject_type="order", subject=order.number,
                      actor_id=actor_id,
                      payload={"action": action,
                               "backorder": backorder.number if backorder else None})
@@ -74,7 +76,7 @@ def hold_order(*, number: str, actor_id: int | None = None) -> SalesOrder:
                            f"{order.number} is {order.status} and cannot be put on hold")
         order.status = OrderStatus.ON_HOLD
         order.save(update_fields=["status"])
-        record_event(type="OrderHeld", subject_type="order", subject=order.number,
+        record_event(type=EventType.ORDER_HELD, subject_type="order", subject=order.number,
                      actor_id=actor_id, payload={"requested": True})
     return order
 
@@ -91,6 +93,6 @@ def release_order(*, number: str, actor_id: int | None = None) -> SalesOrder:
         order.status = OrderStatus.OPEN
         SalesOrder.objects.filter(id=order.id).update(status=order.status)
         orders.refresh_status(order, lines)
-        record_event(type="OrderReleased", subject_type="order", subject=order.number,
+        record_event(type=EventType.ORDER_RELEASED, subject_type="order", subject=order.number,
                      actor_id=actor_id, payload={})
     return order

@@ -9,6 +9,7 @@ from django.db import transaction
 from fillrate.backorders.selectors import order_view
 from fillrate.core.business import business_settings
 from fillrate.core.errors import Conflict
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.orders.selectors import order_totals
@@ -34,6 +35,6 @@ def pay_order(*, number: str, amount: Decimal | None = None,
             raise Conflict("orders.overpayment", f"{number}: amount due is {due}",
                            field="amount")
         record_payment(order_id=order.id, amount=amount)
-        record_event(type="PaymentRecorded", subject_type="order", subject=order.number,
+        record_event(type=EventType.PAYMENT_RECORDED, subject_type="order", subject=order.number,
                      actor_id=actor_id, payload={"amount": amount, "due_before": due})
     return amount

@@ -21,6 +21,7 @@ from fillrate.backorders.services import ShortLine, stage_backorder
 from fillrate.catalog.models import Product
 from fillrate.core.business import BusinessSettings, settings_from_values, settings_subqueries
 from fillrate.core.errors import Conflict, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import event_rows
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import Ref, WriteBatch, as_money, fetch, in_list, insert_instances, table
@@ -142,7 +143,7 @@ def place_order(
             lines=[ShortLine(order_lines[i], order_lines[i].backordered) for i in short],
             line_refs=[line_refs[i] for i in short]))
     events = [{
-        "type": "OrderPlaced", "subject_type": "order", "subject": order.number,
+        "type": EventType.ORDER_PLACED, "subject_type": "order", "subject": order.number,
         "actor_id": actor_id,
         "payload": {"customer": cust.code, "status": order.status,
                     "lines": [{"sku": ol.product.sku, "quantity": ol.quantity,
@@ -151,7 +152,7 @@ def place_order(
     }]
     if on_hold:
         events.append({
-            "type": "OrderHeld", "subject_type": "order", "subject": order.number,
+            "type": EventType.ORDER_HELD, "subject_type": "order", "subject": order.number,
             "actor_id": actor_id,
             "payload": {"oversold": plan.short and policy == "hold", "requested": hold},
         })

@@ -17,6 +17,7 @@ from fillrate.backorders.promises import Consumed
 from fillrate.catalog.selectors import require_known_sku
 from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.core.numbers import MAX_QUANTITY
 from fillrate.core.retry import retry_on_lock_conflict
@@ -150,12 +151,12 @@ def receive_purchase_order(
                                                                           strict=True)],
         reference=po.number, note=f"receipt {receipt.number}", actor_id=actor_id)
     record_events(
-        [{"type": "StockReceived", "subject_type": "product", "subject": p.product.sku,
+        [{"type": EventType.STOCK_RECEIVED, "subject_type": "product", "subject": p.product.sku,
           "actor_id": actor_id,
           "payload": {"location": location.code, "quantity": x.quantity, "on_hand": after,
                       "purchase_order": po.number, "receipt": receipt.number}}
          for x, p, after in zip(lines, chosen, on_hand, strict=True)]
-        + [{"type": "PurchaseOrderReceived", "subject_type": "purchase_order",
+        + [{"type": EventType.PURCHASE_ORDER_RECEIVED, "subject_type": "purchase_order",
             "subject": po.number, "actor_id": actor_id,
             "payload": {"receipt": receipt.number, "location": location.code,
                         "over_receipt": over,

@@ -20,6 +20,7 @@ from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import Conflict, InvalidValue
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.services import fulfillments_carrying, pending_quantities
@@ -100,7 +101,7 @@ def backorder_order_lines(
         feed_backorders(product_ids={by_id[k].product_id for k in wanted}, actor_id=actor_id,
                         cause=backorder.number, passed_over=list(own),
                         changed_backorders=[backorder.id])
-        record_event(type="OrderSplit", subject_type="order", subject=order.number,
+        record_event(type=EventType.ORDER_SPLIT, subject_type="order", subject=order.number,
                      actor_id=actor_id,
                      payload={"backorder": backorder.number,
                               "released": sum(release.values()),
