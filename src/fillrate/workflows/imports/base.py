@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import fetch, in_list, table
@@ -118,8 +116,7 @@ def run_import(kind: Kind, open_lines: OpenLines, *, dry_run: bool = False,
 
     def read() -> Iterator[list[Row]]:
         again = Errors()
-        for chunk in chunks(read_rows(open_lines(), kind.columns, again)):
-            yield chunk
+        yield from chunks(read_rows(open_lines(), kind.columns, again))
         if again.total:  # the file changed between the passes
             again.raise_if_any()
 

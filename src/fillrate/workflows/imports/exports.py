@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from django.db.models import Prefetch, QuerySet
 
-from fillrate.backorders.models import Backorder, BackorderLine
+from fillrate.backorders.models import BackorderLine
 from fillrate.backorders.selectors import BackorderFilters
 from fillrate.catalog.models import Product
 from fillrate.customers.models import Customer, SalesRep
