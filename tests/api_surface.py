@@ -187,6 +187,7 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("fulfillments", "number"): lambda w: w.fulfillment,
     "POST /fulfillments/{number}/deliver": lambda w: w.dispatched,
     ("invoices", "number"): lambda w: w.invoice,
+    ("imports", "kind"): lambda w: "products",
 }
 
 _serial = itertools.count()
@@ -228,6 +229,9 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /purchase-orders/{number}/cancel": lambda w: {"reason": "supplier out of stock"},
     "POST /purchase-orders/{number}/receipts": lambda w: {"lines": [{"sku": w.sku,
                                                                      "quantity": 2}]},
+    # bytes go as text/csv
+    "POST /imports/{kind}": lambda w: f"sku,name,list_price\r\nIMP-{next(_serial)},"
+                                      "Imported,2.50\r\n".encode(),
 }
 
 
@@ -248,6 +252,8 @@ def send(client: Client, op: Op, world: World, headers: dict[str, str]):
     if not op.writes:
         return client.generic(op.method, url, headers=headers)
     body = BODIES[op.id](world) if op.id in BODIES else {}
+    if isinstance(body, bytes):
+        return client.generic(op.method, url, body, content_type="text/csv", headers=headers)
     data = b"" if body is None else json.dumps(body)
     return client.generic(op.method, url, data, content_type="application/json",
                           headers=headers)

@@ -31,6 +31,7 @@ RESOURCE_DOMAIN = {
     "purchase-orders": "purchasing",
     "settings": "settings",
     "events": "events",
+    "imports": "imports",
 }
 
 

@@ -17,6 +17,7 @@ SECTIONS = [
     ("Invoices", "web:invoices", "invoices.view"),
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Suppliers", "web:suppliers", "purchasing.view"),
+    ("Import", "web:import", "imports.run"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from fillrate.web import (
     backorders_views,
     fulfilment_views,
+    imports_views,
     orders_views,
     purchasing_views,
     settings_views,
@@ -86,4 +87,8 @@ urlpatterns = [
     path("purchase-orders/<str:number>/receipts/<str:receipt>/",
          purchasing_views.purchase_order_receipt, name="purchase_order_receipt"),
     path("settings/", settings_views.settings_page, name="settings"),
+    # CSV import and export
+    path("import/", imports_views.import_page, name="import"),
+    path("import/confirm/", imports_views.import_confirm, name="import_confirm"),
+    path("export/<str:kind>.csv", imports_views.export_csv, name="export_csv"),
 ]
