@@ -34,3 +34,6 @@ def run(capsys):
         return code, out, err
 
     return run
+
+
+from tests.web.conftest import login  # noqa: E402, F401  (the logged-in clients fixture)

@@ -40,7 +40,8 @@ def upsert(model: type[models.Model], *, keys: Sequence[str], fields: Sequence[s
            rows: Sequence[dict[str, Any]]) -> Upserted:
     """Each row maps every attname in `keys` and `fields` to a value. A row
     whose keys match an existing row updates `fields` where they differ;
-    otherwise it is inserted (fields with `auto_now_add` get the time).
+    otherwise it is inserted (other fields get their model default, and
+    `auto_now_add` ones the time).
     Keys must be unique within `rows`."""
     if not rows:
         return Upserted(0, 0)
@@ -49,24 +50,22 @@ def upsert(model: type[models.Model], *, keys: Sequence[str], fields: Sequence[s
     return upsert_portable(model, keys=keys, fields=fields, rows=rows)
 
 
-def _stamped(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)]
-
-
 def upsert_on_conflict(model: type[models.Model], *, keys: Sequence[str], fields: Sequence[str],
                        rows: Sequence[dict[str, Any]]) -> Upserted:
     qn = connection.ops.quote_name
     meta = model._meta
-    given = [meta.get_field(name) for name in (*keys, *fields)]
-    stamped = _stamped(model)
+    given = {meta.get_field(name).attname for name in (*keys, *fields)}
+    # Every column on insert: the given values, the rest as the model makes them.
+    inserted = [f for f in meta.concrete_fields if not f.primary_key]
     now = timezone.now()
+    fixed = {f.attname: now if getattr(f, "auto_now_add", False) else f.get_default()
+             for f in inserted if f.attname not in given}
     params: list[Any] = []
     for row in rows:
-        for f in given:
-            params.append(f.get_db_prep_save(row[f.attname], connection))
-        for f in stamped:
-            params.append(f.get_db_prep_save(now, connection))
-    columns = [qn(f.column) for f in (*given, *stamped)]
+        for f in inserted:
+            value = row[f.attname] if f.attname in given else fixed[f.attname]
+            params.append(f.get_db_prep_save(value, connection))
+    columns = [qn(f.column) for f in inserted]
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     updated = [qn(meta.get_field(name).column) for name in fields]
     tbl = qn(meta.db_table)
