@@ -255,6 +255,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
             return run_receive(workers=args.workers, output=args.output or "bench-receive.json",
                                database_url=args.database_url)
+        if args.kind == "import":
+            from fillrate.bench.imports import run as run_import_bench
+
+            return run_import_bench(output=args.output or "bench-import.json")
     except BenchError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown benchmark {args.kind!r}")
@@ -296,9 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
-    p.add_argument("kind", choices=["intake", "receive"],
+    p.add_argument("kind", choices=["intake", "receive", "import"],
                    help="intake: POST /orders over HTTP; receive: receipts that feed 50,000 "
-                   "waiting backorder lines")
+                   "waiting backorder lines; import: CSV files of 100,000 products and "
+                   "100,000 stock rows")
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
     p.add_argument("--seconds", type=float, default=30, help="how long to drive load (30)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
