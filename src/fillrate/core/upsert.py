@@ -17,12 +17,18 @@ SQLite that transaction is IMMEDIATE).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+
+
+# Values psycopg adapts as they are.
+_NATIVE = (str, int, bool, Decimal, dt.datetime, dt.date)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,12 @@ def upsert(model: type[models.Model], *, keys: Sequence[str], fields: Sequence[s
     return upsert_portable(model, keys=keys, fields=fields, rows=rows)
 
 
+def _native(field: models.Field, value: Any) -> Any:
+    if value is None or type(value) in _NATIVE:
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
 def upsert_on_conflict(model: type[models.Model], *, keys: Sequence[str], fields: Sequence[str],
                        rows: Sequence[dict[str, Any]]) -> Upserted:
     qn = connection.ops.quote_name
@@ -60,23 +72,29 @@ def upsert_on_conflict(model: type[models.Model], *, keys: Sequence[str], fields
     now = timezone.now()
     fixed = {f.attname: now if getattr(f, "auto_now_add", False) else f.get_default()
              for f in inserted if f.attname not in given}
-    params: list[Any] = []
-    for row in rows:
-        for f in inserted:
-            value = row[f.attname] if f.attname in given else fixed[f.attname]
-            params.append(f.get_db_prep_save(value, connection))
     columns = [qn(f.column) for f in inserted]
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    updated = [qn(meta.get_field(name).column) for name in fields]
     tbl = qn(meta.db_table)
+    # The rows go in with COPY (psycopg writes them in C) to a temporary
+    # table, dropped at commit: a few statements whatever the number of rows.
+    scratch = qn(f"upsert_{meta.db_table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} ON COMMIT DROP AS "
+                       f"SELECT {', '.join(columns)} FROM {tbl} WITH NO DATA")
+        cursor.execute(f"TRUNCATE {scratch}")
+        with cursor.cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([
+                    _native(f, row[f.attname] if f.attname in given else fixed[f.attname])
+                    for f in inserted])
+    updated = [qn(meta.get_field(name).column) for name in fields]
     sql = (
-        f"INSERT INTO {tbl} AS t ({', '.join(columns)}) VALUES {', '.join([one] * len(rows))} "
+        f"INSERT INTO {tbl} AS t ({', '.join(columns)}) SELECT * FROM {scratch} "
         f"ON CONFLICT ({', '.join(qn(meta.get_field(k).column) for k in keys)}) DO UPDATE SET "
         + ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
         + f" WHERE ({', '.join(f't.{c}' for c in updated)}) IS DISTINCT FROM "
         f"({', '.join(f'EXCLUDED.{c}' for c in updated)}) RETURNING (xmax = 0)")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql)
         flags = [r[0] for r in cursor.fetchall()]
     created = sum(1 for f in flags if f)
     return Upserted(created, len(flags) - created)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,7 +22,7 @@ from django.core.validators import validate_email
 from fillrate.core.errors import InvalidValue
 
 # Rows per chunk: one lookup statement and one write statement each.
-CHUNK = 2000
+CHUNK = 5000
 # Errors kept for the answer; the count of all of them is kept too.
 MAX_ERRORS = 1000
 MAX_QUANTITY = 2**31 - 1
@@ -72,7 +73,6 @@ class Column:
 class Row:
     number: int
     values: dict[str, Any]
-    raw: dict[str, str]
 
 
 @dataclass
@@ -96,6 +96,7 @@ class Errors:
 
 # -- cell parsers ---------------------------------------------------------------
 
+_SPACE = re.compile(r"\s")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -112,12 +113,16 @@ def unguard(value: str) -> str:
 
 def text(*, max_length: int, required: bool = False, spaces: bool = True) -> Callable[[str], str]:
     def parse(value: str) -> str:
-        value = unguard(value.strip())
-        if required and not value:
-            raise CellError("is required")
+        value = value.strip()
+        if value[:1] == "'":
+            value = unguard(value)
+        if not value:
+            if required:
+                raise CellError("is required")
+            return value
         if len(value) > max_length:
             raise CellError(f"is longer than {max_length} characters")
-        if not spaces and any(c.isspace() for c in value):
+        if not spaces and _SPACE.search(value):
             raise CellError("cannot contain spaces")
         if "\x00" in value:
             raise CellError("contains a NUL character")
@@ -264,8 +269,18 @@ def read_rows(lines: Iterable[str], columns: list[Column], errors: Errors) -> It
         bad = True
     if bad:
         return
-    used = [(i, known[name]) for i, name in enumerate(header) if not known[name].export_only]
-    missing = [c for c in columns if c.name not in header and not c.export_only]
+    used = [(i, c.name, c.parse) for i, c in
+            ((i, known[name]) for i, name in enumerate(header)) if not c.export_only]
+    # Columns the file leaves out read as blank: parsed once.
+    blank: dict[str, Any] = {}
+    blank_errors: list[tuple[str, str]] = []
+    for c in columns:
+        if c.name not in header and not c.export_only:
+            try:
+                blank[c.name] = c.parse("")
+            except CellError as exc:
+                blank_errors.append((c.name, str(exc)))
+    width = len(header)
     number = 1
     while True:
         try:
@@ -277,31 +292,29 @@ def read_rows(lines: Iterable[str], columns: list[Column], errors: Errors) -> It
             errors.add(number, "", f"cannot be read: {exc}")
             return
         number += 1
-        if not any(cell.strip() for cell in record):
+        if not record or (not record[0] and not "".join(record).strip()):
+            continue  # a blank line, or a row of empty cells
+        if len(record) != width:
+            if len(record) > width:
+                errors.add(number, "", f"has {len(record)} cells, the header {width}")
+                continue
+            record = record + [""] * (width - len(record))
+        try:  # the common case: every cell reads
+            values = {name: parse(record[i]) for i, name, parse in used}
+        except CellError:
+            for i, name, parse in used:
+                try:
+                    parse(record[i])
+                except CellError as exc:
+                    errors.add(number, name, str(exc))
             continue
-        if len(record) > len(header):
-            errors.add(number, "", f"has {len(record)} cells, the header {len(header)}")
+        if blank_errors:
+            for name, message in blank_errors:
+                errors.add(number, name, message)
             continue
-        values: dict[str, Any] = {}
-        raw: dict[str, str] = {}
-        ok = True
-        for i, column in used:
-            cell = record[i] if i < len(record) else ""
-            raw[column.name] = cell
-            try:
-                values[column.name] = column.parse(cell)
-            except CellError as exc:
-                errors.add(number, column.name, str(exc))
-                ok = False
-        for column in missing:
-            raw[column.name] = ""
-            try:
-                values[column.name] = column.parse("")
-            except CellError as exc:
-                errors.add(number, column.name, str(exc))
-                ok = False
-        if ok:
-            yield Row(number, values, raw)
+        if blank:
+            values.update(blank)
+        yield Row(number, values)
 
 
 def chunks(rows: Iterable[Row], size: int = CHUNK) -> Iterator[list[Row]]:
