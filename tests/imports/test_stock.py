@@ -120,3 +120,50 @@ def test_a_stock_dry_run_writes_nothing(db, stock, pick_location):
     assert (result.updated, result.extra["units_up"]) == (1, 2)
     assert db_state() == before
     assert not Backorder.objects.exists()
+
+
+@pytest.mark.postgres
+def test_the_set_based_count_agrees_with_the_portable_one(db, stock, pick_location,
+                                                          bulk_location):
+    from django.db import transaction
+
+    from fillrate.inventory import counts as count_module
+    from fillrate.inventory.counts import Count, CountBelowAllocated
+
+    def world():
+        a = stock(ProductFactory(sku="A"), 10)
+        b = stock(ProductFactory(sku="B"), 4, location=bulk_location)
+        c = ProductFactory(sku="C")
+        place_order(customer=CustomerFactory().code, lines=[LineInput("B", 3)])
+        return [Count(a.id, pick_location.id, 6, 2), Count(a.id, bulk_location.id, 2, 3),
+                Count(b.id, bulk_location.id, 4, 4), Count(c.id, pick_location.id, 9, 5)]
+
+    def snapshot():
+        return (sorted(StockLevel.objects.values_list("product__sku", "location__code",
+                                                      "on_hand", "allocated")),
+                sorted(StockMovement.objects.filter(kind="counted").values_list(
+                    "product__sku", "location__code", "quantity", "on_hand_after", "reason",
+                    "reference")))
+
+    results = {}
+    for name, path in (("portable", count_module._count_portable),
+                       ("set_based", count_module._count_set_based)):
+        sid = transaction.savepoint()
+        counts = world()
+        movement = {"kind": "counted", "reason": "count", "note": "", "reference": "x",
+                    "actor_id": None}
+        changed, up, down, raised = path(counts, movement)
+        from fillrate.catalog.models import Product
+
+        done = (changed, up, down,
+                sorted(Product.objects.filter(id__in=raised).values_list("sku", flat=True)))
+        refused = None
+        try:
+            with transaction.atomic():
+                path([Count(counts[2].product_id, bulk_location.id, 1, 7)], movement)
+        except CountBelowAllocated as exc:
+            refused = exc.refused
+        results[name] = (done, snapshot(), refused)
+        transaction.savepoint_rollback(sid)
+    assert results["portable"] == results["set_based"]
+    assert results["portable"][0] == (3, 9 + 2, 4, ["A", "C"])

@@ -26,7 +26,6 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-
 # Values psycopg adapts as they are.
 _NATIVE = (str, int, bool, Decimal, dt.datetime, dt.date)
 

@@ -15,7 +15,7 @@ from typing import Any
 from fillrate.catalog.models import Product
 from fillrate.core.errors import DomainError
 from fillrate.core.sql import fetch, in_list, table
-from fillrate.workflows.imports.base import Counts, Kind, ids_by_key
+from fillrate.workflows.imports.base import Counts, Kind, ids_by_key, one_of
 from fillrate.workflows.imports.rows import Errors, ImportFailed, Row, RowError
 
 _LINE_FIELD = re.compile(r"lines\[(\d+)\]\.(\w+)")
@@ -84,10 +84,9 @@ class DocumentKind(Kind):
 
     @staticmethod
     def _products(chunk: list[Row]) -> list[tuple[str, bool]]:
-        skus = sorted({r.values["sku"] for r in chunk})
+        where, params = one_of("sku", sorted({r.values["sku"] for r in chunk}))
         return [(s, bool(d)) for s, d in fetch(
-            f"SELECT sku, discontinued FROM {table(Product)} WHERE sku IN ({in_list(skus)})",
-            skus)]
+            f"SELECT sku, discontinued FROM {table(Product)} WHERE {where}", params)]
 
     def create(self, rows: list[Row], *, actor_id: int | None) -> dict[str, int]:
         """Create one document from its rows; returns counts to add up."""

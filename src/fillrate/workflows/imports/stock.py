@@ -13,7 +13,7 @@ from fillrate.core.sql import fetch, table
 from fillrate.inventory.counts import Count, CountBelowAllocated, count_stock
 from fillrate.inventory.models import Location, StockLevel, Warehouse
 from fillrate.workflows.feed_backorders import feed_backorders
-from fillrate.workflows.imports.base import Counts, Kind, ids_by_key
+from fillrate.workflows.imports.base import Counts, Kind, ids_by_key, pairs_in
 from fillrate.workflows.imports.rows import (
     Column,
     Errors,
@@ -42,10 +42,9 @@ def _levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, in
     checks again under the lock."""
     if not pairs:
         return {}
-    values = ", ".join(["(%s, %s)"] * len(pairs))
+    where, params = pairs_in(("product_id", "location_id"), pairs)
     rows = fetch(f"SELECT product_id, location_id, on_hand, allocated FROM {table(StockLevel)} "
-                 f"WHERE (product_id, location_id) IN (VALUES {values})",
-                 [x for pair in pairs for x in pair])
+                 f"WHERE {where}", params)
     return {(p, loc): (on_hand, allocated) for p, loc, on_hand, allocated in rows}
 
 
