@@ -151,11 +151,13 @@ def fail(row: int, column: str, message: str) -> ImportFailed:
 # -- lookups shared by the kinds ----------------------------------------------------
 
 def one_of(column: str, values: list) -> tuple[str, list]:
-    """`column` is one of `values` (never empty), as SQL and parameters: one
+    """`column` is one of the texts `values` (never empty), as SQL and parameters: one
     array parameter on PostgreSQL (psycopg splits a statement of thousands
     of placeholders slowly), an IN list elsewhere."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
+        # A semi-join, hashed: `= ANY(array)` would compare each row with
+        # every value when no index serves the column.
+        return f"{column} IN (SELECT unnest(%s::text[]))", [values]
     return f"{column} IN ({in_list(values)})", values
 
 
