@@ -113,9 +113,11 @@ def test_customers_name_their_sales_rep_and_are_updated_by_code(db):
     assert (result.created, result.updated) == (2, 0)
     c1 = Customer.objects.select_related("sales_rep").get(code="C-1")
     assert (c1.vip, c1.sales_rep.code, c1.delivery_address) == (True, "REP-1", "1 High St\nTown")
+    # Blank cells clear a field; a column the file leaves out keeps it.
     do_import("customers", csv_text("code,name,vip,sales_rep", "C-1,Corner Shop Ltd,false,"))
     c1.refresh_from_db()
-    assert (c1.name, c1.vip, c1.sales_rep_id, c1.email) == ("Corner Shop Ltd", False, None, "")
+    assert (c1.name, c1.vip, c1.sales_rep_id, c1.email, c1.delivery_address) == (
+        "Corner Shop Ltd", False, None, "shop@example.com", "1 High St\nTown")
 
 
 def test_customer_errors_name_row_and_column(db):
@@ -144,6 +146,14 @@ def test_suppliers_by_code(db):
 
 
 # -- locations ----------------------------------------------------------------------
+
+def test_a_column_left_out_keeps_its_value_and_a_new_record_gets_the_default(db):
+    ProductFactory(sku="OLD-1", name="Old", category="Tea", list_price=Decimal("2.00"))
+    do_import("products", csv_text("sku,name,list_price", "OLD-1,Old,3", "NEW-1,New,1"))
+    assert dict(Product.objects.values_list("sku", "category")) == {"OLD-1": "Tea",
+                                                                     "NEW-1": ""}
+    assert Product.objects.get(sku="OLD-1").list_price == Decimal("3.00")
+
 
 def test_locations_create_their_warehouse_and_are_updated_by_warehouse_and_code(db):
     LocationFactory(code="A-01", kind="pick", pick_sequence=10)  # in MAIN

@@ -12,6 +12,7 @@ all of it and rolls the transaction back, so its counts are exact.
 
 from __future__ import annotations
 
+import csv
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -109,6 +110,7 @@ def run_import(kind: Kind, open_lines: OpenLines, *, dry_run: bool = False,
     tick_write = (lambda n: progress("writing", n)) if progress else (lambda n: None)
     errors = Errors()
     state = kind.start()
+    state["present"] = present_columns(open_lines())
     rows = 0
     for chunk in chunks(read_rows(open_lines(), kind.columns, errors)):
         kind.check(chunk, errors, state)
@@ -142,6 +144,16 @@ def _write(kind: Kind, read, state, *, actor_id, rows: int, dry_run: bool, tick)
     if dry_run:
         raise _DryRun(counts)  # leaves the transaction, which rolls it back
     return counts
+
+
+def present_columns(lines: Iterable[str]) -> set[str]:
+    """The columns the file's header names (an existing record keeps the
+    fields of columns the file leaves out)."""
+    try:
+        header = next(csv.reader(lines))
+    except (StopIteration, csv.Error):
+        return set()
+    return {h.strip().lstrip("\ufeff").strip().lower() for h in header}
 
 
 def fail(row: int, column: str, message: str) -> ImportFailed:

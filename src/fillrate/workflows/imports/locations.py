@@ -87,6 +87,9 @@ class Locations(Kind):
               actor_id: int | None, tick: Callable[[int], None]) -> Counts:
         counts = Counts()
         made = 0
+        # A column the file leaves out keeps its value on existing locations.
+        fields = [f for f in ("name", "kind", "pick_sequence", "zone", "active")
+                  if f in state["present"]]
         for chunk in read():
             wanted = sorted({r.values["warehouse"] for r in chunk})
             warehouses = dict(Warehouse.objects.filter(code__in=wanted)
@@ -102,7 +105,7 @@ class Locations(Kind):
                      "zone": v["zone"], "active": v["active"]}
                     for v in (r.values for r in chunk)]
             done = upsert(Location, keys=["warehouse_id", "code"],
-                          fields=["name", "kind", "pick_sequence", "zone", "active"], rows=rows)
+                          fields=fields, rows=rows)
             counts.created += done.created
             counts.updated += done.updated
             counts.unchanged += len(rows) - done.created - done.updated

@@ -66,10 +66,12 @@ class MasterKind(Kind):
     def write(self, read: Callable[[], Iterator[list[Row]]], state: dict[str, Any], *,
               actor_id: int | None, tick: Callable[[int], None]) -> Counts:
         counts = Counts()
+        # A column the file leaves out keeps its value on existing records.
+        fields = [f for f in self.fields if f.removesuffix("_id") in state["present"]]
         for chunk in read():
             refs = self.references(chunk)
             rows = [{self.key: r.values[self.key], **self.to_fields(r, refs)} for r in chunk]
-            done = upsert(self.model, keys=[self.key], fields=self.fields, rows=rows)
+            done = upsert(self.model, keys=[self.key], fields=fields, rows=rows)
             counts.created += done.created
             counts.updated += done.updated
             counts.unchanged += len(rows) - done.created - done.updated
