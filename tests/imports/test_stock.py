@@ -136,7 +136,8 @@ def test_the_set_based_count_agrees_with_the_portable_one(db, stock, pick_locati
         c = ProductFactory(sku="C")
         place_order(customer=CustomerFactory().code, lines=[LineInput("B", 3)])
         return [Count(a.id, pick_location.id, 6, 2), Count(a.id, bulk_location.id, 2, 3),
-                Count(b.id, bulk_location.id, 4, 4), Count(c.id, pick_location.id, 9, 5)]
+                Count(b.id, bulk_location.id, 4, 4), Count(c.id, pick_location.id, 9, 5),
+                Count(c.id, bulk_location.id, 0, 6)]
 
     def snapshot():
         return (sorted(StockLevel.objects.values_list("product__sku", "location__code",

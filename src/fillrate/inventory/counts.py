@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from fillrate.core.errors import Conflict
+from fillrate.core.errors import Busy, Conflict
 from fillrate.core.events import record_event
 from fillrate.core.sql import add_to_column, fetch, in_list, insert_instances, table
 from fillrate.inventory.locks import ensure_stock_levels
@@ -164,10 +164,10 @@ _COUNTS = "stock_count_rows"
 
 def _count_set_based(counts: Sequence[Count], movement: dict
                      ) -> tuple[int, int, int, set[int]]:
-    """PostgreSQL: the counts go in with COPY to a temporary table; missing
-    levels are made, every level of the counted products locked in the
-    global order, refusals found, and levels and movements written, each in
-    one statement."""
+    """PostgreSQL: the counts go in with COPY to a temporary table; every
+    level of the counted products is locked in the global order, refusals
+    found, then one statement writes the levels (new ones at their count,
+    existing ones updated) and the movements."""
     levels, movements = table(StockLevel), table(StockMovement)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_COUNTS} (product_id bigint, "
@@ -177,10 +177,6 @@ def _count_set_based(counts: Sequence[Count], movement: dict
             for c in counts:
                 copy.write_row(c)
         cursor.execute(f"ANALYZE {_COUNTS}")
-        cursor.execute(
-            f"INSERT INTO {levels} (product_id, location_id, on_hand, allocated) "
-            f"SELECT product_id, location_id, 0, 0 FROM {_COUNTS} "
-            f"ORDER BY product_id, location_id ON CONFLICT DO NOTHING")
         cursor.execute(
             f"SELECT 1 FROM {levels} WHERE product_id IN (SELECT product_id FROM {_COUNTS}) "
             f"ORDER BY product_id, location_id FOR UPDATE")
@@ -193,20 +189,34 @@ def _count_set_based(counts: Sequence[Count], movement: dict
             raise CountBelowAllocated([
                 (ref, f"counted {quantity}, but {allocated} are allocated there to orders "
                       f"(on hand {on_hand})") for ref, quantity, on_hand, allocated in refused])
-        cursor.execute(
-            f"WITH changed AS (SELECT sl.id, c.product_id, c.location_id, c.quantity, "
-            f"c.quantity - sl.on_hand AS delta FROM {_COUNTS} c "
-            f"JOIN {levels} sl USING (product_id, location_id) WHERE c.quantity <> sl.on_hand), "
-            f"updated AS (UPDATE {levels} sl SET on_hand = changed.quantity FROM changed "
-            f"WHERE sl.id = changed.id), "
-            f"moved AS (INSERT INTO {movements} (product_id, location_id, quantity, "
-            f"on_hand_after, kind, reason, note, reference, actor_id, created_at) "
-            f"SELECT product_id, location_id, delta, quantity, %s, %s, %s, %s, %s, now() "
-            f"FROM changed ORDER BY product_id, location_id) "
-            f"SELECT count(*), coalesce(sum(delta) FILTER (WHERE delta > 0), 0), "
-            f"coalesce(-sum(delta) FILTER (WHERE delta < 0), 0), "
-            f"array_agg(DISTINCT product_id) FILTER (WHERE delta > 0) FROM changed",
-            [movement["kind"], movement["reason"], movement["note"], movement["reference"],
-             movement["actor_id"]])
-        changed, up, down, raised = cursor.fetchone()
+        # A level that did not exist is made at its count (not at zero and
+        # then updated: a first count of a warehouse makes all of them). If
+        # another transaction made the same level since, the INSERT fails on
+        # the unique pair and the whole count is rolled back: try again.
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    f"WITH cur AS (SELECT c.product_id, c.location_id, c.quantity, sl.id, "
+                    f"coalesce(sl.on_hand, 0) AS on_hand FROM {_COUNTS} c "
+                    f"LEFT JOIN {levels} sl USING (product_id, location_id)), "
+                    f"made AS (INSERT INTO {levels} (product_id, location_id, on_hand, allocated) "
+                    f"SELECT product_id, location_id, quantity, 0 FROM cur WHERE id IS NULL "
+                    f"ORDER BY product_id, location_id), "
+                    f"updated AS (UPDATE {levels} sl SET on_hand = cur.quantity FROM cur "
+                    f"WHERE sl.id = cur.id AND cur.quantity <> cur.on_hand), "
+                    f"changed AS (SELECT product_id, location_id, quantity, "
+                    f"quantity - on_hand AS delta FROM cur WHERE quantity <> on_hand), "
+                    f"moved AS (INSERT INTO {movements} (product_id, location_id, quantity, "
+                    f"on_hand_after, kind, reason, note, reference, actor_id, created_at) "
+                    f"SELECT product_id, location_id, delta, quantity, %s, %s, %s, %s, %s, now() "
+                    f"FROM changed) "
+                    f"SELECT count(*), coalesce(sum(delta) FILTER (WHERE delta > 0), 0), "
+                    f"coalesce(-sum(delta) FILTER (WHERE delta < 0), 0), "
+                    f"array_agg(DISTINCT product_id) FILTER (WHERE delta > 0) FROM changed",
+                    [movement["kind"], movement["reason"], movement["note"],
+                     movement["reference"], movement["actor_id"]])
+                changed, up, down, raised = cursor.fetchone()
+        except IntegrityError:
+            raise Busy("inventory.count_raced", "a stock level of this count was created by "
+                       "someone else meanwhile: try again (nothing was changed)") from None
     return changed, up, down, set(raised or ())
