@@ -192,6 +192,7 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("locations", "code"): lambda w: "RECV-WORLD",
     ("sales-reps", "code"): lambda w: w.sales_rep,
     ("suppliers", "code"): lambda w: w.supplier,
+    ("imports", "kind"): lambda w: "products",
 }
 
 _serial = itertools.count()
@@ -245,6 +246,9 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /sales-reps": lambda w: {"code": f"REP-{next(_serial)}", "name": "New rep",
                                    "email": "new.rep@example.com"},
     "PATCH /sales-reps/{code}": lambda w: {"email": "world.rep@example.com"},
+    # bytes go as text/csv
+    "POST /imports/{kind}": lambda w: f"sku,name,list_price\r\nIMP-{next(_serial)},"
+                                      "Imported,2.50\r\n".encode(),
 }
 
 
@@ -265,6 +269,8 @@ def send(client: Client, op: Op, world: World, headers: dict[str, str]):
     if not op.writes:
         return client.generic(op.method, url, headers=headers)
     body = BODIES[op.id](world) if op.id in BODIES else {}
+    if isinstance(body, bytes):
+        return client.generic(op.method, url, body, content_type="text/csv", headers=headers)
     data = b"" if body is None else json.dumps(body)
     return client.generic(op.method, url, data, content_type="application/json",
                           headers=headers)

@@ -33,6 +33,7 @@ RESOURCE_DOMAIN = {
     "purchase-orders": "purchasing",
     "settings": "settings",
     "events": "events",
+    "imports": "imports",
 }
 
 

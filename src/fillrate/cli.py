@@ -161,6 +161,98 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+IMPORT_KINDS = ["products", "customers", "sales-reps", "locations", "stock", "suppliers",
+                "orders", "purchase-orders"]
+EXPORT_KINDS = [*IMPORT_KINDS, "backorders", "invoices"]
+# Errors printed before "... and N more".
+MAX_PRINTED_ERRORS = 20
+
+
+class _Progress:
+    """A progress bar on stderr (tqdm), shown only on a terminal and only
+    once a pass has taken more than a second."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, phase: str, n: int) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(phase)
+        if bar is None:
+            for other in self.bars.values():
+                other.close()
+            bar = self.bars[phase] = tqdm(desc=phase, unit=" rows", delay=1.0, leave=False,
+                                          file=sys.stderr, disable=not sys.stderr.isatty())
+        bar.update(n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from fillrate.workflows.imports import ImportFailed, kind_named, run_import, template
+
+    if args.template:
+        print(template(args.kind))
+        return 0
+    if not args.file:
+        raise CliError("name the CSV file to import (or --template for its header row)")
+    path = args.file
+    if path != "-" and not os.path.isfile(path):
+        raise CliError(f"no file {path}")
+    if path == "-":
+        import io
+
+        data = sys.stdin.read()
+
+        def open_lines():
+            return io.StringIO(data.lstrip("\ufeff"), newline="")
+    else:
+        def open_lines():
+            return open(path, encoding="utf-8-sig", newline="")
+
+    progress = _Progress()
+    try:
+        result = run_import(kind_named(args.kind), open_lines, dry_run=args.dry_run,
+                            progress=progress)
+    except ImportFailed as failed:
+        progress.close()
+        for error in failed.errors[:MAX_PRINTED_ERRORS]:
+            print(f"{path}: {error}", file=sys.stderr)
+        if failed.total > MAX_PRINTED_ERRORS:
+            print(f"... and {failed.total - MAX_PRINTED_ERRORS} more", file=sys.stderr)
+        print(f"fillrate import: {failed.total} error(s); nothing was imported",
+              file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        progress.close()
+        raise CliError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                       "save it as CSV UTF-8") from None
+    progress.close()
+    print(result.summary())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from fillrate.workflows.imports.exports import write_csv
+
+    if args.file in (None, "-"):
+        n = write_csv(args.kind, sys.stdout)
+        sys.stdout.flush()
+    else:
+        target = f"{args.file}.part"
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as out:
+                n = write_csv(args.kind, out)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.file}: {exc.strerror}") from None
+        os.replace(target, args.file)
+        print(f"exported {n} rows of {args.kind} to {args.file}", file=sys.stderr)
+    return 0
+
+
 def bench_database(args: argparse.Namespace) -> None:
     """Point this process at a fresh scratch database before Django starts."""
     from fillrate.bench.common import BenchError, scratch_database_url
@@ -196,6 +288,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
             return run_receive(workers=args.workers, output=args.output or "bench-receive.json",
                                database_url=args.database_url)
+        if args.kind == "import":
+            from fillrate.bench.imports import run as run_import_bench
+
+            return run_import_bench(output=args.output or "bench-import.json")
     except BenchError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown benchmark {args.kind!r}")
@@ -250,9 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
-    p.add_argument("kind", choices=["intake", "receive"],
+    p.add_argument("kind", choices=["intake", "receive", "import"],
                    help="intake: POST /orders over HTTP; receive: receipts that feed 50,000 "
-                   "waiting backorder lines")
+                   "waiting backorder lines; import: CSV files of 100,000 products and "
+                   "100,000 stock rows")
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
     p.add_argument("--seconds", type=float, default=30, help="how long to drive load (30)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
@@ -260,6 +357,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default="fillrate_bench",
                    help="scratch database, recreated on the DATABASE_URL server")
     p.set_defaults(func=cmd_bench, before_setup=bench_database)
+
+    p = sub.add_parser("import", help="import a CSV file: all rows or none")
+    p.add_argument("kind", choices=IMPORT_KINDS)
+    p.add_argument("file", nargs="?", help="the CSV file (UTF-8; - for standard input)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check and count everything, write nothing")
+    p.add_argument("--template", action="store_true", help="print the header row and exit")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export as CSV (re-imports unchanged)")
+    p.add_argument("kind", choices=EXPORT_KINDS)
+    p.add_argument("file", nargs="?", help="where to write (standard output when omitted)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("check", help="reconcile stock with the ledger and check invariants")
     p.set_defaults(func=cmd_check)

@@ -51,6 +51,8 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "settings.view": ("read business settings", ALL),
     "settings.change": ("change business settings", frozenset({A})),
     "events.view": ("read the audit feed", frozenset({A, S})),
+    "imports.run": ("import CSV files of products, customers, sales reps, locations, stock, "
+                    "suppliers, orders and purchase orders", frozenset({A, S})),
     "users.manage": ("add users, change roles, deactivate users; issue or revoke anyone's "
                      "API tokens", frozenset({A})),
 }

@@ -12,6 +12,7 @@ from fillrate.api.routers import (
     customers,
     events,
     fulfillments,
+    imports,
     orders,
     places,
     purchasing,
@@ -34,7 +35,7 @@ errors.install(api, body_param_names={"payload"})
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
 # before the backorders router's `/backorders/{number}`.
 for module in (fulfillments, catalog, customers, sales_reps, stock, places, orders, backorders,
-               purchasing, settings, events):
+               purchasing, settings, events, imports):
     api.add_router("", module.router)
 
 

@@ -7,7 +7,7 @@ total and the same on every run.
 
 The ranking is one list of sort keys per policy (`RANK_KEYS`); the pure
 `rank_waiting_lines` sorts by it, and the set-based PostgreSQL path in
-`fillrate.workflows.feed_backorders` builds its `ORDER BY` from the same list,
+`fillrate.backorders.feeding` builds its `ORDER BY` from the same list,
 so both paths put the same line first.
 """
 

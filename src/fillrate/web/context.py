@@ -20,6 +20,7 @@ SECTIONS = [
     ("Locations", "web:locations", "reference.view"),
     ("Sales reps", "web:sales_reps", "reference.view"),
     ("Users", "web:users", "users.manage"),
+    ("Import", "web:import", "imports.run"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from fillrate.web import (
     backorders_views,
     fulfilment_views,
+    imports_views,
     masterdata_views,
     orders_views,
     places_views,
@@ -114,4 +115,8 @@ urlpatterns = [
     path("users/<str:username>/deactivate/", users_views.user_deactivate,
          name="user_deactivate"),
     path("users/<str:username>/activate/", users_views.user_activate, name="user_activate"),
+    # CSV import and export
+    path("import/", imports_views.import_page, name="import"),
+    path("import/confirm/", imports_views.import_confirm, name="import_confirm"),
+    path("export/<str:kind>.csv", imports_views.export_csv, name="export_csv"),
 ]
