@@ -207,7 +207,6 @@ def _demo_orders() -> int:
 
     from fillrate.backorders.models import Backorder
     from fillrate.backorders.services import cancel_backorder, log_communication, update_backorder
-
     from fillrate.core.models import Event
 
     admin = User.objects.get(username="sales")

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fillrate.api.idempotency.IdempotencyMiddleware",
+    "fillrate.web.form_keys.FormKeyMiddleware",
 ]
 
 ROOT_URLCONF = "fillrate.urls"
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fillrate.web.context.navigation",
             ],
+            "builtins": ["fillrate.web.templatetags.fillrate_web"],
         },
     },
 ]

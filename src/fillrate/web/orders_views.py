@@ -22,6 +22,7 @@ from fillrate.fulfilment.selectors import units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
+from fillrate.web.form_keys import form_key_exempt
 from fillrate.web.forms import parse_date
 from fillrate.web.line_entry import (
     EntryLine,
@@ -155,6 +156,7 @@ class Shortfall:
         return max(self.ordered - self.available, 0)
 
 
+@form_key_exempt
 @requires("orders.place")
 def order_shortfall(request):
     """What placing the form as it stands would leave short, from available

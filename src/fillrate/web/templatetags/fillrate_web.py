@@ -1,0 +1,23 @@
+"""Template tags and filters of the staff pages (loaded as builtins)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from fillrate.web.form_keys import FIELD, new_form_key
+
+register = template.Library()
+
+
+@register.simple_tag
+def form_key() -> str:
+    """The one-time key of a state-changing form (see `form_keys`).
+
+    `web/form_keys.js` copies the key into the box after the page is parsed:
+    a value the page changed is one the browser restores when Back fetches the
+    page again, so saving again sends the first key and replays. Without
+    JavaScript the form is sent without a key and works as before."""
+    return format_html('<input type="text" name="{}" value="" data-form-key="{}" hidden '
+                       'autocomplete="on" tabindex="-1" aria-hidden="true">',
+                       FIELD, new_form_key())
