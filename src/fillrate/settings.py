@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fillrate.web.context.navigation",
+                "fillrate.web.context.business",
             ],
             "builtins": ["fillrate.web.templatetags.fillrate_web"],
         },

@@ -26,6 +26,7 @@ LABELS = {
     "charge_backorders_on_shipment": "Charge backorders on shipment",
     "max_backorder_age_days": "Maximum backorder age (days)",
     "notify_customers": "Notify customers",
+    "currency": "Currency",
 }
 CHOICES = {"oversell_policy": OVERSELL_POLICIES, "allocation_policy": ALLOCATION_POLICIES}
 
@@ -34,7 +35,7 @@ def _rows(values: dict, errors: dict) -> list[dict]:
     rows = []
     for f in fields(BusinessSettings):
         kind = ("choice" if f.name in CHOICES else "number" if f.type in (int, "int")
-                else "bool")
+                else "text" if f.type in (str, "str") else "bool")
         rows.append({"name": f.name, "label": LABELS.get(f.name, f.name), "kind": kind,
                      "value": values[f.name], "choices": CHOICES.get(f.name, ()),
                      "help": DESCRIPTIONS.get(f.name, ""), "error": errors.get(f.name)})
@@ -54,8 +55,10 @@ def _parse(post) -> tuple[dict, dict]:
             except ValueError:
                 errors[name] = "Enter a whole number of days."
                 changes[name] = text
-        else:
+        elif name in CHOICES:
             changes[name] = post.get(name, "").strip()
+        else:  # a code such as the currency: "usd" is USD; left out, it stays
+            changes[name] = post.get(name, value).strip().upper()
     return changes, errors
 
 

@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 
 from fillrate.web.form_keys import FIELD, new_form_key
+from fillrate.web.money import format_money
 
 register = template.Library()
 
@@ -21,3 +22,10 @@ def form_key() -> str:
     return format_html('<input type="text" name="{}" value="" data-form-key="{}" hidden '
                        'autocomplete="on" tabindex="-1" aria-hidden="true">',
                        FIELD, new_form_key())
+
+
+@register.filter
+def money(amount, currency="USD") -> str:
+    """`{{ order.total|money:currency }}`: `currency` is the business setting
+    every page has in its context (read only when a page shows money)."""
+    return format_money(amount, str(currency))
