@@ -17,6 +17,7 @@ from fillrate.core.business import (
 )
 from fillrate.core.errors import DomainError
 from fillrate.web.permissions import requires
+from fillrate.web.words import plain_message
 from fillrate.workflows.settings import change_business_settings
 
 LABELS = {
@@ -74,7 +75,7 @@ def settings_page(request):
             try:
                 change_business_settings(changes=values, actor_id=request.user.id)
             except DomainError as error:
-                errors[error.field or "form"] = error.message
+                errors[error.field or "form"] = plain_message(error.message)
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("web:settings")

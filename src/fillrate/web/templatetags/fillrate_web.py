@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import SafeData, mark_safe
 
 from fillrate.web.form_keys import FIELD, new_form_key
 from fillrate.web.money import format_money
+from fillrate.web.words import plain_message, words
 
 register = template.Library()
+TAG = re.compile(r"(<[^>]+>)")
 
 
 @register.simple_tag
@@ -29,3 +34,21 @@ def money(amount, currency="USD") -> str:
     """`{{ order.total|money:currency }}`: `currency` is the business setting
     every page has in its context (read only when a page shows money)."""
     return format_money(amount, str(currency))
+
+
+@register.filter(name="words")
+def words_filter(name) -> str:
+    """`{{ e.type|words }}`: a status, event type or reason in words."""
+    return words(name)
+
+
+@register.filter
+def plain(message) -> str:
+    """`{{ message|plain }}`: a message with the code names in it in words.
+    A message that is HTML (with links) stays HTML: only its text changes."""
+    text = getattr(message, "message", message)
+    if isinstance(text, SafeData):
+        return mark_safe("".join(  # noqa: S308 - tags kept as they were, text was safe
+            part if part.startswith("<") else plain_message(part)
+            for part in TAG.split(str(text))))
+    return plain_message(text)
