@@ -22,9 +22,11 @@
     if (last && last.contains(event.target) && (!next || !last.contains(next))) {
       const add = form.querySelector("[data-add-line]");
       if (add) {
+        // other swaps (the shortfall preview) may settle first: wait for the new line
         form.addEventListener("htmx:afterSettle", function focusNew() {
-          form.removeEventListener("htmx:afterSettle", focusNew);
           const rows = form.querySelectorAll(".order-line");
+          if (rows.length <= lines.length) return;
+          form.removeEventListener("htmx:afterSettle", focusNew);
           rows[rows.length - 1].querySelector("[name=sku]").focus();
         });
         add.click();
