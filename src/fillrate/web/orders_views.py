@@ -18,7 +18,7 @@ from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers
-from fillrate.fulfilment.selectors import units_to_ship
+from fillrate.fulfilment.selectors import fulfillments, invoices, units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
@@ -226,6 +226,9 @@ def _detail_context(request, number: str, **extra) -> dict:
                      and units_to_ship(order_id=order.id, ship_complete=order.ship_complete) > 0),
         "actions": OVERSOLD_ACTIONS,
         "events": events_for(subject_type="order", subject=order.number).reverse()[:30],
+        "fulfillments": [(f, sum(x.quantity for x in f.lines.all()))
+                         for f in fulfillments(order=order.number).order_by("id")],
+        "invoices": list(invoices(order=order.number).order_by("id")),
         "split": {"values": {}, "errors": {}, "expected_date": "", "reason": "", "notes": ""},
         **extra,
     }
