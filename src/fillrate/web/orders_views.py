@@ -22,6 +22,7 @@ from fillrate.fulfilment.selectors import fulfillments, invoices, units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
+from fillrate.orders.usual import LOOKBACK_DAYS, unusual_quantities
 from fillrate.web.form_keys import form_key_exempt
 from fillrate.web.forms import parse_date
 from fillrate.web.line_entry import (
@@ -72,6 +73,7 @@ def _entry_context(rows: list[EntryLine], **extra) -> dict:
         "rows": rows,
         "customers": customers()[:MAX_CUSTOMER_CHOICES],
         "settings": business_settings(),
+        "lookback_days": LOOKBACK_DAYS,
         **extra,
     }
 
@@ -95,7 +97,13 @@ def order_entry(request):
     bad_rows = any(r.errors for r in rows)
     if not inputs and not bad_rows:
         errors["lines"] = "Add at least one line with a SKU and a quantity."
+    unusual, confirm = [], ""
     if not errors and not bad_rows:
+        # far beyond what the product usually sells: placed only once confirmed
+        unusual = unusual_quantities([(x.sku, x.quantity) for x in inputs])
+        confirm = ",".join(f"{u.sku}:{u.quantity}" for u in unusual)
+    unconfirmed = bool(unusual) and request.POST.get("confirm_quantities") != confirm
+    if not errors and not bad_rows and not unconfirmed:
         try:
             placed = place_order(customer=customer, lines=inputs, reference=reference,
                                  hold=hold, actor_id=request.user.id)
@@ -120,7 +128,9 @@ def order_entry(request):
             messages.success(request, text)
             return redirect("web:order", number=order.number)
     return render(request, "web/orders/entry.html", _entry_context(
-        rows, customer=customer, reference=reference, hold=hold, errors=errors))
+        rows, customer=customer, reference=reference, hold=hold, errors=errors,
+        unusual=unusual if unconfirmed else [], confirm=confirm,
+        confirm_missed=unconfirmed and "confirm_asked" in request.POST))
 
 
 @requires("orders.place")
