@@ -40,6 +40,8 @@ def test_plain_message():
     assert plain_message("the order is awaiting_backorder") == \
         "the order is awaiting backorder"
     assert plain_message("nothing to say") == "nothing to say"
+    assert plain_message("no product with SKU 'old_stock_1' (status on_hold)") == \
+        "no product with SKU 'old_stock_1' (status on hold)"
 
 
 def visible(html: str) -> str:

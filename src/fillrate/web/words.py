@@ -21,6 +21,7 @@ WORDS = {
 }
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+QUOTED = re.compile(r"""('[^']*'|"[^"]*"|“[^”]*”)""")
 ACRONYMS = {"sku": "SKU", "skus": "SKUs", "upc": "UPC", "vip": "VIP", "api": "API", "po": "PO"}
 
 
@@ -43,13 +44,22 @@ def words(name: object) -> str:
 def plain_message(message: object) -> str:
     """A message with the snake_case names in it said in words: the one at
     the start keeps its capital, others are lower case (“oversell_policy must
-    be one of …” → “Oversell policy must be one of …”)."""
+    be one of …” → “Oversell policy must be one of …”). What is quoted (what
+    the person typed) is left as it is."""
     text = str(message)
 
-    def say(match: re.Match) -> str:
+    def say_at(match: re.Match, offset: int) -> str:
         said = words(match.group(0))
-        if match.start() == 0 or said.split(" ", 1)[0] in ACRONYMS.values():
+        if offset + match.start() == 0 or said.split(" ", 1)[0] in ACRONYMS.values():
             return said
         return said[0].lower() + said[1:]
 
-    return SNAKE.sub(say, text)
+    parts = QUOTED.split(text)
+    offset, said = 0, []
+    for i, part in enumerate(parts):
+        if i % 2:
+            said.append(part)
+        else:
+            said.append(SNAKE.sub(lambda m, at=offset: say_at(m, at), part))
+        offset += len(part)
+    return "".join(said)
