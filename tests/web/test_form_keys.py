@@ -89,3 +89,51 @@ def test_the_order_preview_claims_no_key(admin_web, product):
         "customer": "C-ONE", "form_key": "k-order", "sku-a": "WIDGET", "qty-a": "1"})
     assert response.status_code == 200
     assert not FormSubmission.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("threads", [2, 6])
+def test_a_form_sent_at_once_from_several_tabs_has_one_effect(login, threads):
+    """Double clicks race: the later requests wait on the key's unique index
+    until the first commits, then replay its redirect. (PostgreSQL: the
+    in-memory SQLite test database answers a session read during another
+    write with "table is locked" instead of waiting.)"""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from fillrate.inventory.selectors import product_with_stock
+
+    LocationFactory(code="A-01", kind="pick")
+    ProductFactory(sku="WIDGET")
+    cookies = login(Role.WAREHOUSE).cookies
+    data = {"sku": "WIDGET", "location": "", "quantity": "4", "reason": "found",
+            "note": "", "form_key": "k-race"}
+    barrier = threading.Barrier(threads)
+    responses: list = [None] * threads
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            client = Client()
+            client.cookies = cookies
+            barrier.wait(timeout=10)
+            responses[i] = client.post("/stock/adjust/", data)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=30)
+    assert not errors, errors
+    assert {r.status_code for r in responses} == {302}
+    assert len({r["Location"] for r in responses}) == 1
+    assert StockMovement.objects.filter(reason="found").count() == 1
+    assert product_with_stock("WIDGET").on_hand == 4
+    assert FormSubmission.objects.count() == 1
