@@ -20,6 +20,8 @@ def test_enter_in_a_quantity_moves_on_and_never_places_the_order(tab, live_serve
     tab.get_by_role("combobox", name=re.compile(r"^Customer")).fill("C-BEAN")
     lines = tab.locator(".order-line")
     expect(lines).to_have_count(3)
+    expect(tab.locator("#order-form button[disabled]")).to_be_hidden()  # the Enter guard
+    expect(tab.locator("#order-form input[name=form_key]")).to_be_hidden()
     lines.nth(0).get_by_label("SKU").fill("KIT-FRN-3")
     quantity = lines.nth(0).get_by_label("Quantity")
     quantity.fill("2")

@@ -58,3 +58,17 @@ def test_the_api_keeps_plain_decimals(api):
     change_settings(changes={"currency": "EUR"})
     body = api.get("/api/v1/products/BIG-1").json()
     assert body["list_price"] in ("12345.60", 12345.6)
+
+
+def test_the_backorder_page_shows_its_value_as_money(admin_web):
+    from fillrate.orders.services import LineInput
+    from fillrate.workflows.place_order import place_order
+    from tests.factories import CustomerFactory, LocationFactory
+
+    LocationFactory(code="A-01", kind="pick")
+    ProductFactory(sku="BIG-1", list_price=Decimal("1250.00"))
+    CustomerFactory(code="C-ONE")
+    backorder = place_order(customer="C-ONE", lines=[LineInput("BIG-1", 2)]).backorders[0]
+    page = admin_web.get(f"/backorders/{backorder.number}/").content.decode()
+    assert "value $2,500.00" in page and "<strong>$2,500.00</strong>" in page
+    assert "$1,250.00" in page
