@@ -8,7 +8,7 @@ import re
 # Where the plain reading of a name is not what people say.
 WORDS = {
     "ready": "Ready to fulfil",
-    "fifo": "FIFO (oldest backorder first)",
+    "fifo": "FIFO",
     "max_backorder_age_days": "Maximum backorder age (days)",
     "charge_backorders_on_shipment": "Charge backorders on shipment",
     "over_max_age": "Over the maximum age",
