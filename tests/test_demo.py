@@ -116,3 +116,22 @@ def test_one_user_per_role_who_can_log_in(demo):
     assert sorted(u.role for u in users) == sorted(Role)
     for user in users:
         assert authenticate(username=user.username, password=DEMO_PASSWORD) == user
+
+
+def test_backorders_are_never_dated_before_their_orders(demo):
+    from django.utils import timezone
+
+    from fillrate.core.models import Event
+
+    backorders = list(Backorder.objects.select_related("order"))
+    assert backorders
+    for backorder in backorders:
+        assert backorder.created_at >= backorder.order.created_at, backorder.number
+        if backorder.expected_date is not None:
+            assert backorder.expected_date >= timezone.localtime(backorder.created_at).date()
+        opened = Event.objects.get(type="BackorderOpened", subject=backorder.number)
+        placed = Event.objects.get(type="OrderPlaced", subject=backorder.order.number)
+        assert placed.created_at <= opened.created_at <= timezone.now()
+    # the orders are spread over weeks, so some backorders are past the maximum age
+    ages = [(timezone.now() - b.created_at).days for b in backorders]
+    assert max(ages) > 30 and min(ages) < 30

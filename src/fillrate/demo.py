@@ -208,20 +208,30 @@ def _demo_orders() -> int:
 
     from fillrate.backorders.models import Backorder
     from fillrate.backorders.services import cancel_backorder, log_communication, update_backorder
+    from fillrate.core.models import Event
 
     admin = User.objects.get(username="sales")
-    for customer, lines in DEMO_ORDERS:
-        place_order(customer=customer, actor_id=admin.id,
-                    lines=[LineInput(sku, qty) for sku, qty in lines])
+    now = timezone.now()
+    for k, (customer, lines) in enumerate(DEMO_ORDERS):
+        placed_order = place_order(customer=customer, actor_id=admin.id,
+                                   lines=[LineInput(sku, qty) for sku, qty in lines])
+        # Spread the orders over the last six weeks so aging and flags mean
+        # something; an order's backorders and their first events are dated
+        # with the order (they were opened in the same transaction).
+        placed = now - dt.timedelta(days=44 - k * 3.5)
+        order = placed_order.order
+        numbers = [order.number, *(b.number for b in placed_order.backorders)]
+        SalesOrder.objects.filter(id=order.id).update(created_at=placed)
+        Backorder.objects.filter(order_id=order.id).update(created_at=placed)
+        Event.objects.filter(subject__in=numbers).update(created_at=placed)
     today = timezone.localdate()
     backorders = list(Backorder.objects.order_by("id"))
     for i, backorder in enumerate(backorders):
-        # spread creation over the last six weeks so aging and flags mean something
-        Backorder.objects.filter(id=backorder.id).update(
-            created_at=timezone.now() - dt.timedelta(days=42 - i * 4))
-        # Most dates come from the purchase orders below; a few were agreed by hand.
-        changes = ({"expected_date": today + dt.timedelta(days=(i % 5) * 6 - 5)}
-                   if i % 3 == 2 else {})
+        # Most dates come from the purchase orders below; a few were agreed by
+        # hand, never before the backorder was opened.
+        agreed = max(today + dt.timedelta(days=(i % 5) * 6 - 5),
+                     timezone.localtime(backorder.created_at).date() + dt.timedelta(days=3))
+        changes = {"expected_date": agreed} if i % 3 == 2 else {}
         if i % 4 == 1:
             changes["priority"] = "high"
         if changes:

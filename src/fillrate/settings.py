@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fillrate.api.idempotency.IdempotencyMiddleware",
+    "fillrate.web.form_keys.FormKeyMiddleware",
 ]
 
 ROOT_URLCONF = "fillrate.urls"
@@ -82,7 +83,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fillrate.web.context.navigation",
+                "fillrate.web.context.business",
             ],
+            "builtins": ["fillrate.web.templatetags.fillrate_web"],
         },
     },
 ]

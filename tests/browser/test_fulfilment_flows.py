@@ -90,12 +90,12 @@ def test_fulfil_part_of_a_backorder_dispatch_it_and_find_the_invoice(tab, live_s
     tab.get_by_role("navigation", name="Sections").get_by_role("link", name="Invoices").click()
     row = tab.locator("#invoice-rows tbody tr", has_text=invoice.number)
     expect(row).to_contain_text("Bean There Coffee")
-    expect(row).to_contain_text("37.00")  # 2 at the locked 18.50
+    expect(row).to_contain_text("$37.00")  # 2 at the locked 18.50
     csv_href = tab.get_by_role("link", name="Download CSV").get_attribute("href")
     row.get_by_role("link", name=invoice.number).click()
     expect(tab.get_by_role("heading", name=re.compile(invoice.number))).to_be_visible()
     expect(tab.locator("#invoice-lines tbody tr")).to_contain_text("18.50")
-    expect(tab.locator("#invoice-total")).to_have_text("37.00")
+    expect(tab.locator("#invoice-total")).to_have_text("$37.00")
     expect(tab.get_by_role("link", name=ff_number)).to_be_visible()
 
     answer = tab.request.get(f"{live_server.url}{csv_href}")

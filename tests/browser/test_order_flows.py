@@ -131,7 +131,7 @@ def test_cancel_backorder_in_the_dialog_releases_its_stock(open_tab, live_server
     expect(page.locator(".flash")).to_contain_text("its allocated stock is free again")
     expect(page.locator("h1 .badge")).to_have_text("Cancelled")
     expect(page.get_by_test_id("available-KIT-KET-GOO")).to_have_text("5")
-    expect(page.locator("#events")).to_contain_text("BackorderCancelled")
+    expect(page.locator("#events")).to_contain_text("Backorder cancelled")
 
     page.get_by_role("link", name="KIT-KET-GOO").click()
     expect(page.locator("#fig-allocated")).to_have_text("7")

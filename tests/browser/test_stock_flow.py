@@ -76,7 +76,7 @@ def test_search_open_adjust_and_see_the_new_figure_and_movement(tab, live_server
     movements = tab.locator("#movements tbody tr")
     expect(movements).to_have_count(2)
     newest = movements.first
-    for text in ("A-01", "found", "+5", "12", "wendy", "behind the shelf"):
+    for text in ("A-01", "Found", "+5", "12", "wendy", "behind the shelf"):
         expect(newest).to_contain_text(text)
     assert product_with_stock("KIT-KET-GOO").on_hand == 12
 

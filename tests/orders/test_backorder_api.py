@@ -183,7 +183,7 @@ def test_a_closed_backorder_still_takes_a_communication(backorder):
 def test_settings_start_at_the_documented_defaults(make_api, db):
     expected = {"oversell_policy": "backorder", "allocation_policy": "fifo",
                 "partial_shipments": True, "charge_backorders_on_shipment": True,
-                "max_backorder_age_days": 30, "notify_customers": True}
+                "max_backorder_age_days": 30, "notify_customers": True, "currency": "USD"}
     for role in ("administrator", "supervisor", "warehouse", "sales"):
         r = make_api(role).get("/api/v1/settings")
         assert r.status_code == 200 and r.json() == expected
@@ -210,6 +210,9 @@ def test_each_changed_setting_is_one_event_with_old_and_new(api, db):
         charge_backorders_on_shipment=False, max_backorder_age_days=45,
         notify_customers=False)
     assert Event.objects.filter(type="SettingChanged").count() == 6
+    r = api.patch("/api/v1/settings", {"currency": "EUR"})
+    assert r.status_code == 200 and r.json()["currency"] == "EUR"
+    assert business_settings().currency == "EUR"
 
 
 @pytest.mark.parametrize(("body", "code", "field"), [
@@ -220,6 +223,9 @@ def test_each_changed_setting_is_one_event_with_old_and_new(api, db):
     ({"max_backorder_age_days": "a month"}, "request.invalid", "max_backorder_age_days"),
     ({"partial_shipments": "maybe"}, "request.invalid", "partial_shipments"),
     ({"notify_customers": [1]}, "request.invalid", "notify_customers"),
+    ({"currency": "usd"}, "settings.invalid_value", "currency"),
+    ({"currency": "DOLLAR"}, "settings.invalid_value", "currency"),
+    ({"currency": ""}, "settings.invalid_value", "currency"),
     # all or nothing: the good change is not applied either
     ({"oversell_policy": "reject", "max_backorder_age_days": -1}, "settings.invalid_value",
      "max_backorder_age_days"),

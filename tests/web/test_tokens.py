@@ -17,16 +17,16 @@ URL = reverse("web:tokens")
 @pytest.mark.parametrize("role", list(Role))
 def test_every_role_may_manage_its_own_tokens(login, role):
     client = login(role)
-    response = client.post(URL, {"name": "shop sync"})
-    assert response.status_code == 200
+    response = client.post(URL, {"name": "shop sync"}, follow=True)
+    assert response.redirect_chain == [(URL, 302)]
     issued = response.context["issued"]
-    assert user_for_token(issued.token) == client.user
+    assert user_for_token(issued["token"]) == client.user
 
 
 def test_a_new_token_is_shown_once_then_only_by_prefix(login):
     client = login(Role.WAREHOUSE)
-    response = client.post(URL, {"name": "shop sync"})
-    token = response.context["issued"].token
+    response = client.post(URL, {"name": "shop sync"}, follow=True)
+    token = response.context["issued"]["token"]
     html = response.content.decode()
     assert f'<code id="new-token" class="secret" aria-label="New API token">{token}</code>' in html
     assert "shown only this once" in html
@@ -100,3 +100,15 @@ def test_the_label_is_limited(login):
     assert response.context["issued"] is None
     assert "name" in response.context["form"].errors
     assert not ApiToken.objects.exists()
+
+
+def test_reloading_the_page_after_creating_a_token_creates_no_other(login):
+    client = login(Role.WAREHOUSE)
+    response = client.post(URL, {"name": "shop sync"})
+    assert response.status_code == 302 and response["Location"] == URL
+    first = client.get(URL)
+    assert first.context["issued"] is not None
+    for _ in range(2):
+        reloaded = client.get(URL)
+        assert reloaded.context["issued"] is None
+    assert ApiToken.objects.filter(user=client.user).count() == 1

@@ -55,7 +55,7 @@ def test_detail_shows_lines_status_and_the_dispatch_form(admin_web, waiting, que
     assert f'action="/fulfillments/{queued.number}/dispatch/"' in body
     assert 'name="carrier"' in body and 'name="tracking_number"' in body
     assert "Cancel fulfillment" in body and "Mark delivered" not in body
-    assert "FulfillmentQueued" in body
+    assert "Fulfillment queued" in body
 
 
 def test_dispatch_ships_the_units_and_writes_an_invoice(admin_web, waiting, queued):

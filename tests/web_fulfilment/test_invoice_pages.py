@@ -84,7 +84,7 @@ def test_detail_shows_lines_at_locked_prices_totals_and_links(admin_web, waiting
     assert [(x.product.sku, x.quantity, x.rate, x.amount) for x in response.context["lines"]] \
         == [("COF-ESP-1KG", 5, line.rate, line.rate * 5)]
     assert bean.total == line.rate * 5 and bean.total > Decimal("0")
-    assert f'<dd id="invoice-total">{bean.total}</dd>' in body
+    assert f'<dd id="invoice-total">${bean.total}</dd>' in body
     assert f'<dd id="invoice-due">{bean.due_date:%Y-%m-%d}</dd>' in body
     assert f'href="/fulfillments/{bean.fulfillment.number}/"' in body
     assert f'href="/orders/{waiting.bean_order.number}/"' in body

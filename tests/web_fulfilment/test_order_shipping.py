@@ -46,3 +46,27 @@ def test_sales_may_not_ship(login, short_order):
     before = db_state()
     assert client.post(f"/orders/{number}/fulfil/").status_code == 403
     assert db_state() == before
+
+
+def test_the_order_page_lists_its_fulfillments_and_invoices(admin_web, short_order):
+    from fillrate.fulfilment.models import Invoice
+    from fillrate.workflows.dispatch import dispatch_fulfillment
+    from fillrate.workflows.fulfil import fulfil_order
+
+    number = short_order.order.number
+    body = admin_web.get(f"/orders/{number}/").content.decode()
+    assert "Nothing has been fulfilled yet." in body
+    assert "each dispatch gets its own invoice" in body
+
+    made = fulfil_order(number=number)
+    dispatch_fulfillment(number=made.number, carrier="DPD", tracking_number="1550-99")
+    invoice = Invoice.objects.get()
+    response = admin_web.get(f"/orders/{number}/")
+    body = response.content.decode()
+    assert [(f.number, units) for f, units in response.context["fulfillments"]] == [
+        (made.number, 9)]
+    assert f'<a href="/fulfillments/{made.number}/">{made.number}</a>' in body
+    assert "Dispatched</span>" in body and "DPD" in body and "1550-99" in body
+    assert f'<a href="/invoices/{invoice.number}/">{invoice.number}</a>' in body
+    assert f"${invoice.total:,.2f}" in body
+    assert invoice.due_date.isoformat() in body

@@ -75,7 +75,7 @@ def test_detail_shows_customer_order_lines_stock_and_events(admin_web, two_backo
     body = admin_web.get(f"/backorders/{bean.number}/").content.decode()
     assert "Bean There Coffee" in body and f'href="/orders/{bean.order.number}/"' in body
     assert 'data-testid="available-KIT-KET-GOO">0<' in body
-    assert "BackorderOpened" in body and "<dialog" in body
+    assert "Backorder opened" in body and "<dialog" in body
     assert admin_web.get("/backorders/BO-999999/").status_code == 404
 
 
@@ -86,7 +86,7 @@ def test_inline_edit_form_and_save(admin_web, two_backorders):
     assert '<input type="date" name="expected_date"' in form and "<html" not in form
     saved = admin_web.post(url, {"expected_date": "2031-02-03"}, headers=HTMX).content.decode()
     assert "2031-02-03" in saved and "Saved" in saved
-    assert 'id="events" hx-swap-oob="true"' in saved and "BackorderExpectedDateChanged" in saved
+    assert 'id="events" hx-swap-oob="true"' in saved and "Backorder expected date changed" in saved
     assert Backorder.objects.get(id=bean.id).expected_date.isoformat() == "2031-02-03"
     admin_web.post(f"/backorders/{bean.number}/edit/priority/", {"priority": "high"},
                    headers=HTMX)
@@ -120,7 +120,7 @@ def test_communications_are_added_with_htmx(admin_web, two_backorders):
     ok = admin_web.post(url, {"method": "email", "summary": "Will wait two weeks",
                               "next_follow_up": "2031-01-01"}, headers=HTMX).content.decode()
     assert ok.lstrip().startswith('<section class="card" id="communications"')
-    assert "Will wait two weeks" in ok and "CustomerContacted" in ok
+    assert "Will wait two weeks" in ok and "Customer contacted" in ok
     assert Communication.objects.get().next_follow_up.isoformat() == "2031-01-01"
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fillrate.core.business import business_settings
@@ -25,10 +27,21 @@ def test_administrator_changes_settings(admin_web):
 @pytest.mark.parametrize("change,message", [
     ({"max_backorder_age_days": "soon"}, "Enter a whole number of days."),
     ({"max_backorder_age_days": "0"}, "from 1 to 3650"),
-    ({"oversell_policy": "shrug"}, "oversell_policy must be one of"),
+    ({"oversell_policy": "shrug"}, "Oversell policy must be one of"),
+    ({"max_backorder_age_days": "9999"}, "Maximum backorder age (days) must be a whole number"),
 ])
 def test_invalid_settings_are_explained_and_nothing_changes(admin_web, change, message):
     before = db_state()
     body = admin_web.post("/settings/", {**FORM, **change}).content.decode()
     assert message in body and 'role="alert"' in body
     assert db_state() == before
+
+
+def test_the_settings_page_says_words_not_names(admin_web, login):
+    from fillrate.accounts.permissions import Role
+
+    body = admin_web.post("/settings/", {**FORM, "max_backorder_age_days": "0"}).content.decode()
+    text = re.sub(r"<[^>]+>", " ", body)  # what a person reads
+    assert "Maximum backorder age (days) must be" in text and "_" not in text
+    page = login(Role.SALES).get("/settings/").content.decode()  # read-only
+    assert ">FIFO<" in page and ">fifo<" not in page

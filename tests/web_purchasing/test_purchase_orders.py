@@ -227,7 +227,7 @@ def test_the_detail_shows_lines_receipts_and_history(admin_web, buying):
     receipts = html[html.index('id="po-receipts"'):]
     assert received.receipt.number in receipts and "GADGET × 2" in receipts
     assert "RECV" in receipts
-    assert "PurchaseOrderReceived" in html and "call first" in html
+    assert "Purchase order received" in html and "call first" in html
     assert "Partially received" in html
     assert f'href="/purchase-orders/{number}/receive/"' in html
     assert "Cancel purchase order" in html and "Order now" not in html

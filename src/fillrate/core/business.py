@@ -7,6 +7,7 @@ writes one `SettingChanged` event per changed key.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -30,6 +31,7 @@ class BusinessSettings:
     charge_backorders_on_shipment: bool = True
     max_backorder_age_days: int = 30
     notify_customers: bool = True
+    currency: str = "USD"
 
 
 DEFAULTS = BusinessSettings()
@@ -44,6 +46,8 @@ DESCRIPTIONS = {
     "until they ship.",
     "max_backorder_age_days": "Open backorders older than this are flagged for review.",
     "notify_customers": "Send backorder notifications to customers.",
+    "currency": "The ISO 4217 code of the currency prices are in (USD, EUR, GBP, ...): "
+    "pages show amounts in it; the API and CSV exports carry plain numbers.",
 }
 
 
@@ -62,6 +66,11 @@ def _validate(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
             raise InvalidValue("settings.invalid_value",
                                "max_backorder_age_days must be a whole number from 1 to 3650",
+                               field=key)
+    elif key == "currency":
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+            raise InvalidValue("settings.invalid_value",
+                               "currency must be a three-letter ISO 4217 code such as USD",
                                field=key)
     elif not isinstance(value, bool):
         raise InvalidValue("settings.invalid_value", f"{key} must be true or false", field=key)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from fillrate.core.business import business_settings
 
 SECTIONS = [
     ("Products", "web:products", "catalog.view"),
@@ -36,3 +39,13 @@ def navigation(request: HttpRequest) -> dict:
             url = reverse(name)
             items.append({"label": label, "url": url, "active": current.startswith(url)})
     return {"nav": items}
+
+
+def _currency() -> str:
+    return business_settings().currency
+
+
+def business(request: HttpRequest) -> dict:
+    """`currency` for the `money` filter, read from the settings only when a
+    page shows an amount."""
+    return {"currency": SimpleLazyObject(_currency)}

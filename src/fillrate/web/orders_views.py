@@ -19,10 +19,12 @@ from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers
-from fillrate.fulfilment.selectors import units_to_ship
+from fillrate.fulfilment.selectors import fulfillments, invoices, units_to_ship
 from fillrate.orders.models import OrderStatus
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
+from fillrate.orders.usual import LOOKBACK_DAYS, unusual_quantities
+from fillrate.web.form_keys import form_key_exempt
 from fillrate.web.forms import parse_date
 from fillrate.web.line_entry import (
     EntryLine,
@@ -72,6 +74,7 @@ def _entry_context(rows: list[EntryLine], **extra) -> dict:
         "rows": rows,
         "customers": customers()[:MAX_CUSTOMER_CHOICES],
         "settings": business_settings(),
+        "lookback_days": LOOKBACK_DAYS,
         **extra,
     }
 
@@ -95,7 +98,13 @@ def order_entry(request):
     bad_rows = any(r.errors for r in rows)
     if not inputs and not bad_rows:
         errors["lines"] = "Add at least one line with a SKU and a quantity."
+    unusual, confirm = [], ""
     if not errors and not bad_rows:
+        # far beyond what the product usually sells: placed only once confirmed
+        unusual = unusual_quantities([(x.sku, x.quantity) for x in inputs])
+        confirm = ",".join(f"{u.sku}:{u.quantity}" for u in unusual)
+    unconfirmed = bool(unusual) and request.POST.get("confirm_quantities") != confirm
+    if not errors and not bad_rows and not unconfirmed:
         try:
             placed = place_order_any_case(customer=customer, lines=inputs,
                                           reference=reference, hold=hold,
@@ -121,7 +130,9 @@ def order_entry(request):
             messages.success(request, text)
             return redirect("web:order", number=order.number)
     return render(request, "web/orders/entry.html", _entry_context(
-        rows, customer=customer, reference=reference, hold=hold, errors=errors))
+        rows, customer=customer, reference=reference, hold=hold, errors=errors,
+        unusual=unusual if unconfirmed else [], confirm=confirm,
+        confirm_missed=unconfirmed and "confirm_asked" in request.POST))
 
 
 @requires("orders.place")
@@ -157,6 +168,7 @@ class Shortfall:
         return max(self.ordered - self.available, 0)
 
 
+@form_key_exempt
 @requires("orders.place")
 def order_shortfall(request):
     """What placing the form as it stands would leave short, from available
@@ -228,6 +240,9 @@ def _detail_context(request, number: str, **extra) -> dict:
                      and units_to_ship(order_id=order.id, ship_complete=order.ship_complete) > 0),
         "actions": OVERSOLD_ACTIONS,
         "events": events_for(subject_type="order", subject=order.number).reverse()[:30],
+        "fulfillments": [(f, sum(x.quantity for x in f.lines.all()))
+                         for f in fulfillments(order=order.number).order_by("id")],
+        "invoices": list(invoices(order=order.number).order_by("id")),
         "split": {"values": {}, "errors": {}, "expected_date": "", "reason": "", "notes": ""},
         **extra,
     }

@@ -17,6 +17,7 @@ from fillrate.core.business import (
 )
 from fillrate.core.errors import DomainError
 from fillrate.web.permissions import requires
+from fillrate.web.words import plain_message
 from fillrate.workflows.settings import change_business_settings
 
 LABELS = {
@@ -26,6 +27,7 @@ LABELS = {
     "charge_backorders_on_shipment": "Charge backorders on shipment",
     "max_backorder_age_days": "Maximum backorder age (days)",
     "notify_customers": "Notify customers",
+    "currency": "Currency",
 }
 CHOICES = {"oversell_policy": OVERSELL_POLICIES, "allocation_policy": ALLOCATION_POLICIES}
 
@@ -34,7 +36,7 @@ def _rows(values: dict, errors: dict) -> list[dict]:
     rows = []
     for f in fields(BusinessSettings):
         kind = ("choice" if f.name in CHOICES else "number" if f.type in (int, "int")
-                else "bool")
+                else "text" if f.type in (str, "str") else "bool")
         rows.append({"name": f.name, "label": LABELS.get(f.name, f.name), "kind": kind,
                      "value": values[f.name], "choices": CHOICES.get(f.name, ()),
                      "help": DESCRIPTIONS.get(f.name, ""), "error": errors.get(f.name)})
@@ -54,8 +56,10 @@ def _parse(post) -> tuple[dict, dict]:
             except ValueError:
                 errors[name] = "Enter a whole number of days."
                 changes[name] = text
-        else:
+        elif name in CHOICES:
             changes[name] = post.get(name, "").strip()
+        else:  # a code such as the currency: "usd" is USD; left out, it stays
+            changes[name] = post.get(name, value).strip().upper()
     return changes, errors
 
 
@@ -71,7 +75,7 @@ def settings_page(request):
             try:
                 change_business_settings(changes=values, actor_id=request.user.id)
             except DomainError as error:
-                errors[error.field or "form"] = error.message
+                errors[error.field or "form"] = plain_message(error.message)
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("web:settings")

@@ -161,29 +161,35 @@ def _current_stock(form: AdjustmentForm) -> dict:
     return {"product": product, "levels": stock_by_location(product_id=product.id)}
 
 
+ISSUED_TOKEN_KEY = "fillrate.issued_token"
+
+
 @never_cache
 @signed_in
 def api_tokens(request):
-    """The user's own API tokens. A new token is in this one response only:
+    """The user's own API tokens. Creating one is a POST answered with a
+    redirect (so reloading the page never creates another); the new token
+    rides in the session to the next page view and is removed from it there:
     only its digest is stored, so it can never be shown again."""
-    issued, issued_name = None, ""
     if request.method == "POST":
         form = TokenForm(request.POST)
         if form.is_valid():
-            issued_name = form.cleaned_data["name"].strip()
+            name = form.cleaned_data["name"].strip()
             try:
-                issued = issue_token(username=request.user.username, name=issued_name,
+                issued = issue_token(username=request.user.username, name=name,
                                      actor_id=request.user.id)
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
-                form = TokenForm()
+                request.session[ISSUED_TOKEN_KEY] = {"token": issued.token, "name": name}
+                return redirect("web:tokens")
     else:
         form = TokenForm()
+    issued = request.session.pop(ISSUED_TOKEN_KEY, None) if request.method == "GET" else None
     return render(request, "web/tokens.html", {
         "form": form,
         "issued": issued,
-        "issued_name": issued_name,
+        "issued_name": issued["name"] if issued else "",
         "tokens": tokens_of(user_id=request.user.id),
     })
 

@@ -19,6 +19,7 @@ class SettingsOut(Schema):
     charge_backorders_on_shipment: bool
     max_backorder_age_days: int
     notify_customers: bool
+    currency: str
 
 
 class SettingsPatch(Schema):
@@ -28,6 +29,7 @@ class SettingsPatch(Schema):
     charge_backorders_on_shipment: Flag | None = None
     max_backorder_age_days: Count | None = None
     notify_customers: Flag | None = None
+    currency: str | None = None
 
 
 @router.get("/settings", response=SettingsOut, auth=needs("settings.view"))
