@@ -17,6 +17,7 @@ from fillrate.backorders import lifecycle
 from fillrate.backorders.feeding import repromise
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason, Priority
 from fillrate.backorders.promises import backorder_date
+from fillrate.core.buckets import move_between
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.core.event_types import EventType
 from fillrate.core.events import event_rows, record_event, record_events
@@ -222,20 +223,8 @@ def move_backorder_units(line: BackorderLine, quantity: int, *, source: str,
     SQL), so quantity = waiting + allocated + fulfilled + cancelled holds by
     construction. A bucket with fewer units than asked is a bug in the
     caller: `ValueError`."""
-    if source not in LINE_BUCKETS or target not in LINE_BUCKETS or source == target:
-        raise ValueError(f"cannot move units from {source!r} to {target!r}")
-    if quantity < 0:
-        raise ValueError(f"cannot move {quantity} units")
-    if not quantity:
-        return
-    have = line.waiting if source == "waiting" else getattr(line, source)
-    if have < quantity:
-        raise ValueError(f"backorder line {line.id} has {have} {source}, cannot move "
-                         f"{quantity}")
-    if source != "waiting":
-        setattr(line, source, have - quantity)
-    if target != "waiting":
-        setattr(line, target, getattr(line, target) + quantity)
+    move_between(line, quantity, source=source, target=target, buckets=LINE_BUCKETS,
+                 derived="waiting")
 
 
 def cancel_backorder_units(

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
-from fillrate.core.events import record_event, record_events
+from fillrate.core.events import record_event, save_field_changes
 
 
 def create_product(
@@ -108,19 +108,8 @@ def update_product(*, sku: str, changes: dict, actor_id: int | None = None) -> P
                    .first())
         if product is None:
             raise NotFound("catalog.unknown_sku", f"no product with SKU {sku!r}", field="sku")
-        events, fields = [], []
-        for field, new in clean.items():
-            old = getattr(product, field)
-            if old == new:
-                continue
-            events.append({"type": EventType.PRODUCT_UPDATED, "subject_type": "product",
-                           "subject": product.sku, "actor_id": actor_id,
-                           "payload": {"field": field, "old": old, "new": new}})
-            setattr(product, field, new)
-            fields.append(field)
-        if fields:
-            product.save(update_fields=fields)
-            record_events(events)
+        save_field_changes(product, clean, type=EventType.PRODUCT_UPDATED,
+                           subject_type="product", subject=product.sku, actor_id=actor_id)
     return product
 
 

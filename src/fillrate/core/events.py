@@ -56,3 +56,26 @@ def event_rows(rows: list[dict[str, Any]]) -> list[Event]:
 def record_events(rows: list[dict[str, Any]]) -> None:
     """Many events in one statement (same keywords as `record_event`)."""
     insert_instances(event_rows(rows))
+
+
+def save_field_changes(instance, changes: dict[str, Any], *, type: str, subject_type: str,
+                       subject: str, actor_id: int | None = None,
+                       shown=lambda value: value) -> list[str]:
+    """Set each changed field of a locked row and save them, with one event
+    of `type` per field that changed (`{field, old, new}`, values passed
+    through `shown`); a value equal to the current one is no change and
+    writes nothing. Returns the fields that changed."""
+    events, fields = [], []
+    for field, new in changes.items():
+        old = getattr(instance, field)
+        if old == new:
+            continue
+        events.append({"type": type, "subject_type": subject_type, "subject": subject,
+                       "actor_id": actor_id,
+                       "payload": {"field": field, "old": shown(old), "new": shown(new)}})
+        setattr(instance, field, new)
+        fields.append(field)
+    if fields:
+        instance.save(update_fields=fields)
+        record_events(events)
+    return fields

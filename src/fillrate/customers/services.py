@@ -8,7 +8,7 @@ from django.db import transaction
 
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
-from fillrate.core.events import record_event, record_events
+from fillrate.core.events import record_event, save_field_changes
 from fillrate.customers.models import Customer, SalesRep
 
 
@@ -191,17 +191,7 @@ def update_customer(*, code: str, changes: dict, actor_id: int | None = None) ->
                 raise NotFound("customers.unknown_sales_rep",
                                f"no sales rep {clean['sales_rep']!r}", field="sales_rep")
             clean["sales_rep"] = rep
-        events, fields = [], []
-        for field, new in clean.items():
-            old = getattr(customer, field)
-            if old == new:
-                continue
-            events.append({"type": EventType.CUSTOMER_UPDATED, "subject_type": "customer",
-                           "subject": customer.code, "actor_id": actor_id,
-                           "payload": {"field": field, "old": _shown(old), "new": _shown(new)}})
-            setattr(customer, field, new)
-            fields.append(field)
-        if fields:
-            customer.save(update_fields=fields)
-            record_events(events)
+        save_field_changes(customer, clean, type=EventType.CUSTOMER_UPDATED,
+                           subject_type="customer", subject=customer.code, actor_id=actor_id,
+                           shown=_shown)
     return customer

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from fillrate.catalog.services import refuse_repeated_skus
+from fillrate.core.buckets import move_between
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
 from fillrate.core.sql import Ref, WriteBatch, insert_instances
@@ -203,19 +204,8 @@ def move_units(line: OrderLine, quantity: int, *, source: str, target: str) -> N
     construction: units move, they are never made or lost. `unallocated` is
     the bucket of units in no other (an order on hold). A bucket that holds
     fewer units than asked is a bug in the caller: `ValueError`."""
-    if source not in BUCKETS or target not in BUCKETS or source == target:
-        raise ValueError(f"cannot move units from {source!r} to {target!r}")
-    if quantity < 0:
-        raise ValueError(f"cannot move {quantity} units")
-    if not quantity:
-        return
-    have = line.unallocated if source == "unallocated" else getattr(line, source)
-    if have < quantity:
-        raise ValueError(f"order line {line.id} has {have} {source}, cannot move {quantity}")
-    if source != "unallocated":
-        setattr(line, source, have - quantity)
-    if target != "unallocated":
-        setattr(line, target, getattr(line, target) + quantity)
+    move_between(line, quantity, source=source, target=target, buckets=BUCKETS,
+                 derived="unallocated")
 
 
 def new_line(*, order: SalesOrder, line_no: int, product, quantity: int, unit_price,

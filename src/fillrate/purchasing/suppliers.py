@@ -9,7 +9,7 @@ from django.db import transaction
 from fillrate.catalog.services import refuse_unknown_fields
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.core.event_types import EventType
-from fillrate.core.events import record_events
+from fillrate.core.events import save_field_changes
 from fillrate.purchasing.models import Supplier
 from fillrate.purchasing.services import MAX_LEAD_TIME_DAYS
 
@@ -58,17 +58,6 @@ def update_supplier(*, code: str, changes: dict, actor_id: int | None = None) ->
         if supplier is None:
             raise NotFound("purchasing.unknown_supplier", f"no supplier {code!r}",
                            field="supplier")
-        events, fields = [], []
-        for field, new in clean.items():
-            old = getattr(supplier, field)
-            if old == new:
-                continue
-            events.append({"type": EventType.SUPPLIER_UPDATED, "subject_type": "supplier",
-                           "subject": supplier.code, "actor_id": actor_id,
-                           "payload": {"field": field, "old": old, "new": new}})
-            setattr(supplier, field, new)
-            fields.append(field)
-        if fields:
-            supplier.save(update_fields=fields)
-            record_events(events)
+        save_field_changes(supplier, clean, type=EventType.SUPPLIER_UPDATED,
+                           subject_type="supplier", subject=supplier.code, actor_id=actor_id)
     return supplier
