@@ -31,6 +31,7 @@ RESOURCE_DOMAIN = {
     "purchase-orders": "purchasing",
     "settings": "settings",
     "events": "events",
+    "reports": "backorders",  # the reports are read with backorders.view (issue 16)
 }
 
 

@@ -14,6 +14,7 @@ from fillrate.api.routers import (
     fulfillments,
     orders,
     purchasing,
+    reports,
     settings,
     stock,
 )
@@ -32,7 +33,7 @@ errors.install(api, body_param_names={"payload"})
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
 # before the backorders router's `/backorders/{number}`.
 for module in (fulfillments, catalog, customers, stock, orders, backorders, purchasing, settings,
-               events):
+               events, reports):
     api.add_router("", module.router)
 
 
