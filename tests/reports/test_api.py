@@ -145,3 +145,17 @@ def test_bad_parameters_are_refused_and_change_nothing(scenario, api, path, para
 
 def test_now_is_pinned(now):
     assert now == NOW
+
+
+def test_the_backorder_list_filters_by_age_bucket(scenario, api, now):
+    """Each aging figure links to the list it counts: `?age=` matches the buckets."""
+    numbers = {k: sorted(b["number"] for b in api.get(
+        "/api/v1/backorders", {"age": k}).json()["items"])
+        for k in ("0_7", "8_14", "15_30", "31_plus")}
+    assert numbers == {"0_7": [scenario.b2.number], "8_14": [scenario.b5.number],
+                       "15_30": [], "31_plus": [scenario.b6.number]}
+    before = db_state()
+    response = api.get("/api/v1/backorders", {"age": "old"})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "age"
+    assert db_state() == before

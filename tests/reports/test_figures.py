@@ -75,3 +75,15 @@ def test_percentile_matches_the_sorted_list(values):
     ordered = sorted(values)
     rank = -(-90 * len(values) // 100)
     assert figures.percentile(hist, 90) == ordered[rank - 1]
+
+
+def test_created_range_of_each_bucket():
+    from fillrate.backorders.aging import created_range
+
+    now = dt.datetime(2026, 12, 9, 12, tzinfo=dt.UTC)
+    day = dt.timedelta(days=1)
+    assert created_range("0_7", now) == (now - 8 * day, None)
+    assert created_range("8_14", now) == (now - 15 * day, now - 8 * day)
+    assert created_range("31_plus", now) == (None, now - 31 * day)
+    with pytest.raises(KeyError):
+        created_range("old", now)

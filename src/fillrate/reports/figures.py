@@ -7,45 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-
-@dataclass(frozen=True)
-class AgeBucket:
-    key: str
-    label: str
-    low: int  # days, inclusive
-    high: int | None  # days, inclusive; None: no upper end
-
-
-AGE_BUCKETS = (
-    AgeBucket("0_7", "0–7 days", 0, 7),
-    AgeBucket("8_14", "8–14 days", 8, 14),
-    AgeBucket("15_30", "15–30 days", 15, 30),
-    AgeBucket("31_plus", "31+ days", 31, None),
+from fillrate.backorders.aging import (  # noqa: F401  (the reports' age buckets)
+    AGE_BUCKETS,
+    AgeBucket,
+    age_bucket,
+    age_days,
+    age_thresholds,
 )
-
-
-def age_days(created_at: dt.datetime, now: dt.datetime) -> int:
-    """Whole days a backorder has been open: the backorder list's `age_days`."""
-    return (now - created_at).days
-
-
-def age_bucket(days: int) -> str:
-    for b in AGE_BUCKETS:
-        if days >= b.low and (b.high is None or days <= b.high):
-            return b.key
-    return AGE_BUCKETS[0].key  # created in the future (clock skew): newest
-
-
-def age_thresholds(now: dt.datetime) -> list[tuple[str, dt.datetime]]:
-    """For each bucket but the oldest, the creation time after which a
-    backorder is in it or a younger one: age <= high  <=>  created_at >
-    now - (high + 1) days. The SQL CASE tests them youngest first."""
-    return [(b.key, now - dt.timedelta(days=b.high + 1)) for b in AGE_BUCKETS
-            if b.high is not None]
-
 
 TIMELINE_BUCKETS = (
     ("overdue", "Overdue"),
