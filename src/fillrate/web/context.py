@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 SECTIONS = [
+    ("Dashboard", "web:dashboard", "backorders.view"),
     ("Products", "web:products", "catalog.view"),
     ("Customers", "web:customers", "customers.view"),
     ("Adjust stock", "web:adjust_stock", "stock.adjust"),
@@ -17,6 +18,7 @@ SECTIONS = [
     ("Invoices", "web:invoices", "invoices.view"),
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Suppliers", "web:suppliers", "purchasing.view"),
+    ("Reports", "web:reports", "backorders.view"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

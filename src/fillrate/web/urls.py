@@ -1,12 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
 from fillrate.web import (
     backorders_views,
     fulfilment_views,
     orders_views,
     purchasing_views,
+    reports_views,
     settings_views,
     views,
 )
@@ -14,7 +14,7 @@ from fillrate.web import (
 app_name = "web"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="web:products"), name="home"),
+    path("", reports_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -86,4 +86,15 @@ urlpatterns = [
     path("purchase-orders/<str:number>/receipts/<str:receipt>/",
          purchasing_views.purchase_order_receipt, name="purchase_order_receipt"),
     path("settings/", settings_views.settings_page, name="settings"),
+    # the dashboard and the reports
+    path("dashboard/", reports_views.dashboard_page, name="dashboard"),
+    path("reports/", reports_views.reports_index, name="reports"),
+    path("reports/aging/", reports_views.aging_page, name="report_aging"),
+    path("reports/by-product/", reports_views.by_product_page, name="report_by_product"),
+    path("reports/timeline/", reports_views.timeline_page, name="report_timeline"),
+    path("reports/fill-rate/", reports_views.fill_rate_page, name="report_fill_rate"),
+    path("reports/follow-ups/", reports_views.follow_ups_page, name="report_follow_ups"),
+    path("reports/sales-reps/<str:code>/", reports_views.sales_rep_page, name="report_rep"),
+    path("reports/customers/<str:code>/", reports_views.customer_page,
+         name="report_customer"),
 ]
