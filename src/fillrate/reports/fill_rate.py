@@ -40,7 +40,14 @@ from fillrate.fulfilment import lifecycle as ff_lifecycle
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
 from fillrate.orders.models import OrderLine, OrderStatus, SalesOrder
 from fillrate.reports import figures
-from fillrate.reports.scope import EVERYTHING, Scope, key_sql, labels, whole_days_sql
+from fillrate.reports.scope import (
+    EVERYTHING,
+    Scope,
+    key_sql,
+    labels,
+    reporting,
+    whole_days_sql,
+)
 
 SHIPPED_SQL = f"'{ff_lifecycle.DISPATCHED}', '{ff_lifecycle.DELIVERED}'"
 MAX_PERIOD_DAYS = 366 * 3
@@ -136,6 +143,11 @@ class FillRateReport:
 
 def fill_rate(*, period: Period, by: str | None = None,
               scope: Scope = EVERYTHING) -> FillRateReport:
+    with reporting():
+        return _fill_rate(period, by, scope)
+
+
+def _fill_rate(period: Period, by: str | None, scope: Scope) -> FillRateReport:
     start, end = period.bounds()
     groups: dict[object, FillRate] = {}
 
@@ -165,7 +177,7 @@ def fill_rate(*, period: Period, by: str | None = None,
 
     if by is None:
         return FillRateReport(period, None, groups.get(0, FillRate()), pending, [])
-    overall = fill_rate(period=period, scope=scope)
+    overall = _fill_rate(period, None, scope)
     names = labels(by, set(groups))
     for k, g in groups.items():
         g.code, g.name = names.get(k, ("", "(none)"))
@@ -175,7 +187,17 @@ def fill_rate(*, period: Period, by: str | None = None,
 
 def _order_rows(start, end, by, scope: Scope):
     where, params = scope.where("o.customer_id")
-    key, join = key_sql(by, customer_col="l.customer_id", product_col="l.product_id")
+    if by == "product":
+        # An order names a product once: one line per (product, order).
+        grouped = """SELECT l.product_id AS k, COUNT(*), SUM(l.quantity), SUM(l.first_units),
+               SUM(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END), COUNT(*),
+               SUM(oc.complete), SUM(oc.backordered), 0
+        FROM l JOIN oc ON oc.order_id = l.order_id WHERE oc.counted = 1 GROUP BY 1"""
+    else:
+        key, join = key_sql(by, customer_col="oc.customer_id", product_col="")
+        grouped = f"""SELECT {key} AS k, SUM(oc.lines), SUM(oc.units), SUM(oc.first_units),
+               SUM(oc.lines_complete), COUNT(*), SUM(oc.complete), SUM(oc.backordered), 0
+        FROM oc{join} WHERE oc.counted = 1 GROUP BY 1"""
     # For each counted order: its first shipment (row 1 by dispatch time),
     # what of its own that carried per line, whether it has a backorder and
     # whether anything of its own is still held to ship.
@@ -205,7 +227,10 @@ def _order_rows(start, end, by, scope: Scope):
             FROM {table(OrderLine)} ol JOIN o ON o.id = ol.order_id
             LEFT JOIN fu ON fu.order_line_id = ol.id),
         oc AS (
-            SELECT l.order_id,
+            SELECT l.order_id, MAX(l.customer_id) AS customer_id, COUNT(*) AS lines,
+                   SUM(l.quantity) AS units, SUM(l.first_units) AS first_units,
+                   SUM(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END)
+                       AS lines_complete,
                    MIN(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END) AS complete,
                    MAX(CASE WHEN bo.order_id IS NULL THEN 0 ELSE 1 END) AS backordered,
                    CASE WHEN MAX(ff.id) IS NOT NULL
@@ -215,15 +240,7 @@ def _order_rows(start, end, by, scope: Scope):
             FROM l LEFT JOIN ff ON ff.order_id = l.order_id
             LEFT JOIN bo ON bo.order_id = l.order_id
             GROUP BY l.order_id)
-        SELECT {key} AS k, COUNT(*), SUM(l.quantity), SUM(l.first_units),
-               SUM(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END),
-               COUNT(DISTINCT l.order_id),
-               COUNT(DISTINCT CASE WHEN oc.complete = 1 THEN l.order_id END),
-               COUNT(DISTINCT CASE WHEN oc.backordered = 1 THEN l.order_id END),
-               0
-        FROM l JOIN oc ON oc.order_id = l.order_id{join}
-        WHERE oc.counted = 1
-        GROUP BY 1
+        {grouped}
         UNION ALL
         SELECT NULL, 0, 0, 0, 0, 0, 0, 0, COUNT(*) FROM oc
         WHERE oc.counted = 0 AND oc.cancelled = 0""",
