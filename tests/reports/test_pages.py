@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 PAGES = [("web:dashboard", []), ("web:reports", []), ("web:report_aging", []),
          ("web:report_by_product", []), ("web:report_timeline", []),
-         ("web:report_fill_rate", []), ("web:report_follow_ups", []),
+         ("web:report_fill_rate", []), ("web:report_follow_ups", []), ("web:report_max_age", []),
          ("web:report_rep", ["REP-1"]), ("web:report_customer", ["C-ACME"])]
 
 

@@ -246,8 +246,8 @@ def run(*, output: str, database_url: str, intake_seconds: float = 20) -> int:
 
     add_user(username="rpt-supervisor", role="supervisor")
     token = issue_token(username="rpt-supervisor").token
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    web = Client()
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    web = Client(HTTP_HOST="127.0.0.1")
     web.force_login(User.objects.get(username="rpt-supervisor"))
     d120 = (dt.date.today() - dt.timedelta(days=119)).isoformat()
     reports = {}

@@ -6,22 +6,28 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from fillrate.accounts.permissions import Role
-from fillrate.backorders.models import CancelReason
+from fillrate.backorders.models import CancelReason, CommunicationMethod
+from fillrate.backorders.services import log_communication, update_backorder
 from fillrate.core.errors import DomainError, InvalidValue
 from fillrate.customers.selectors import customer_by_code, sales_reps
 from fillrate.reports import exports, figures
 from fillrate.reports.backlog import backorder_aging, backorders_by_product, timeline
 from fillrate.reports.dashboard import dashboard, follow_ups_due
 from fillrate.reports.fill_rate import fill_rate, period_for
+from fillrate.reports.review import max_age_review
 from fillrate.reports.scope import BREAKDOWNS, check_breakdown, scope_for
 from fillrate.web.charts import bar_chart, column_chart
 from fillrate.web.forms import parse_date
 from fillrate.web.permissions import requires
+from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 
 LANDING_ROLES = (Role.ADMINISTRATOR, Role.SUPERVISOR)
 BREAKDOWN_LABELS = {"customer": "Customer", "product": "Product", "sales_rep": "Sales rep"}
@@ -257,3 +263,58 @@ def customer_page(request, code: str):
 def follow_ups_page(request):
     rows = list(follow_ups_due()[:500])
     return render(request, "web/reports/follow_ups.html", {"rows": rows})
+
+
+@requires("backorders.view")
+def max_age_page(request):
+    review = max_age_review()
+    return render(request, "web/reports/max_age.html", {
+        "review": review, "can_manage": request.user.can("backorders.manage"),
+        "methods": CommunicationMethod.choices, "today": timezone.localdate()})
+
+
+def _review_action(request, number: str, act) -> HttpResponse:
+    try:
+        message = act()
+    except DomainError as error:
+        messages.error(request, f"{number}: {error.message}")
+    else:
+        messages.success(request, f"{number}: {message}")
+    return redirect("web:report_max_age")
+
+
+@require_POST
+@requires("backorders.manage")
+def max_age_contact(request, number: str):
+    def act():
+        follow_up = _date(request.POST.get("next_follow_up", "").strip(), "next_follow_up")
+        log_communication(number=number, method=request.POST.get("method", "").strip(),
+                          summary=request.POST.get("summary", ""), next_follow_up=follow_up,
+                          actor_id=request.user.id)
+        return "contact logged."
+    return _review_action(request, number, act)
+
+
+@require_POST
+@requires("backorders.manage")
+def max_age_redate(request, number: str):
+    def act():
+        day = _date(request.POST.get("expected_date", "").strip(), "expected_date")
+        if day is None:
+            raise InvalidValue("reports.invalid_date", "choose the new expected date",
+                               field="expected_date")
+        update_backorder(number=number, changes={"expected_date": day},
+                         actor_id=request.user.id)
+        return f"expected on {day.isoformat()}."
+    return _review_action(request, number, act)
+
+
+@require_POST
+@requires("backorders.manage")
+def max_age_cancel(request, number: str):
+    def act():
+        cancel_backorder_and_feed(number=number, reason=CancelReason.EXCESSIVE_DELAY,
+                                  notes=request.POST.get("notes", "").strip(),
+                                  actor_id=request.user.id)
+        return "cancelled for excessive delay."
+    return _review_action(request, number, act)
