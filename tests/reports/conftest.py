@@ -21,6 +21,7 @@ from fillrate.workflows.place_order import place_order
 from fillrate.workflows.purchase_orders import create_purchase_order
 from fillrate.workflows.receive import ReceiptLineInput, receive_purchase_order
 from tests.orders.conftest import invariants_hold_after_each_test, store  # noqa: F401
+from tests.web.conftest import login  # noqa: F401
 
 # "Now" for the reports: a Wednesday, noon UTC.
 NOW = dt.datetime(2026, 12, 9, 12, 0, tzinfo=dt.UTC)

@@ -12,7 +12,6 @@ from fillrate.accounts.permissions import Role
 from fillrate.backorders.services import log_communication
 from fillrate.web.charts import bar_chart, column_chart
 from tests.helpers import db_state
-from tests.web.conftest import login  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,6 @@ from fillrate.accounts.permissions import Role
 from fillrate.backorders.models import Backorder, Communication
 from fillrate.reports.review import max_age_review
 from tests.helpers import db_state
-from tests.web.conftest import login  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
