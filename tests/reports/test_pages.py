@@ -137,3 +137,8 @@ def test_column_chart_geometry():
     (a, b), (c, d) = (g.columns for g in chart.groups)
     assert (a.height, b.height, c.height, d.height) == (40.0, 20.0, 0.0, 80.0)
     assert a.y == 40.0 and d.y == 0.0
+
+
+def test_a_stranger_at_the_root_logs_in_and_then_lands_by_role(client):
+    response = client.get("/")
+    assert response["Location"] == f"{reverse('web:login')}?next=/"

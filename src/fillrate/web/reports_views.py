@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,10 +36,12 @@ PRODUCT_PAGE_ROWS = 200
 
 
 def home(request):
-    """Supervisors and administrators land on the dashboard; everyone else
-    (and the signed-out, via the login page) on the products."""
+    """Supervisors and administrators land on the dashboard, everyone else
+    on the products; the signed-out log in first and then land by role."""
     user = request.user
-    if user.is_authenticated and user.role in LANDING_ROLES:
+    if not user.is_authenticated:
+        return redirect_to_login(reverse("web:home"))
+    if user.role in LANDING_ROLES:
         return redirect("web:dashboard")
     return redirect("web:products")
 
