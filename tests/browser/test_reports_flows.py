@@ -66,3 +66,26 @@ def test_the_max_age_review_cancels_for_excessive_delay(
     expect(tab.locator("#max-age-review")).to_contain_text("No backorder is older than 30 days")
     b6 = Backorder.objects.get(id=scenario.b6.id)
     assert (b6.status, b6.cancel_reason) == ("cancelled", "excessive_delay")
+
+
+def test_reorder_suggestions_make_a_draft_purchase_order(
+        tab, live_server, scenario, at_now):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from fillrate.purchasing.models import PurchaseOrder
+    from fillrate.purchasing.reorder import set_reorder_point
+
+    set_reorder_point(sku="WIDGET", reorder_point=30, supplier="SUP-1")
+    add_user(username="sam", role=Role.SUPERVISOR, password=PASSWORD)
+    log_in(tab, live_server, "sam")
+    tab.get_by_role("link", name="Reorder", exact=True).click()
+    row = tab.locator('tr[data-sku="WIDGET"]')
+    expect(row).to_contain_text("19")
+    row.get_by_label("Units of WIDGET").fill("24")
+    tab.get_by_role("button", name="Create draft purchase orders").click()
+    expect(tab.get_by_role("status")).to_contain_text("Draft purchase orders created")
+    po = PurchaseOrder.objects.get(status="draft")
+    assert (po.supplier.code, po.lines.get().product.sku, po.lines.get().quantity) == (
+        "SUP-1", "WIDGET", 24)
+    tab.goto(f"{live_server.url}/purchase-orders/{po.number}/")
+    expect(tab.get_by_role("heading", name=re.compile(po.number))).to_be_visible()
