@@ -10,7 +10,7 @@
    filled through a backorder), stock for a quarter of the products and
    open purchase orders for half of them. Then VACUUM ANALYZE.
 3. Times each report in the process (the API endpoint through Django's
-   test client, JSON rendered; the dashboard page as HTML): five runs each,
+   test client, JSON rendered; the dashboard page as HTML),
    median and worst (three runs after a warm-up). Target: each <= 0.5 s.
 4. Times the backorder list (`GET /backorders`, first page) with each filter,
    20 runs each (so p99 is the worst run): p99 < 100 ms is the target.
