@@ -13,7 +13,8 @@ from tests.reports.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
-PATHS = ("backorder-aging", "backorders-by-product", "timeline", "fill-rate")
+PATHS = ("backorder-aging", "backorders-by-product", "timeline", "fill-rate",
+         "max-age-review", "reorder-suggestions")
 
 
 def rows_of(response) -> list[dict]:
@@ -159,3 +160,28 @@ def test_the_backorder_list_filters_by_age_bucket(scenario, api, now):
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "age"
     assert db_state() == before
+
+
+def test_max_age_review_json_and_csv(scenario, api, now):
+    body = api.get("/api/v1/reports/max-age-review").json()
+    assert (body["max_age_days"], body["count"]) == (30, 1)
+    (row,) = body["items"]
+    assert (row["number"], row["customer"], row["age_days"], row["open_quantity"],
+            row["value"], row["incoming"], row["next_receipt"], row["last_contact_at"]) == (
+        scenario.b6.number, "C-VIP", 31, 2, "11.50", 5, "2026-12-16", None)
+    rows = rows_of(api.get("/api/v1/reports/max-age-review", {"format": "csv"}))
+    assert list(rows[0])[:4] == ["number", "customer", "created_at", "age_days"]
+    assert rows[0]["number"] == scenario.b6.number
+
+
+def test_reorder_suggestions_json_and_csv(scenario, api, now):
+    from fillrate.purchasing.reorder import set_reorder_point
+
+    set_reorder_point(sku="WIDGET", reorder_point=30, supplier="SUP-1")
+    body = api.get("/api/v1/reports/reorder-suggestions").json()
+    assert [(r["supplier"], r["sku"], r["suggested"]) for r in body] == [
+        ("SUP-1", "WIDGET", 19), (None, "BOLT", 6)]
+    response = api.get("/api/v1/reports/reorder-suggestions", {"format": "csv"})
+    assert response.content.decode().splitlines()[:2] == [
+        "supplier,sku,name,waiting,reorder_point,available,incoming,suggested",
+        f"SUP-1,WIDGET,{body[0]['name']},0,30,11,0,19"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from fillrate.backorders.models import CancelReason
 from fillrate.reports import figures
@@ -152,3 +153,47 @@ def fill_rate_csv(report: FillRateReport) -> str:
     return _csv(FILL_RATE_CSV, [
         row("", report.total, "", "All orders"),
         *(row(report.by, g, g.code, g.name) for g in report.groups)])
+
+
+# -- max-age review and reorder suggestions ---------------------------------
+
+REVIEW_CSV = ("number", "customer", "created_at", "age_days", "open_quantity", "value",
+              "expected_date", "incoming", "next_receipt", "last_contact_at",
+              "last_contact_method", "last_contact_summary")
+
+
+def review_data(r) -> dict:
+    b, c = r.backorder, r.last_contact
+    return {"number": b.number, "customer": b.customer.code, "created_at": b.created_at,
+            "age_days": r.age_days, "open_quantity": b.open_quantity,
+            "value": Decimal(str(b.value)).quantize(Decimal("0.01")),
+            "expected_date": b.expected_date, "incoming": r.incoming,
+            "next_receipt": r.next_receipt,
+            "last_contact_at": c.created_at if c else None,
+            "last_contact_method": c.method if c else None,
+            "last_contact_summary": c.summary if c else None}
+
+
+def review_csv(rows: list[dict]) -> str:
+    return _csv(REVIEW_CSV, ([_cell(row[k]) for k in REVIEW_CSV] for row in rows))
+
+
+SUGGESTION_CSV = ("supplier", "sku", "name", "waiting", "reorder_point", "available",
+                  "incoming", "suggested")
+
+
+def suggestion_rows(groups) -> list[dict]:
+    return [{"supplier": g.code or None, "sku": r.sku, "name": r.name, "waiting": r.waiting,
+             "reorder_point": r.reorder_point, "available": r.available,
+             "incoming": r.incoming, "suggested": r.suggested}
+            for g in groups for r in g.rows]
+
+
+def suggestions_csv(rows: list[dict]) -> str:
+    return _csv(SUGGESTION_CSV, ([_cell(row[k]) for k in SUGGESTION_CSV] for row in rows))
+
+
+def _cell(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -19,7 +19,7 @@ SECTIONS = [
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Suppliers", "web:suppliers", "purchasing.view"),
     ("Reports", "web:reports", "backorders.view"),
-    ("Reorder", "web:reorder", "purchasing.view"),
+    ("Reorder", "web:reorder", "backorders.view"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

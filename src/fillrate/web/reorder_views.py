@@ -18,7 +18,7 @@ from fillrate.reports.reorder import reorder_suggestions
 from fillrate.web.permissions import requires
 
 
-@requires("purchasing.view")
+@requires("backorders.view")
 def reorder_page(request):
     return render(request, "web/reports/reorder.html", {
         "groups": reorder_suggestions(), "suppliers": suppliers(),

@@ -17,6 +17,8 @@ from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
 from fillrate.reports.backlog import backorder_aging, backorders_by_product, timeline
 from fillrate.reports.fill_rate import fill_rate, period_for
+from fillrate.reports.reorder import reorder_suggestions
+from fillrate.reports.review import max_age_review
 from fillrate.reports.scope import check_breakdown, scope_for
 
 router = Router(tags=["reports"])
@@ -217,3 +219,60 @@ def fill_rate_report(request, params: Query[FillRateParams]) -> Any:
     if params.format == "csv":
         return _csv(exports.fill_rate_csv(report), "fill-rate.csv")
     return exports.fill_rate_data(report)
+
+
+class ReviewRowOut(Schema):
+    number: str
+    customer: str
+    created_at: dt.datetime
+    age_days: int
+    open_quantity: int
+    value: Decimal
+    expected_date: dt.date | None
+    incoming: int
+    next_receipt: dt.date | None
+    last_contact_at: dt.datetime | None
+    last_contact_method: str | None
+    last_contact_summary: str | None
+
+
+class ReviewOut(Schema):
+    max_age_days: int
+    count: int
+    items: list[ReviewRowOut]
+
+
+@router.get("/reports/max-age-review", response=ReviewOut, auth=needs("backorders.view"))
+def max_age_review_report(request, params: Query[ScopeParams]):
+    """Active backorders open longer than `max_backorder_age_days`, oldest
+    first (the first 200), with the last contact, expected date and what is
+    on order for their products. `customer`/`sales_rep` are not used here."""
+    _scope(params)
+    review = max_age_review()
+    rows = [exports.review_data(r) for r in review.rows]
+    if params.format == "csv":
+        return _csv(exports.review_csv(rows), "max-age-review.csv")
+    return {"max_age_days": review.max_age_days, "count": review.count, "items": rows}
+
+
+class SuggestionOut(Schema):
+    supplier: str | None
+    sku: str
+    name: str
+    waiting: int
+    reorder_point: int
+    available: int
+    incoming: int
+    suggested: int
+
+
+@router.get("/reports/reorder-suggestions", response=list[SuggestionOut],
+            auth=needs("backorders.view"))
+def reorder_suggestions_report(request, params: Query[ScopeParams]):
+    """Per product: waiting backorder units + reorder point - available -
+    incoming, when above zero, by preferred supplier (none: `supplier` null)."""
+    _scope(params)
+    rows = exports.suggestion_rows(reorder_suggestions())
+    if params.format == "csv":
+        return _csv(exports.suggestions_csv(rows), "reorder-suggestions.csv")
+    return rows
