@@ -142,3 +142,8 @@ def test_column_chart_geometry():
 def test_a_stranger_at_the_root_logs_in_and_then_lands_by_role(client):
     response = client.get("/")
     assert response["Location"] == f"{reverse('web:login')}?next=/"
+
+
+def test_a_customer_page_links_to_its_report(scenario, login):
+    page = login(Role.SALES).get(reverse("web:customer", args=["C-VIP"])).content.decode()
+    assert f'href="{reverse("web:report_customer", args=["C-VIP"])}"' in page
