@@ -9,7 +9,6 @@ import pytest
 
 from fillrate.accounts.permissions import Role
 from tests.helpers import db_state
-from tests.reports.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -142,10 +141,6 @@ def test_bad_parameters_are_refused_and_change_nothing(scenario, api, path, para
         assert error["code"] == code
     assert error["field"] == field
     assert db_state() == before
-
-
-def test_now_is_pinned(now):
-    assert now == NOW
 
 
 def test_the_backorder_list_filters_by_age_bucket(scenario, api, now):
