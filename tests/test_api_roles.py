@@ -34,6 +34,7 @@ RESOURCE_DOMAIN = {
     "settings": "settings",
     "events": "events",
     "imports": "imports",
+    "reports": "backorders",  # the reports are read with backorders.view (issue 16)
 }
 
 

@@ -292,6 +292,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from fillrate.bench.imports import run as run_import_bench
 
             return run_import_bench(output=args.output or "bench-import.json")
+        if args.kind == "reports":
+            from fillrate.bench.reports import run as run_reports
+
+            return run_reports(output=args.output or "bench-reports.json",
+                               database_url=args.database_url, intake_seconds=args.seconds)
     except BenchError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown benchmark {args.kind!r}")
@@ -346,12 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
-    p.add_argument("kind", choices=["intake", "receive", "import"],
+    p.add_argument("kind", choices=["intake", "receive", "import", "reports"],
                    help="intake: POST /orders over HTTP; receive: receipts that feed 50,000 "
                    "waiting backorder lines; import: CSV files of 100,000 products and "
-                   "100,000 stock rows")
+                   "100,000 stock rows; reports: each report, the backorder list and "
+                   "intake at 1,000,000 open backorder lines")
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
-    p.add_argument("--seconds", type=float, default=30, help="how long to drive load (30)")
+    p.add_argument("--seconds", type=float, default=30,
+                   help="how long to drive load (30; each of the two intake runs of reports)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     p.add_argument("--output", help="JSON file (bench-KIND.json)")
     p.add_argument("--database", default="fillrate_bench",

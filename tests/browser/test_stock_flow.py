@@ -38,7 +38,7 @@ def log_in(tab, live_server, username="wendy"):
     from playwright.sync_api import expect
 
     tab.goto(f"{live_server.url}/")
-    expect(tab).to_have_url(re.compile(r"/login/\?next=/products/$"))
+    expect(tab).to_have_url(re.compile(r"/login/\?next=/$"))
     tab.get_by_label("User name").fill(username)
     tab.get_by_label("Password").fill(PASSWORD)
     tab.get_by_role("button", name="Log in").click()

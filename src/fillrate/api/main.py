@@ -16,6 +16,7 @@ from fillrate.api.routers import (
     orders,
     places,
     purchasing,
+    reports,
     sales_reps,
     settings,
     stock,
@@ -35,7 +36,7 @@ errors.install(api, body_param_names={"payload"})
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
 # before the backorders router's `/backorders/{number}`.
 for module in (fulfillments, catalog, customers, sales_reps, stock, places, orders, backorders,
-               purchasing, settings, events, imports):
+               purchasing, settings, events, imports, reports):
     api.add_router("", module.router)
 
 

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from fillrate.backorders import lifecycle
+from fillrate.backorders import aging, lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine, Promise
 from fillrate.backorders.services import backorder_id
 from fillrate.catalog.models import Product
@@ -82,6 +82,7 @@ class BackorderFilters:
     expected: str | None = None
     fulfillable: bool | None = None
     ordering: str = "created"
+    age: str | None = None  # an aging bucket (`aging.BUCKET_KEYS`): active backorders only
 
 
 def _line_sum(expression, **filters):
@@ -142,6 +143,16 @@ def backorders(filters: BackorderFilters, *,
         qs = qs.filter(buckets[f.expected])
         if f.expected == "overdue":
             qs = qs.filter(status__in=lifecycle.ACTIVE)
+    if f.age:
+        if f.age not in aging.BUCKET_KEYS:
+            raise InvalidValue("backorders.invalid_filter",
+                               f"age is one of {', '.join(aging.BUCKET_KEYS)}", field="age")
+        after, at_or_before = aging.created_range(f.age, timezone.now())
+        qs = qs.filter(status__in=lifecycle.ACTIVE)
+        if after is not None:
+            qs = qs.filter(created_at__gt=after)
+        if at_or_before is not None:
+            qs = qs.filter(created_at__lte=at_or_before)
     if f.fulfillable is not None:
         raise ValueError("fulfillable is applied by filtered_backorders (fulfilment)")
     if f.ordering not in ORDERINGS:

@@ -54,6 +54,7 @@ class EventType(StrEnum):
     PURCHASE_ORDER_RECEIVED = "PurchaseOrderReceived"
     PURCHASE_ORDER_STATUS_CHANGED = "PurchaseOrderStatusChanged"
     PURCHASE_ORDERS_IMPORTED = "PurchaseOrdersImported"
+    REORDER_POINT_SET = "ReorderPointSet"
     SALES_REP_CREATED = "SalesRepCreated"
     SALES_REP_UPDATED = "SalesRepUpdated"
     SALES_REPS_IMPORTED = "SalesRepsImported"

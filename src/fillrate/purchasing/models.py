@@ -140,3 +140,26 @@ class ReceiptLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of {self.product_id} on {self.receipt_id}"
+
+
+class ReorderPoint(models.Model):
+    """How a product is restocked: keep `reorder_point` units available
+    beyond what backorders wait for, bought from `supplier` (the preferred
+    one). It lives here rather than on the product because the catalog sits
+    below purchasing and may not name a supplier."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE,
+                                   related_name="reorder_point")
+    reorder_point = models.IntegerField(default=0)
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reorder_points")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(reorder_point__gte=0),
+                                   name="reorder_point_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.reorder_point} from {self.supplier_id}"

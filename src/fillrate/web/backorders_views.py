@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from fillrate.backorders import lifecycle
+from fillrate.backorders.aging import AGE_BUCKETS
 from fillrate.backorders.models import CancelReason, CommunicationMethod, Priority
 from fillrate.backorders.selectors import (
     EXPECTED_BUCKETS,
@@ -42,7 +43,7 @@ from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 
 PAGE_SIZE = 50
 FILTERS = ("status", "customer", "sku", "sales_rep", "priority", "expected", "fulfillable",
-           "ordering")
+           "ordering", "age")
 STATUS_TABS = [("", "All"), ("active", "Active"), (lifecycle.OPEN, "Open"),
                (lifecycle.READY, "Ready to fulfil"), (lifecycle.PARTIAL, "Partially fulfilled"),
                (lifecycle.COMPLETE, "Complete"), (lifecycle.CANCELLED, "Cancelled")]
@@ -65,7 +66,8 @@ def _filters(params: dict) -> tuple[BackorderFilters | None, dict[str, str]]:
         status=params["status"] or None, customer=params["customer"] or None,
         sku=params["sku"] or None, sales_rep=params["sales_rep"] or None,
         priority=params["priority"] or None, expected=params["expected"] or None,
-        fulfillable=fulfillable, ordering=params["ordering"] or "created"), errors
+        fulfillable=fulfillable, ordering=params["ordering"] or "created",
+        age=params["age"] or None), errors
 
 
 @requires("backorders.view")
@@ -96,6 +98,7 @@ def backorder_list(request):
         "customers": customers()[:MAX_CUSTOMER_CHOICES], "reps": sales_reps(),
         "expected": [(k, EXPECTED_LABELS[k]) for k in EXPECTED_BUCKETS],
         "orderings": [(k, ORDERING_LABELS.get(k, k)) for k in ORDERINGS],
+        "ages": [(b.key, b.label) for b in AGE_BUCKETS],
         "max_age": settings.max_backorder_age_days, "today": timezone.localdate(),
         "filtered": any(params[k] for k in FILTERS if k not in ("status", "ordering")),
         "can_fulfil": request.user.can("backorders.fulfil"),

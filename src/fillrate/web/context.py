@@ -9,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from fillrate.core.business import business_settings
 
 SECTIONS = [
+    ("Dashboard", "web:dashboard", "backorders.view"),
     ("Products", "web:products", "catalog.view"),
     ("Customers", "web:customers", "customers.view"),
     ("Adjust stock", "web:adjust_stock", "stock.adjust"),
@@ -24,6 +25,8 @@ SECTIONS = [
     ("Sales reps", "web:sales_reps", "reference.view"),
     ("Users", "web:users", "users.manage"),
     ("Import", "web:import", "imports.run"),
+    ("Reports", "web:reports", "backorders.view"),
+    ("Reorder", "web:reorder", "backorders.view"),
     ("Settings", "web:settings", "settings.view"),
 ]
 

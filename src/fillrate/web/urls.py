@@ -1,6 +1,5 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
 from fillrate.web import (
     backorders_views,
@@ -10,6 +9,8 @@ from fillrate.web import (
     orders_views,
     places_views,
     purchasing_views,
+    reorder_views,
+    reports_views,
     settings_views,
     users_views,
     views,
@@ -18,7 +19,7 @@ from fillrate.web import (
 app_name = "web"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="web:products"), name="home"),
+    path("", reports_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -119,4 +120,26 @@ urlpatterns = [
     path("import/", imports_views.import_page, name="import"),
     path("import/confirm/", imports_views.import_confirm, name="import_confirm"),
     path("export/<str:kind>.csv", imports_views.export_csv, name="export_csv"),
+    # the dashboard and the reports
+    path("dashboard/", reports_views.dashboard_page, name="dashboard"),
+    path("reports/", reports_views.reports_index, name="reports"),
+    path("reports/aging/", reports_views.aging_page, name="report_aging"),
+    path("reports/by-product/", reports_views.by_product_page, name="report_by_product"),
+    path("reports/timeline/", reports_views.timeline_page, name="report_timeline"),
+    path("reports/fill-rate/", reports_views.fill_rate_page, name="report_fill_rate"),
+    path("reports/max-age/", reports_views.max_age_page, name="report_max_age"),
+    path("reports/max-age/<str:number>/contact/", reports_views.max_age_contact,
+         name="report_max_age_contact"),
+    path("reports/max-age/<str:number>/redate/", reports_views.max_age_redate,
+         name="report_max_age_redate"),
+    path("reports/max-age/<str:number>/cancel/", reports_views.max_age_cancel,
+         name="report_max_age_cancel"),
+    path("reorder/", reorder_views.reorder_page, name="reorder"),
+    path("reorder/drafts/", reorder_views.reorder_drafts, name="reorder_drafts"),
+    path("reorder/point/", reorder_views.reorder_point_set, name="reorder_point"),
+    path("reorder/import/", reorder_views.reorder_import, name="reorder_import"),
+    path("reports/follow-ups/", reports_views.follow_ups_page, name="report_follow_ups"),
+    path("reports/sales-reps/<str:code>/", reports_views.sales_rep_page, name="report_rep"),
+    path("reports/customers/<str:code>/", reports_views.customer_page,
+         name="report_customer"),
 ]

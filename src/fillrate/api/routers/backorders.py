@@ -38,6 +38,8 @@ class BackorderFilterParams(Schema):
         None, description="true: can ship now (allocated units on no pending fulfillment, "
         "order not on hold); false: the rest")
     ordering: str = "created"
+    age: str | None = Field(None, description="active backorders aged 0_7, 8_14, 15_30 or "
+                            "31_plus whole days (the aging report's buckets)")
 
 
 class BackorderRow(Schema):

@@ -1,0 +1,279 @@
+"""Fill rate: how much of what customers ordered left in the order's first
+shipment, and how long the rest waited. The definitions (README, "Reports"):
+
+- An order is *counted* when it was placed in the period and its outcome is
+  known: its first shipment has been dispatched, or nothing of its own is
+  left to ship (no units held for its lines) and its shortfall went on a
+  backorder -- even if that backorder (or the order) was cancelled since.
+  Orders still waiting for their first shipment are `pending`; orders
+  cancelled before anything shipped or was backordered are not counted.
+- The *first shipment* is the order's earliest dispatched fulfillment (by
+  dispatch time, then number), whether it was dispatched at once or went
+  through pick runs and the issues wall. Only its units that are the order's
+  own count; units of a backorder never count as filled first time.
+- unit fill rate = units in first shipments / units ordered;
+  line fill rate = lines whose first-shipment units cover the line / lines;
+  order fill rate = orders all of whose lines did / orders;
+  backorder rate = orders with a backorder / orders.
+- days to fill: for each backorder line filled in the period (its last unit
+  dispatched then, nothing of it left open), whole days from the backorder's
+  creation to that dispatch; the mean and the nearest-rank 90th percentile.
+- cancellations: backorders cancelled in the period by reason (backorders,
+  and units cancelled on their lines).
+
+`by` breaks every figure down per product (an order counts for each product
+on it; "complete" is still the whole order), customer or sales rep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
+from fillrate.core.errors import InvalidValue
+from fillrate.core.sql import fetch, table
+from fillrate.fulfilment import lifecycle as ff_lifecycle
+from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
+from fillrate.orders.models import OrderLine, OrderStatus, SalesOrder
+from fillrate.reports import figures
+from fillrate.reports.scope import (
+    EVERYTHING,
+    Scope,
+    key_sql,
+    labels,
+    reporting,
+    whole_days_sql,
+)
+
+SHIPPED_SQL = f"'{ff_lifecycle.DISPATCHED}', '{ff_lifecycle.DELIVERED}'"
+MAX_PERIOD_DAYS = 366 * 3
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start of the first day, start of the day after the last) in local time."""
+        tz = timezone.get_current_timezone()
+        return (dt.datetime.combine(self.start, dt.time.min, tzinfo=tz),
+                dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+    def previous(self) -> Period:
+        return Period(self.start - dt.timedelta(days=self.days),
+                      self.start - dt.timedelta(days=1))
+
+
+def period_for(*, start: dt.date | None = None, end: dt.date | None = None,
+               today: dt.date | None = None) -> Period:
+    """Default: the 30 days ending today. 422 naming the field for a period
+    that ends before it starts or is longer than three years."""
+    today = today or timezone.localdate()
+    end = end or today
+    start = start or end - dt.timedelta(days=29)
+    if end < start:
+        raise InvalidValue("reports.invalid_period", "to is before from", field="to")
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise InvalidValue("reports.invalid_period", "a period is at most three years",
+                           field="from")
+    return Period(start, end)
+
+
+@dataclass
+class FillRate:
+    key: object = None
+    code: str = ""
+    name: str = ""
+    orders: int = 0
+    orders_complete: int = 0
+    orders_backordered: int = 0
+    lines: int = 0
+    lines_complete: int = 0
+    units_ordered: int = 0
+    units_first_shipment: int = 0
+    days_to_fill: dict[int, int] = field(default_factory=dict)
+    cancellations: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def unit_fill_rate(self) -> Decimal | None:
+        return figures.ratio(self.units_first_shipment, self.units_ordered)
+
+    @property
+    def line_fill_rate(self) -> Decimal | None:
+        return figures.ratio(self.lines_complete, self.lines)
+
+    @property
+    def order_fill_rate(self) -> Decimal | None:
+        return figures.ratio(self.orders_complete, self.orders)
+
+    @property
+    def backorder_rate(self) -> Decimal | None:
+        return figures.ratio(self.orders_backordered, self.orders)
+
+    @property
+    def backorder_lines_filled(self) -> int:
+        return sum(self.days_to_fill.values())
+
+    @property
+    def avg_days_to_fill(self) -> Decimal | None:
+        return figures.mean(self.days_to_fill)
+
+    @property
+    def p90_days_to_fill(self) -> int | None:
+        return figures.percentile(self.days_to_fill, 90)
+
+
+@dataclass
+class FillRateReport:
+    period: Period
+    by: str | None
+    total: FillRate
+    pending_orders: int
+    groups: list[FillRate]
+
+
+def fill_rate(*, period: Period, by: str | None = None,
+              scope: Scope = EVERYTHING) -> FillRateReport:
+    with reporting():
+        return _fill_rate(period, by, scope)
+
+
+def _fill_rate(period: Period, by: str | None, scope: Scope) -> FillRateReport:
+    start, end = period.bounds()
+    groups: dict[object, FillRate] = {}
+
+    def group(k) -> FillRate:
+        return groups.setdefault(k, FillRate(key=k))
+
+    pending = 0
+    for (k, lines, units, first_units, lines_complete, orders, complete, backordered,
+         pending_orders) in _order_rows(start, end, by, scope):
+        if pending_orders:
+            pending += pending_orders
+            continue
+        g = group(k)
+        g.lines += lines or 0
+        g.units_ordered += units or 0
+        g.units_first_shipment += first_units or 0
+        g.lines_complete += lines_complete or 0
+        g.orders += orders or 0
+        g.orders_complete += complete or 0
+        g.orders_backordered += backordered or 0
+    for k, days, n in _days_to_fill_rows(start, end, by, scope):
+        g = group(k)
+        days = int(days)
+        g.days_to_fill[days] = g.days_to_fill.get(days, 0) + n
+    for k, reason, n, units in _cancellation_rows(start, end, by, scope):
+        group(k).cancellations[reason] = {"backorders": n, "units": units or 0}
+
+    if by is None:
+        return FillRateReport(period, None, groups.get(0, FillRate()), pending, [])
+    overall = _fill_rate(period, None, scope)
+    names = labels(by, set(groups))
+    for k, g in groups.items():
+        g.code, g.name = names.get(k, ("", "(none)"))
+    ordered = sorted(groups.values(), key=lambda g: (-g.units_ordered, g.code))
+    return FillRateReport(period, by, overall.total, overall.pending_orders, ordered)
+
+
+def _order_rows(start, end, by, scope: Scope):
+    where, params = scope.where("o.customer_id")
+    if by == "product":
+        # An order names a product once: one line per (product, order).
+        grouped = """SELECT l.product_id AS k, COUNT(*), SUM(l.quantity), SUM(l.first_units),
+               SUM(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END), COUNT(*),
+               SUM(oc.complete), SUM(oc.backordered), 0
+        FROM l JOIN oc ON oc.order_id = l.order_id WHERE oc.counted = 1 GROUP BY 1"""
+    else:
+        key, join = key_sql(by, customer_col="oc.customer_id", product_col="")
+        grouped = f"""SELECT {key} AS k, SUM(oc.lines), SUM(oc.units), SUM(oc.first_units),
+               SUM(oc.lines_complete), COUNT(*), SUM(oc.complete), SUM(oc.backordered), 0
+        FROM oc{join} WHERE oc.counted = 1 GROUP BY 1"""
+    # For each counted order: its first shipment (row 1 by dispatch time),
+    # what of its own that carried per line, whether it has a backorder and
+    # whether anything of its own is still held to ship.
+    return fetch(f"""
+        WITH o AS (
+            SELECT o.id, o.customer_id,
+                   CASE WHEN o.status = '{OrderStatus.CANCELLED}' THEN 1 ELSE 0 END AS cancelled
+            FROM {table(SalesOrder)} o
+            WHERE o.created_at >= %s AND o.created_at < %s{where}),
+        ff AS (
+            SELECT order_id, id FROM (
+                SELECT f.order_id, f.id, ROW_NUMBER() OVER (
+                    PARTITION BY f.order_id ORDER BY f.dispatched_at, f.id) AS rn
+                FROM {table(Fulfillment)} f JOIN o ON o.id = f.order_id
+                WHERE f.status IN ({SHIPPED_SQL}) AND f.dispatched_at IS NOT NULL) x
+            WHERE rn = 1),
+        fu AS (
+            SELECT fl.order_line_id, SUM(fl.quantity) AS units
+            FROM {table(FulfillmentLine)} fl JOIN ff ON ff.id = fl.fulfillment_id
+            WHERE fl.backorder_line_id IS NULL GROUP BY fl.order_line_id),
+        bo AS (
+            SELECT DISTINCT b.order_id FROM {table(Backorder)} b JOIN o ON o.id = b.order_id),
+        l AS (
+            SELECT ol.order_id, ol.product_id, o.customer_id, o.cancelled, ol.quantity,
+                   ol.allocated,
+                   COALESCE(fu.units, 0) AS first_units
+            FROM {table(OrderLine)} ol JOIN o ON o.id = ol.order_id
+            LEFT JOIN fu ON fu.order_line_id = ol.id),
+        oc AS (
+            SELECT l.order_id, MAX(l.customer_id) AS customer_id, COUNT(*) AS lines,
+                   SUM(l.quantity) AS units, SUM(l.first_units) AS first_units,
+                   SUM(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END)
+                       AS lines_complete,
+                   MIN(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END) AS complete,
+                   MAX(CASE WHEN bo.order_id IS NULL THEN 0 ELSE 1 END) AS backordered,
+                   CASE WHEN MAX(ff.id) IS NOT NULL
+                        OR (MAX(bo.order_id) IS NOT NULL AND SUM(l.allocated) = 0)
+                        THEN 1 ELSE 0 END AS counted,
+                   MAX(l.cancelled) AS cancelled
+            FROM l LEFT JOIN ff ON ff.order_id = l.order_id
+            LEFT JOIN bo ON bo.order_id = l.order_id
+            GROUP BY l.order_id)
+        {grouped}
+        UNION ALL
+        SELECT NULL, 0, 0, 0, 0, 0, 0, 0, COUNT(*) FROM oc
+        WHERE oc.counted = 0 AND oc.cancelled = 0""",
+        [start, end, *params])
+
+
+def _days_to_fill_rows(start, end, by, scope: Scope):
+    where, params = scope.where("b.customer_id")
+    key, join = key_sql(by, customer_col="d.customer_id", product_col="d.product_id")
+    days = whole_days_sql("d.filled_at", "d.created_at")
+    return fetch(f"""
+        WITH d AS (
+            SELECT bl.id, bl.product_id, b.customer_id, b.created_at,
+                   MAX(f.dispatched_at) AS filled_at
+            FROM {table(BackorderLine)} bl JOIN {table(Backorder)} b ON b.id = bl.backorder_id
+            JOIN {table(FulfillmentLine)} fl ON fl.backorder_line_id = bl.id
+            JOIN {table(Fulfillment)} f ON f.id = fl.fulfillment_id
+            WHERE bl.fulfilled > 0 AND bl.fulfilled + bl.cancelled = bl.quantity
+              AND f.status IN ({SHIPPED_SQL}) AND f.dispatched_at IS NOT NULL{where}
+            GROUP BY bl.id, bl.product_id, b.customer_id, b.created_at)
+        SELECT {key} AS k, {days} AS days, COUNT(*) FROM d{join}
+        WHERE d.filled_at >= %s AND d.filled_at < %s
+        GROUP BY 1, 2""", [*params, start, end])
+
+
+def _cancellation_rows(start, end, by, scope: Scope):
+    where, params = scope.where("b.customer_id")
+    key, join = key_sql(by, customer_col="b.customer_id", product_col="bl.product_id")
+    return fetch(f"""
+        SELECT {key} AS k, b.cancel_reason, COUNT(DISTINCT b.id), SUM(bl.cancelled)
+        FROM {table(Backorder)} b JOIN {table(BackorderLine)} bl ON bl.backorder_id = b.id{join}
+        WHERE b.status = 'cancelled' AND b.cancelled_at >= %s AND b.cancelled_at < %s{where}
+        GROUP BY 1, 2""", [start, end, *params])
+
+
+CANCEL_REASONS = [r.value for r in CancelReason]
