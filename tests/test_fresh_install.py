@@ -9,7 +9,10 @@ invariants hold.
 It runs twice: in-process against the test database (after the migration's
 own function has made the default warehouse), and on PostgreSQL against a
 brand-new database set up with `fillrate migrate` and served by `fillrate
-serve`, as a new user would do it."""
+serve`, as a new user would do it; there the catalogue, customers and
+opening stock are then loaded from CSV files with `fillrate import` (and one
+file over `POST /imports/{kind}`), and an order for imported products is
+served from the imported stock."""
 
 from __future__ import annotations
 
@@ -89,6 +92,35 @@ def first_day(call: Call) -> dict:
     figures = {x["sku"]: x for x in ok("GET", "/products")["items"]}
     assert (figures["WIDGET"]["on_hand"], figures["GADGET"]["on_hand"]) == (6, 0)
     return final
+
+
+def imported_day(call: Call, env: dict, folder) -> None:
+    """Load a catalogue, customers and a stock count from CSV with the CLI
+    (one file over the API), then sell from what was imported."""
+    files = {
+        "products": "sku,name,list_price\r\nKETTLE-1,Kettle,25.00\r\nMUG-1,Mug,4.50\r\n",
+        "customers": "code,name,email,sales_rep\r\nC-CAFE,Corner Cafe,cafe@example.com,"
+                     "REP-ANNA\r\n",
+        "stock": "sku,warehouse,location,quantity\r\nKETTLE-1,MAIN,A-01,6\r\n"
+                 "MUG-1,MAIN,PICK,40\r\n",
+    }
+    for kind, text in files.items():
+        path = folder / f"{kind}.csv"
+        path.write_text(text)
+        done = _fillrate(env, "import", kind, str(path))
+        assert done.returncode == 0, (kind, done.stdout, done.stderr)
+    bad = folder / "bad.csv"
+    bad.write_text("sku,name,list_price\r\nTEA-1,Tea,lots\r\n")
+    done = _fillrate(env, "import", "products", str(bad))
+    assert done.returncode == 2 and "list_price" in done.stdout + done.stderr
+
+    code, answer = call("GET", "/products/kettle-1", None)
+    assert code == 200 and (answer["on_hand"], answer["available"]) == (6, 6)
+    code, answer = call("POST", "/orders", {"customer": "C-CAFE", "lines": [
+        {"sku": "KETTLE-1", "quantity": 8}, {"sku": "MUG-1", "quantity": 12}]})
+    assert code == 201, answer
+    assert [(x["allocated"], x["backordered"]) for x in answer["lines"]] == [(6, 2), (12, 0)]
+    assert answer["total"] == "254.00"
 
 
 def test_a_new_user_s_first_day_in_process(api, default_warehouse):
@@ -174,6 +206,7 @@ def test_a_new_user_s_first_day_on_a_new_postgres_database(tmp_path, db):
                 return error.code, json.loads(error.read() or b"{}")
 
         first_day(call)
+        imported_day(call, env, tmp_path)
         check = _fillrate(env, "check")
         assert check.returncode == 0, check.stdout + check.stderr
         assert check.stdout.startswith("ok:")

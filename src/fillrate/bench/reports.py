@@ -64,7 +64,9 @@ def seed() -> None:
     from fillrate.core.sql import table
     from fillrate.customers.models import Customer, SalesRep
     from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
-    from fillrate.inventory.models import Location, StockLevel, Warehouse
+    from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
+    from fillrate.inventory.models import Location, MovementKind, Warehouse
+    from fillrate.inventory.services import StockIn, add_stock
     from fillrate.orders.models import OrderLine, SalesOrder
     from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
@@ -94,9 +96,12 @@ def seed() -> None:
                   [r0, REPS, CUSTOMERS])
         c.execute(f"SELECT min(id) FROM {table(Customer)} WHERE code LIKE 'RPC-%%'")
         c0 = c.fetchone()[0]
-        c.execute(f"INSERT INTO {table(StockLevel)} (on_hand, allocated, location_id,"
-                  " product_id) SELECT 10, 0, %s, %s + g FROM generate_series(0, %s, 4) g",
-                  [pick.id, p0, PRODUCTS - 1])
+        # Opening stock through the stock owner (levels and their movements).
+        stocked = list(range(p0, p0 + PRODUCTS, 4))
+        ensure_stock_levels((pid, pick.id) for pid in stocked)
+        add_stock(rows=[StockIn(level, 10) for level in lock_stock_levels(
+                      product_ids=stocked, location_ids=[pick.id])],
+                  kind=MovementKind.COUNTED, reason="count", note="report bench seed")
         c.execute(f"INSERT INTO {table(PurchaseOrder)} (status, expected_date, notes,"
                   " created_at, ordered_at, supplier_id)"
                   " SELECT 'ordered', current_date + (g %% 60 - 10)::int, 'rpt', now(), now(), %s"

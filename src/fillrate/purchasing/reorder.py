@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from fillrate.core.event_types import EventType
 from fillrate.catalog.models import Product
 from fillrate.core.errors import InvalidValue, NotFound
+from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import PurchaseOrder, ReorderPoint, Supplier
