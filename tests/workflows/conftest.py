@@ -1,5 +1,7 @@
 import pytest
 
+from tests.orders.conftest import store  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def invariants_hold_after_each_test(request):
