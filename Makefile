@@ -7,6 +7,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Two test processes (pytest-xdist): the machines have two cores.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint install install-test browser clean
 
