@@ -89,14 +89,9 @@ class Fed(NamedTuple):
     quantity: int
 
 
-class _Given(NamedTuple):
-    """Units one backorder line got (summed over stock levels)."""
-
-    line_id: int
-    backorder_id: int
-    product_id: int
-    sku: str
-    quantity: int
+# What one backorder line got from a feed (summed over stock levels): a
+# named tuple, as `Fed` (see there).
+_Given = FedLine
 
 
 def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
@@ -139,7 +134,7 @@ def feed_backorders(*, product_ids: Iterable[int], actor_id: int | None = None,
     if consumed and chosen.shifts_promises:
         repromise_after_receipt(
             consumed=consumed, actor_id=actor_id, cause=cause,
-            fed=[FedLine(g.line_id, g.backorder_id, g.product_id, g.quantity) for g in given])
+            fed=given)
     else:
         chosen.repromise(ids, sorted({*changed_backorders, *(g.backorder_id for g in given)}),
                          policy, actor_id=actor_id, cause=cause)

@@ -37,6 +37,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import F
@@ -359,13 +360,14 @@ class Consumed:
     quantity: int
 
 
-@dataclass(frozen=True)
-class FedLine:
-    """Units a backorder line was just given by a feed."""
+class FedLine(NamedTuple):
+    """Units a backorder line was just given by a feed (a named tuple: a
+    receipt makes 25,000 of them)."""
 
     line_id: int
     backorder_id: int
     product_id: int
+    sku: str
     quantity: int
 
 
@@ -392,24 +394,24 @@ def repromise_after_receipt(*, consumed: Sequence[Consumed], fed: Sequence[FedLi
     pol, po, promise = table(PurchaseOrderLine), table(PurchaseOrder), table(Promise)
     used = ("(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
             " AS u(product_id, po_line_id, units))")
-    fed_table = ("(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[],"
-                 " %s::bigint[]) AS f(line_id, backorder_id, product_id, quantity))")
-    fed_params = [[f.line_id for f in fed], [f.backorder_id for f in fed],
-                  [f.product_id for f in fed], [f.quantity for f in fed]]
+    fed_per_product: dict[int, int] = defaultdict(int)
+    for f in fed:
+        fed_per_product[f.product_id] += f.quantity
+    fed_sums = "(SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS f(product_id, q))"
+    fed_sums_params = [list(fed_per_product), list(fed_per_product.values())]
     used_params = [[c.product_id for c in consumed], [c.purchase_order_line_id for c in consumed],
                    [c.quantity for c in consumed]]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT u.product_id FROM {used} u"
             f" JOIN {pol} me ON me.id = u.po_line_id JOIN {po} mpo ON mpo.id = me.purchase_order_id"
-            f" LEFT JOIN (SELECT product_id, SUM(quantity) AS q FROM {fed_table} t"
-            f" GROUP BY product_id) fed ON fed.product_id = u.product_id"
+            f" LEFT JOIN {fed_sums} fed ON fed.product_id = u.product_id"
             f" WHERE COALESCE(fed.q, 0) = u.units AND NOT EXISTS (SELECT 1 FROM {pol} o"
             f" JOIN {po} opo ON opo.id = o.purchase_order_id"
             f" WHERE o.product_id = u.product_id AND o.id <> me.id AND opo.status = ANY(%s)"
             f" AND o.quantity - o.received - o.cancelled > 0"
             f" AND (opo.expected_date, opo.id, o.id) < (mpo.expected_date, mpo.id, me.id))",
-            [*used_params, *fed_params, sorted(OPEN_PURCHASE_ORDER)])
+            [*used_params, *fed_sums_params, sorted(OPEN_PURCHASE_ORDER)])
         shifted = sorted({row[0] for row in cursor.fetchall()})
     rest = [i for i in ids if i not in shifted]
     moved = 0
@@ -420,23 +422,28 @@ def repromise_after_receipt(*, consumed: Sequence[Consumed], fed: Sequence[FedLi
             business_settings().allocation_policy, actor_id=actor_id, cause=cause)
     if not shifted:
         return moved
+    kept = set(shifted)
+    took = [f for f in fed if f.product_id in kept]
+    fed_table = ("(SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
+                 " AS f(line_id, product_id, quantity))")
+    fed_params = [[f.line_id for f in took], [f.product_id for f in took],
+                  [f.quantity for f in took]]
     with connection.cursor() as cursor:
         _create_work_tables(cursor)
         cursor.execute(
             f"WITH took AS MATERIALIZED (SELECT t.line_id, u.po_line_id,"
             f" SUM(t.quantity)::bigint AS q FROM {fed_table} t"
             f" JOIN {used} u ON u.product_id = t.product_id"
-            f" WHERE t.product_id = ANY(%s) GROUP BY t.line_id, u.po_line_id),"
+            f" GROUP BY t.line_id, u.po_line_id),"
             f" gone AS (DELETE FROM {promise} p USING took t"
             f" WHERE p.backorder_line_id = t.line_id AND p.purchase_order_line_id = t.po_line_id"
             f" AND p.quantity <= t.q)"
             f" UPDATE {promise} p SET quantity = p.quantity - t.q FROM took t"
             f" WHERE p.backorder_line_id = t.line_id AND p.purchase_order_line_id = t.po_line_id"
             f" AND p.quantity > t.q",
-            [*fed_params, *used_params, shifted])
+            [*fed_params, *used_params])
         # Only a fed backorder that still waits can have its date move.
-        kept = set(shifted)
-        waits = sorted({f.backorder_id for f in fed if f.product_id in kept})
+        waits = sorted({f.backorder_id for f in took})
         cursor.execute(
             f"INSERT INTO {CHANGED_TABLE} SELECT b.id FROM {table(Backorder)} b"
             f" WHERE b.id = ANY(%s) AND b.status <> %s", [waits, lifecycle.READY])
