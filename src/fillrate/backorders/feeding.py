@@ -305,7 +305,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None, cause:
             f" FROM {bl} bl JOIN {b} b ON b.id = bl.backorder_id"
             f"{f' JOIN {c} c ON c.id = b.customer_id' if ranks_by_customer(policy) else ''}"
             f" WHERE bl.product_id = ANY(%s) AND b.status = ANY(%s) AND {waiting} > 0"
-            f" AND NOT (b.id = ANY(%s))"
+            f"{' AND NOT (b.id = ANY(%s))' if passed_over else ''}"
             f" WINDOW w AS (PARTITION BY bl.product_id ORDER BY {order_by}))"
             f" SELECT w.line_id, w.backorder_id, w.order_line_id, w.product_id,"
             f" w.rank, f.level_id,"
@@ -315,7 +315,7 @@ def _feed_set_based(ids: list[int], policy: str, *, actor_id: int | None, cause:
             f" AND f.hi - f.free < w.hi AND w.hi - w.waiting < f.hi"
             f" WHERE w.hi - w.waiting < s.total")
         params = [ids, [str(k) for k in SELLABLE_KINDS], ids, sorted(lifecycle.ACTIVE),
-                  list(passed_over)]
+                  *([list(passed_over)] if passed_over else [])]
         al, product = table(Allocation), table(Product)
         # The write is guarded: a line is only written while it still waits
         # for what it waited for when the takes were planned. A product that
