@@ -98,3 +98,17 @@ def test_exports_need_the_view_permission_and_a_known_kind(login):
     response = login(Role.SALES).get("/export/stock.csv")
     assert response.status_code == 200
     assert login().get("/export/orders.csv?status=bogus").status_code == 200
+
+
+def test_the_locations_and_sales_reps_pages_export_their_rows(login):
+    from tests.factories import LocationFactory, SalesRepFactory
+
+    LocationFactory(code="A-07", kind="pick", pick_sequence=7)
+    SalesRepFactory(code="REP-ANNA", name="Anna")
+    client = login()
+    assert 'href="/export/locations.csv"' in client.get("/locations/").content.decode()
+    assert 'href="/export/sales-reps.csv"' in client.get("/sales-reps/").content.decode()
+    rows = b"".join(client.get("/export/locations.csv").streaming_content).decode()
+    assert any(",A-07," in row for row in rows.splitlines()[1:])
+    rows = b"".join(client.get("/export/sales-reps.csv").streaming_content).decode()
+    assert rows.splitlines()[1].startswith("REP-ANNA,Anna")
