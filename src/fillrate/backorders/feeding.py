@@ -69,7 +69,7 @@ from fillrate.core.errors import Busy
 from fillrate.core.event_types import EventType
 from fillrate.core.models import Event
 from fillrate.core.numbers import format_number
-from fillrate.core.sql import add_to_column, fetch, number_sql, table
+from fillrate.core.sql import add_to_column, fetch, number_sql, set_based, table
 from fillrate.customers.models import Customer
 from fillrate.inventory.allocation import Plan, Request, plan_allocation
 from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel
@@ -182,7 +182,7 @@ _forced: contextvars.ContextVar[Path | None] = contextvars.ContextVar("feeding_p
 def path() -> Path:
     """The set-based statements on PostgreSQL, the portable path elsewhere
     (or where `portable_path()` asks for it)."""
-    return _forced.get() or (SET_BASED if connection.vendor == "postgresql" else PORTABLE)
+    return _forced.get() or (SET_BASED if set_based() else PORTABLE)
 
 
 @contextmanager

@@ -128,6 +128,15 @@ class NumberOf:
     prefix: str
 
 
+def set_based() -> bool:
+    """The one place the database's dialect is asked: PostgreSQL takes the
+    set-based statements (one statement for a batch, arrays, window
+    functions, COPY); any other database the portable path. Every app's
+    choice of path goes through here; where an app can force its portable
+    path, the tests run both against each other on PostgreSQL."""
+    return connection.vendor == "postgresql"
+
+
 class WriteBatch:
     """Inserts and counter updates that depend on each other's new ids, as
     one statement on PostgreSQL (a chain of data-modifying CTEs) and one
@@ -157,7 +166,7 @@ class WriteBatch:
     def run(self) -> None:
         if not self._steps:
             return
-        if connection.vendor == "postgresql":
+        if set_based():
             self._run_as_one_statement()
         else:
             self._run_step_by_step()

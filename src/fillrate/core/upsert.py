@@ -26,6 +26,8 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from fillrate.core import sql
+
 # Values psycopg adapts as they are.
 _NATIVE = (str, int, bool, Decimal, dt.datetime, dt.date)
 
@@ -37,8 +39,8 @@ class Upserted:
 
 
 def set_based() -> bool:
-    """The one place that picks the path."""
-    return connection.vendor == "postgresql"
+    """Which path the upsert takes (`fillrate.core.sql.set_based`)."""
+    return sql.set_based()
 
 
 def upsert(model: type[models.Model], *, keys: Sequence[str], fields: Sequence[str],

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
+from fillrate.core import sql
 from fillrate.core.errors import Busy, Conflict
 from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
@@ -94,8 +95,9 @@ def count_stock(*, counts: Sequence[Count], actor_id: int | None = None,
 
 
 def set_based() -> bool:
-    """The one place that picks the path (both are tested against each other)."""
-    return connection.vendor == "postgresql"
+    """Which path the count takes (`fillrate.core.sql.set_based`; both are
+    tested against each other)."""
+    return sql.set_based()
 
 
 def _count(counts: Sequence[Count], *, actor_id: int | None, reference: str,

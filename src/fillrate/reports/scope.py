@@ -15,7 +15,7 @@ from fillrate.backorders import lifecycle
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.catalog.models import Product
 from fillrate.core.errors import InvalidValue, NotFound
-from fillrate.core.sql import table
+from fillrate.core.sql import set_based, table
 from fillrate.customers.models import Customer, SalesRep
 
 BREAKDOWNS = ("customer", "product", "sales_rep")
@@ -99,7 +99,7 @@ def labels(by: str | None, ids: set) -> dict:
 
 def whole_days_sql(later: str, earlier: str) -> str:
     """Whole days from `earlier` to `later` (two timestamp columns), floored."""
-    if connection.vendor == "postgresql":
+    if set_based():
         return f"FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400)"
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
@@ -118,7 +118,7 @@ def reporting() -> Iterator[None]:
     (`work_mem` 64 MB) and skip JIT compilation, which costs more than it
     saves on statements this short (both only for this transaction)."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if set_based():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
                 cursor.execute("SET LOCAL jit = off")

@@ -18,11 +18,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
-from fillrate.core.sql import fetch, in_list, table
+from fillrate.core.sql import fetch, in_list, set_based, table
 from fillrate.workflows.imports.rows import (
     Column,
     Errors,
@@ -166,7 +164,7 @@ def one_of(column: str, values: list) -> tuple[str, list]:
     """`column` is one of the texts `values` (never empty), as SQL and parameters: one
     array parameter on PostgreSQL (psycopg splits a statement of thousands
     of placeholders slowly), an IN list elsewhere."""
-    if connection.vendor == "postgresql":
+    if set_based():
         # A semi-join, hashed: `= ANY(array)` would compare each row with
         # every value when no index serves the column.
         return f"{column} IN (SELECT unnest(%s::text[]))", [values]
@@ -176,7 +174,7 @@ def one_of(column: str, values: list) -> tuple[str, list]:
 def pairs_in(columns: tuple[str, str], pairs: list[tuple[int, int]]) -> tuple[str, list]:
     """`(a, b)` is one of `pairs` (never empty), as `one_of` does it."""
     a, b = columns
-    if connection.vendor == "postgresql":
+    if set_based():
         return (f"({a}, {b}) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
                 [[p[0] for p in pairs], [p[1] for p in pairs]])
     return (f"({a}, {b}) IN (VALUES {', '.join(['(%s, %s)'] * len(pairs))})",
