@@ -214,7 +214,7 @@ def _wants_csv(params: FormatParams) -> bool:
 
 
 def _csv_response(rows, filename: str) -> HttpResponse:
-    response = HttpResponse(selectors.invoices_csv(rows), content_type="text/csv")
+    response = HttpResponse(selectors.invoices_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
