@@ -64,7 +64,7 @@ def test_a_405_changes_nothing(api, stock):
     assert db_state() == before
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/products/X/nope", "/api/v2/x"])
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/orders/X/nope", "/api/v2/x"])
 def test_a_post_to_an_unknown_path_is_a_json_404_even_with_csrf_checks(api, path):
     client = Client(enforce_csrf_checks=True)
     response = client.post(path, "{}", content_type="application/json",

@@ -17,6 +17,7 @@ from fillrate.backorders.services import (
     log_communication,
     update_backorder,
 )
+from fillrate.catalog.keys import sku_key
 from fillrate.catalog.selectors import stored_skus
 from fillrate.core.business import business_settings
 from fillrate.core.selectors import events_for
@@ -233,7 +234,7 @@ def post_cancel(request, number: str, payload: CancelIn):
     if payload.lines is not None:
         # SKUs in any case: the backorder's lines are matched by stored SKU.
         spelling = stored_skus([x.sku for x in payload.lines])
-        lines = [CancelLine(spelling.get(x.sku.strip().upper(), x.sku), x.quantity)
+        lines = [CancelLine(spelling.get(sku_key(x.sku), x.sku), x.quantity)
                  for x in payload.lines]
     cancel_backorder_and_feed(
         number=number, reason=payload.reason, notes=payload.notes, notify=payload.notify,

@@ -62,7 +62,7 @@ def list_suppliers(request, page: Query[PageParams]):
     return paginate(selectors.suppliers(), page, render_supplier)
 
 
-@router.get("/suppliers/{code}", response=SupplierOut, auth=needs("purchasing.view"))
+@router.get("/suppliers/{path:code}", response=SupplierOut, auth=needs("purchasing.view"))
 def get_supplier(request, code: str):
     return render_supplier(selectors.supplier_by_code(code))
 
@@ -78,7 +78,7 @@ class SupplierPatch(Schema):
 
 
 @router.patch(
-    "/suppliers/{code}", response=SupplierOut, auth=needs("purchasing.manage"),
+    "/suppliers/{path:code}", response=SupplierOut, auth=needs("purchasing.manage"),
     description="Change a supplier's `name`, `email` or `lead_time_days`: one "
     "`SupplierUpdated` event per changed field (old and new value). A new lead time dates "
     "purchase orders created from now on.")
