@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Money, Page
 from fillrate.backorders import selectors
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import (
@@ -56,7 +56,7 @@ class BackorderRow(Schema):
     age_days: int
     open_quantity: int
     allocated_quantity: int
-    value: Decimal
+    value: Money
     flags: list[str]
 
 
@@ -107,7 +107,7 @@ class BackorderLineOut(Schema):
     fulfilled: int
     cancelled: int
     open_quantity: int
-    unit_price: Decimal
+    unit_price: Money
     expected_date: dt.date | None = Field(
         description="the backorder's date when it was set by hand, else `promised_date`")
     promised_date: dt.date | None = Field(
@@ -142,7 +142,7 @@ class BackorderDetail(Schema):
     cancel_notes: str
     total_quantity: int
     open_quantity: int
-    value: Decimal
+    value: Money
     flags: list[str]
     lines: list[BackorderLineOut]
     communications: list[CommunicationOut]

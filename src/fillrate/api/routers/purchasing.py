@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
@@ -13,7 +12,7 @@ from pydantic import ConfigDict
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Money, MoneyIn, Page
 from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_for_new_stock
@@ -91,7 +90,7 @@ def patch_supplier(request, code: str, payload: SupplierPatch):
 class PurchaseLineIn(Schema):
     sku: str = Field(..., min_length=1)
     quantity: Count
-    unit_cost: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    unit_cost: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
 class PurchaseOrderIn(Schema):
@@ -110,7 +109,7 @@ class PurchaseLineOut(Schema):
     received: int
     cancelled: int
     outstanding: int
-    unit_cost: Decimal | None
+    unit_cost: Money | None
 
 
 class PurchaseOrderRow(Schema):
