@@ -15,13 +15,15 @@ from fillrate.web import (
     users_views,
     views,
 )
+from fillrate.web.forms import SignInForm
 
 app_name = "web"
 
 urlpatterns = [
     path("", reports_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(
+        template_name="web/login.html", authentication_form=SignInForm,
+        redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("products/", views.product_list, name="products"),
     # SKUs and customer and supplier codes may contain "/" (`path:`): a page
