@@ -77,6 +77,7 @@ def api_operations() -> list[Op]:
             for operation in view.operations:
                 for method in operation.methods:
                     full = re.sub(r"/+", "/", f"/{prefix}/{path}").rstrip("/") or "/"
+                    full = re.sub(r"\{\w+:(\w+)\}", r"{\1}", full)  # as OpenAPI names it
                     callbacks = operation.auth_callbacks  # NOT_SET when none is declared
                     auth = tuple(callbacks) if isinstance(callbacks, list | tuple) else ()
                     ops.append(Op(method, full, auth, _response_model(operation)))

@@ -178,7 +178,7 @@ def test_unknown_location_and_customer_are_404(api, stock):
 
 
 @pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/products/X/nope", "/api/v2/products",
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/orders/X/nope", "/api/v2/products",
                                   "/api/", "/api/v1/stock"])
 def test_unknown_paths_under_the_api_are_json_404(api, path, method):
     response = getattr(Client(), method)(path, headers={"Authorization": f"Bearer {api.token}"})

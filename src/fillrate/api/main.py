@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from fillrate.api import errors
@@ -40,6 +41,7 @@ for module in (fulfillments, catalog, customers, sales_reps, stock, places, orde
     api.add_router("", module.router)
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return errors.error_response(404, "request.not_found",
                                  f"no endpoint {request.method} {request.path}")

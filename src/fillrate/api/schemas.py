@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, Strict
+from pydantic import BeforeValidator, ConfigDict, PlainSerializer, Strict
 
 T = TypeVar("T")
 
@@ -15,6 +16,27 @@ T = TypeVar("T")
 # (Query parameters arrive as text and stay lax.)
 Count = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
+
+CENT = Decimal("0.01")
+_PLAIN_DECIMAL = re.compile(r"-?(\d+(\.\d*)?|\.\d+)\Z")
+
+
+def money_text(value: Decimal | int | str) -> str:
+    """Money in every answer: a decimal string with two places ("1000.00",
+    "0.00"), never "1E+3" or "1000"."""
+    return format(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP), "f")
+
+
+def _plain_decimal(value: Any) -> Any:
+    if isinstance(value, str) and not _PLAIN_DECIMAL.match(value.strip()):
+        raise ValueError('money is a plain decimal such as "12.50" (no exponent)')
+    return value
+
+
+# Money out: a two-place decimal string. Money in: a plain decimal, as a
+# string or a JSON number; "1e3", "NaN" or "Infinity" are 422 naming the field.
+Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str)]
+MoneyIn = Annotated[Decimal, BeforeValidator(_plain_decimal)]
 
 
 class Page(Schema, Generic[T]):
@@ -35,7 +57,7 @@ class Error(Schema):
 class ProductIn(Schema):
     sku: str = Field(..., min_length=1, max_length=64)
     name: str = Field(..., min_length=1, max_length=200)
-    list_price: Decimal = Field(..., max_digits=12, decimal_places=2)
+    list_price: MoneyIn = Field(..., max_digits=12, decimal_places=2)
     upc: str = Field("", max_length=32)
     variant: str = Field("", max_length=100)
     category: str = Field("", max_length=100)
@@ -53,7 +75,7 @@ class ProductPatch(Schema):
     variant: str | None = Field(None, max_length=100)
     category: str | None = Field(None, max_length=100)
     description: str | None = None
-    list_price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    list_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
     discontinued: Flag | None = None
 
 
@@ -76,7 +98,7 @@ class ProductOut(Schema):
     name: str
     variant: str
     category: str
-    list_price: Decimal
+    list_price: Money
     discontinued: bool
     on_hand: int
     allocated: int

@@ -42,9 +42,10 @@ def create_sales_rep(*, code: str, name: str, email: str = "",
     `customers.invalid_email`; 409 `customers.duplicate_sales_rep` (codes
     compare case-insensitively)."""
     code = (code or "").strip()
-    if not code or any(c.isspace() for c in code) or len(code) > 32:
+    if not code or any(c.isspace() or c == "/" for c in code) or len(code) > 32:
         raise InvalidValue("customers.invalid_sales_rep_code",
-                           "a sales rep code is 1 to 32 characters without spaces", field="code")
+                           "a sales rep code is 1 to 32 characters without spaces or '/'",
+                           field="code")
     name = _rep_name(name)
     email = _email(email)
     with transaction.atomic():

@@ -28,9 +28,10 @@ LOCATION_FIELDS = ("name", "kind", "pick_sequence", "zone", "active")
 
 def _code(code: str, *, what: str) -> str:
     code = (code or "").strip()
-    if not code or any(c.isspace() for c in code) or len(code) > CODE_MAX:
+    if not code or any(c.isspace() or c == "/" for c in code) or len(code) > CODE_MAX:
         raise InvalidValue(f"inventory.invalid_{what}_code",
-                           f"a {what} code is 1 to {CODE_MAX} characters without spaces",
+                           f"a {what} code is 1 to {CODE_MAX} characters without spaces "
+                           "or '/'",
                            field="code")
     return code
 

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
+from fillrate.accounts.throttle import (
+    current_lockout,
+    record_login_failure,
+    record_login_success,
+)
 from fillrate.inventory.models import AdjustmentReason
+
+log = logging.getLogger(__name__)
 
 
 class AdjustmentForm(forms.Form):
@@ -34,3 +43,24 @@ class TokenForm(forms.Form):
 def parse_date(text: str) -> dt.date | None:
     """A typed ISO date, or None when empty; ValueError for anything else."""
     return dt.date.fromisoformat(text) if text else None
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form with the lockout of `fillrate.accounts.throttle`: a
+    locked-out name or address is refused before the password is checked."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = (self.request.META.get("REMOTE_ADDR") or "") if self.request else ""
+        lockout = current_lockout(username=username, address=address)
+        if lockout is not None:
+            log.warning("sign-in refused for %r from %s: locked out by %s",
+                        username, address, lockout.reason)
+            raise forms.ValidationError(lockout.message, code="locked_out")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            record_login_failure(username=username, address=address)
+            raise
+        record_login_success(username=username)
+        return cleaned

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from fillrate.catalog.keys import sku_key
 from fillrate.catalog.selectors import existing_skus
 
 T = TypeVar("T")
@@ -99,7 +100,7 @@ def drop_unknown_skus(inputs: list[T], used: list[EntryLine]) -> tuple[list[T], 
     one round; returns the other inputs and rows, in order."""
     known = existing_skus([row.sku for row in used])
     for row in used:
-        if row.sku.upper() not in known:
+        if sku_key(row.sku) not in known:
             row.errors["sku"] = f"no product with SKU {row.sku!r}"
     kept = [(x, row) for x, row in zip(inputs, used, strict=True) if not row.errors]
     return [x for x, _ in kept], [row for _, row in kept]

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from fillrate.backorders.selectors import waiting_for_product
 from fillrate.catalog.selectors import product_by_sku, product_suggestions
@@ -108,7 +109,7 @@ def product_edit(request, sku: str):
     if request.method != "POST":
         return _edit_page(request, title=f"Edit {product.sku}", subject=product.name,
                           fields=_product_fields(product),
-                          back=f"/products/{product.sku}/")
+                          back=reverse("web:product", kwargs={"sku": product.sku}))
     fields = _product_fields(product, request.POST)
     changes = {f.name: f.value.strip() if isinstance(f.value, str) else f.value
                for f in fields}
@@ -122,8 +123,8 @@ def product_edit(request, sku: str):
         messages.success(request, f"{product.sku} saved.")
         return redirect("web:product", sku=product.sku)
     return _edit_page(request, title=f"Edit {product.sku}", subject=product.name,
-                      fields=fields, back=f"/products/{product.sku}/", form_error=error,
-                      status=422)
+                      fields=fields, back=reverse("web:product", kwargs={"sku": product.sku}),
+                      form_error=error, status=422)
 
 
 @requires("catalog.manage")
@@ -184,7 +185,7 @@ def customer_edit(request, code: str):
         customer = customer_by_code(code)
     except DomainError as error:
         return _not_found(request, error)
-    back = f"/customers/{customer.code}/"
+    back = reverse("web:customer", kwargs={"code": customer.code})
     if request.method != "POST":
         return _edit_page(request, title=f"Edit {customer.code}", subject=customer.name,
                           fields=_customer_fields(customer), back=back)

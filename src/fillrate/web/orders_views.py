@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from fillrate.backorders.selectors import order_view, products_with_figures
+from fillrate.catalog.keys import sku_key
 from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
@@ -180,10 +181,10 @@ def order_shortfall(request):
         wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
     # SKUs in any case (unique in any case).
     products = {p.key: p for p in products_with_figures().annotate(key=Upper("sku")).filter(
-        key__in=[sku.strip().upper() for sku in wanted])}
+        key__in=[sku_key(sku) for sku in wanted])}
     short, unknown, discontinued = [], [], []
     for sku, quantity in wanted.items():
-        product = products.get(sku.strip().upper())
+        product = products.get(sku_key(sku))
         if product is None:
             unknown.append(sku)
         elif product.discontinued:

@@ -15,23 +15,27 @@ from fillrate.web import (
     users_views,
     views,
 )
+from fillrate.web.forms import SignInForm
 
 app_name = "web"
 
 urlpatterns = [
     path("", reports_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(
+        template_name="web/login.html", authentication_form=SignInForm,
+        redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("products/", views.product_list, name="products"),
-    path("products/<str:sku>/", views.product_detail, name="product"),
-    path("products/<str:sku>/edit/", masterdata_views.product_edit, name="product_edit"),
-    path("products/<str:sku>/discontinue/", masterdata_views.product_discontinue,
+    # SKUs and customer and supplier codes may contain "/" (`path:`): a page
+    # of one (`edit/`) is matched before the thing itself.
+    path("products/<path:sku>/edit/", masterdata_views.product_edit, name="product_edit"),
+    path("products/<path:sku>/discontinue/", masterdata_views.product_discontinue,
          name="product_discontinue"),
+    path("products/<path:sku>/", views.product_detail, name="product"),
     path("customers/", views.customer_list, name="customers"),
-    path("customers/<str:code>/", views.customer_detail, name="customer"),
-    path("customers/<str:code>/edit/", masterdata_views.customer_edit, name="customer_edit"),
-    path("suppliers/<str:code>/edit/", masterdata_views.supplier_edit, name="supplier_edit"),
+    path("customers/<path:code>/edit/", masterdata_views.customer_edit, name="customer_edit"),
+    path("customers/<path:code>/", views.customer_detail, name="customer"),
+    path("suppliers/<path:code>/edit/", masterdata_views.supplier_edit, name="supplier_edit"),
     path("suggest/customers/", masterdata_views.customer_suggest, name="customer_suggest"),
     path("suggest/products/", masterdata_views.product_suggest, name="product_suggest"),
     path("stock/adjust/", views.adjust_stock_view, name="adjust_stock"),
@@ -140,6 +144,6 @@ urlpatterns = [
     path("reorder/import/", reorder_views.reorder_import, name="reorder_import"),
     path("reports/follow-ups/", reports_views.follow_ups_page, name="report_follow_ups"),
     path("reports/sales-reps/<str:code>/", reports_views.sales_rep_page, name="report_rep"),
-    path("reports/customers/<str:code>/", reports_views.customer_page,
+    path("reports/customers/<path:code>/", reports_views.customer_page,
          name="report_customer"),
 ]

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Money, Page
 from fillrate.backorders import selectors
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import (
@@ -17,6 +17,7 @@ from fillrate.backorders.services import (
     log_communication,
     update_backorder,
 )
+from fillrate.catalog.keys import sku_key
 from fillrate.catalog.selectors import stored_skus
 from fillrate.core.business import business_settings
 from fillrate.core.selectors import events_for
@@ -55,7 +56,7 @@ class BackorderRow(Schema):
     age_days: int
     open_quantity: int
     allocated_quantity: int
-    value: Decimal
+    value: Money
     flags: list[str]
 
 
@@ -106,7 +107,7 @@ class BackorderLineOut(Schema):
     fulfilled: int
     cancelled: int
     open_quantity: int
-    unit_price: Decimal
+    unit_price: Money
     expected_date: dt.date | None = Field(
         description="the backorder's date when it was set by hand, else `promised_date`")
     promised_date: dt.date | None = Field(
@@ -141,7 +142,7 @@ class BackorderDetail(Schema):
     cancel_notes: str
     total_quantity: int
     open_quantity: int
-    value: Decimal
+    value: Money
     flags: list[str]
     lines: list[BackorderLineOut]
     communications: list[CommunicationOut]
@@ -233,7 +234,7 @@ def post_cancel(request, number: str, payload: CancelIn):
     if payload.lines is not None:
         # SKUs in any case: the backorder's lines are matched by stored SKU.
         spelling = stored_skus([x.sku for x in payload.lines])
-        lines = [CancelLine(spelling.get(x.sku.strip().upper(), x.sku), x.quantity)
+        lines = [CancelLine(spelling.get(sku_key(x.sku), x.sku), x.quantity)
                  for x in payload.lines]
     cancel_backorder_and_feed(
         number=number, reason=payload.reason, notes=payload.notes, notify=payload.notify,

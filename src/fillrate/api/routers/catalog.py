@@ -50,30 +50,14 @@ def list_products(request, filters: Query[ProductFilters], page: Query[PageParam
     return paginate(products_with_figures(**filters.dict()), page)
 
 
-@router.get("/products/{sku}", response=ProductDetail, auth=needs("catalog.view"))
-def get_product(request, sku: str):
-    return _detail(sku)
-
-
-@router.patch(
-    "/products/{sku}", response=ProductDetail, auth=needs("catalog.manage"),
-    description="Change a product's master data: only the fields sent change, one "
-    "`ProductUpdated` event per changed field (old and new value). The SKU is matched in any "
-    "case and cannot itself be changed. A new `list_price` prices orders placed from now "
-    "on: order lines keep the unit price they were placed at. Setting `discontinued` here "
-    "leaves its backorders open: `POST /products/{sku}/discontinue` can cancel them.")
-def patch_product(request, sku: str, payload: ProductPatch):
-    product = update_product(sku=sku, changes=payload.dict(exclude_unset=True),
-                             actor_id=actor_id(request))
-    return _detail(product.sku)
-
-
+# A SKU may contain "/" (`{path:sku}`), so the action path is matched before
+# the product itself: `/products/A/B/discontinue` is product A/B's action.
 class DiscontinuedOut(ProductDetail):
     cancelled_backorders: list[str]
 
 
 @router.post(
-    "/products/{sku}/discontinue", response=DiscontinuedOut, auth=needs("catalog.manage"),
+    "/products/{path:sku}/discontinue", response=DiscontinuedOut, auth=needs("catalog.manage"),
     description="Mark the product discontinued (it can no longer be ordered or purchased). "
     "With `cancel_backorders: true` every active backorder's open units of it are cancelled "
     "with reason `product_discontinued` (only that product's line of each backorder; one "
@@ -84,3 +68,21 @@ def post_discontinue(request, sku: str, payload: DiscontinueIn | None = None):
     done = discontinue_product(sku=sku, cancel_backorders=payload.cancel_backorders,
                                actor_id=actor_id(request))
     return {**_detail(done.product.sku), "cancelled_backorders": done.cancelled_backorders}
+
+
+@router.get("/products/{path:sku}", response=ProductDetail, auth=needs("catalog.view"))
+def get_product(request, sku: str):
+    return _detail(sku)
+
+
+@router.patch(
+    "/products/{path:sku}", response=ProductDetail, auth=needs("catalog.manage"),
+    description="Change a product's master data: only the fields sent change, one "
+    "`ProductUpdated` event per changed field (old and new value). The SKU is matched in any "
+    "case and cannot itself be changed. A new `list_price` prices orders placed from now "
+    "on: order lines keep the unit price they were placed at. Setting `discontinued` here "
+    "leaves its backorders open: `POST /products/{sku}/discontinue` can cancel them.")
+def patch_product(request, sku: str, payload: ProductPatch):
+    product = update_product(sku=sku, changes=payload.dict(exclude_unset=True),
+                             actor_id=actor_id(request))
+    return _detail(product.sku)

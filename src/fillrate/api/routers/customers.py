@@ -38,13 +38,13 @@ def list_customers(request, filters: Query[CustomerFilters], page: Query[PagePar
     return paginate(customers(**filters.dict()), page, render)
 
 
-@router.get("/customers/{code}", response=CustomerOut, auth=needs("customers.view"))
+@router.get("/customers/{path:code}", response=CustomerOut, auth=needs("customers.view"))
 def get_customer(request, code: str):
     return render(customer_by_code(code))
 
 
 @router.patch(
-    "/customers/{code}", response=CustomerOut, auth=needs("customers.manage"),
+    "/customers/{path:code}", response=CustomerOut, auth=needs("customers.manage"),
     description="Change a customer's master data: only the fields sent change, one "
     "`CustomerUpdated` event per changed field (old and new value). `sales_rep` is a sales "
     "rep's code (unknown: 404 `customers.unknown_sales_rep`) or null for none. The code "

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Count, Page
+from fillrate.api.schemas import Count, Money, Page
 from fillrate.backorders.models import Backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.fulfilment import selectors
@@ -36,7 +35,7 @@ class FulfillmentLineOut(Schema):
     order_line: int
     backorder: str | None
     quantity: int
-    unit_price: Decimal
+    unit_price: Money
 
 
 class FulfillmentOut(Schema):
@@ -172,8 +171,8 @@ class InvoiceLineOut(Schema):
     sku: str
     description: str
     quantity: int
-    rate: Decimal
-    amount: Decimal
+    rate: Money
+    amount: Money
 
 
 class InvoiceOut(Schema):
@@ -184,7 +183,7 @@ class InvoiceOut(Schema):
     customer_name: str
     invoice_date: dt.date
     due_date: dt.date
-    total: Decimal
+    total: Money
     lines: list[InvoiceLineOut]
 
 
@@ -214,7 +213,7 @@ def _wants_csv(params: FormatParams) -> bool:
 
 
 def _csv_response(rows, filename: str) -> HttpResponse:
-    response = HttpResponse(selectors.invoices_csv(rows), content_type="text/csv")
+    response = HttpResponse(selectors.invoices_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
@@ -10,10 +9,9 @@ from ninja.responses import NinjaJSONEncoder
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
-from fillrate.api.schemas import Count, Flag, Page
+from fillrate.api.schemas import Count, Flag, Money, MoneyIn, Page, money_text
 from fillrate.backorders.selectors import backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
-from fillrate.core.sql import as_money
 from fillrate.orders import selectors
 from fillrate.orders.models import SalesOrder
 from fillrate.orders.services import LineInput
@@ -29,7 +27,7 @@ router = Router(tags=["orders"])
 class OrderLineIn(Schema):
     sku: str = Field(..., min_length=1)
     quantity: Count
-    unit_price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
 class OrderIn(Schema):
@@ -52,7 +50,7 @@ class OrderLineOut(Schema):
     shipped: int
     cancelled: int
     unallocated: int
-    unit_price: Decimal
+    unit_price: Money
 
 
 class BackorderRef(Schema):
@@ -69,10 +67,10 @@ class OrderOut(Schema):
     ship_complete: bool
     ready_to_ship: bool
     payment_status: str
-    total: Decimal
-    backordered_value: Decimal
-    amount_paid: Decimal
-    amount_due: Decimal
+    total: Money
+    backordered_value: Money
+    amount_paid: Money
+    amount_due: Money
     lines: list[OrderLineOut]
     backorders: list[BackorderRef]
 
@@ -89,13 +87,15 @@ def render_order(order: SalesOrder, lines, backorders, backorder_held: dict[int,
         "ship_complete": order.ship_complete,
         "ready_to_ship": selectors.ready_to_ship(order, lines, backorder_held),
         "payment_status": "paid" if order.amount_paid and not totals.amount_due else "unpaid",
-        "total": totals.total, "backordered_value": totals.backordered_value,
-        "amount_paid": as_money(order.amount_paid), "amount_due": totals.amount_due,
+        "total": money_text(totals.total),
+        "backordered_value": money_text(totals.backordered_value),
+        "amount_paid": money_text(order.amount_paid),
+        "amount_due": money_text(totals.amount_due),
         "lines": [
             {"id": x.id, "line_no": x.line_no, "sku": x.product.sku, "name": x.product.name,
              "quantity": x.quantity, "allocated": x.allocated, "backordered": x.backordered,
              "shipped": x.shipped, "cancelled": x.cancelled, "unallocated": x.unallocated,
-             "unit_price": x.unit_price}
+             "unit_price": money_text(x.unit_price)}
             for x in lines
         ],
         "backorders": [{"number": b.number, "status": b.status} for b in backorders],
@@ -231,7 +231,7 @@ def post_release(request, number: str):
 
 
 class PaymentIn(Schema):
-    amount: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    amount: MoneyIn | None = Field(None, gt=0, max_digits=14, decimal_places=2)
 
 
 @router.post("/orders/{number}/payments", response={201: OrderOut},

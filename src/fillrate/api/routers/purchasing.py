@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
@@ -13,7 +12,7 @@ from pydantic import ConfigDict
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Money, MoneyIn, Page
 from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_for_new_stock
@@ -62,7 +61,7 @@ def list_suppliers(request, page: Query[PageParams]):
     return paginate(selectors.suppliers(), page, render_supplier)
 
 
-@router.get("/suppliers/{code}", response=SupplierOut, auth=needs("purchasing.view"))
+@router.get("/suppliers/{path:code}", response=SupplierOut, auth=needs("purchasing.view"))
 def get_supplier(request, code: str):
     return render_supplier(selectors.supplier_by_code(code))
 
@@ -78,7 +77,7 @@ class SupplierPatch(Schema):
 
 
 @router.patch(
-    "/suppliers/{code}", response=SupplierOut, auth=needs("purchasing.manage"),
+    "/suppliers/{path:code}", response=SupplierOut, auth=needs("purchasing.manage"),
     description="Change a supplier's `name`, `email` or `lead_time_days`: one "
     "`SupplierUpdated` event per changed field (old and new value). A new lead time dates "
     "purchase orders created from now on.")
@@ -91,7 +90,7 @@ def patch_supplier(request, code: str, payload: SupplierPatch):
 class PurchaseLineIn(Schema):
     sku: str = Field(..., min_length=1)
     quantity: Count
-    unit_cost: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    unit_cost: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
 class PurchaseOrderIn(Schema):
@@ -110,7 +109,7 @@ class PurchaseLineOut(Schema):
     received: int
     cancelled: int
     outstanding: int
-    unit_cost: Decimal | None
+    unit_cost: Money | None
 
 
 class PurchaseOrderRow(Schema):

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
+from fillrate.api.schemas import Money
 from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
 from fillrate.reports.backlog import backorder_aging, backorders_by_product, timeline
@@ -37,7 +38,7 @@ def _scope(params: ScopeParams):
 
 
 def _csv(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type="text/csv")
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -45,7 +46,7 @@ def _csv(text: str, filename: str) -> HttpResponse:
 class Cell(Schema):
     backorders: int
     units: int
-    value: Decimal
+    value: Money
 
 
 class BucketCell(Cell):
@@ -90,7 +91,7 @@ class ProductOut(Schema):
     waiting_units: int
     backorders: int
     customers: int
-    value: Decimal
+    value: Money
     on_hand: int
     available: int
     incoming: int
@@ -124,7 +125,7 @@ class TimelineCell(Schema):
     backorders: int
     open_units: int
     waiting_units: int
-    value: Decimal
+    value: Money
     incoming_units: int
 
 
@@ -227,7 +228,7 @@ class ReviewRowOut(Schema):
     created_at: dt.datetime
     age_days: int
     open_quantity: int
-    value: Decimal
+    value: Money
     expected_date: dt.date | None
     incoming: int
     next_receipt: dt.date | None

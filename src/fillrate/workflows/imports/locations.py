@@ -27,8 +27,9 @@ class Locations(Kind):
     name = "locations"
     event = EventType.LOCATIONS_IMPORTED
     columns = [
-        Column("warehouse", text(max_length=32, required=True, spaces=False), required=True),
-        Column("code", text(max_length=32, required=True), required=True),
+        Column("warehouse", text(max_length=32, required=True, spaces=False, slash=False),
+               required=True),
+        Column("code", text(max_length=32, required=True, slash=False), required=True),
         Column("name", text(max_length=200)),
         Column("kind", choice(LocationKind.values), required=True),
         Column("pick_sequence", integer(maximum=2**31 - 1, default=0)),

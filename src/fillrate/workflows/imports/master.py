@@ -107,7 +107,8 @@ class SalesReps(MasterKind):
     what = "sales rep"
     fields = ["name", "email"]
     columns = [
-        Column("code", text(max_length=32, required=True, spaces=False), required=True),
+        Column("code", text(max_length=32, required=True, spaces=False, slash=False),
+               required=True),
         Column("name", text(max_length=200, required=True), required=True),
         Column("email", email),
     ]

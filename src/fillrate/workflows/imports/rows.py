@@ -111,7 +111,8 @@ def unguard(value: str) -> str:
     return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
 
 
-def text(*, max_length: int, required: bool = False, spaces: bool = True) -> Callable[[str], str]:
+def text(*, max_length: int, required: bool = False, spaces: bool = True,
+         slash: bool = True) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip()
         if value[:1] == "'":
@@ -124,6 +125,8 @@ def text(*, max_length: int, required: bool = False, spaces: bool = True) -> Cal
             raise CellError(f"is longer than {max_length} characters")
         if not spaces and _SPACE.search(value):
             raise CellError("cannot contain spaces")
+        if not slash and "/" in value:
+            raise CellError("cannot contain '/'")
         if "\x00" in value:
             raise CellError("contains a NUL character")
         return value
