@@ -17,6 +17,15 @@ Count = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
 
 
+class RequestSchema(Schema):
+    """The base of every request body and of every object inside one: a
+    field it does not name is 422 `request.unknown_field` naming it (a typo
+    such as `"hodl": true` is never silently dropped), and a value that is
+    not a JSON object where one is expected is 422 too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Page(Schema, Generic[T]):
     items: list[T]
     count: int
@@ -32,7 +41,7 @@ class Error(Schema):
     error: ErrorDetail
 
 
-class ProductIn(Schema):
+class ProductIn(RequestSchema):
     sku: str = Field(..., min_length=1, max_length=64)
     name: str = Field(..., min_length=1, max_length=200)
     list_price: Decimal = Field(..., max_digits=12, decimal_places=2)
@@ -43,11 +52,10 @@ class ProductIn(Schema):
     discontinued: Flag = False
 
 
-class ProductPatch(Schema):
+class ProductPatch(RequestSchema):
     """Only the fields sent change; a field not named here is 422
     `request.unknown_field` (the SKU itself cannot be changed)."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     upc: str | None = Field(None, max_length=32)
     variant: str | None = Field(None, max_length=100)
@@ -57,8 +65,7 @@ class ProductPatch(Schema):
     discontinued: Flag | None = None
 
 
-class DiscontinueIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class DiscontinueIn(RequestSchema):
     cancel_backorders: Flag = False
 
 
@@ -90,7 +97,7 @@ class ProductDetail(ProductOut):
     locations: list[StockAtLocation]
 
 
-class CustomerIn(Schema):
+class CustomerIn(RequestSchema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field("", max_length=254)
@@ -101,11 +108,10 @@ class CustomerIn(Schema):
     payment_terms: str = Field("", max_length=40)
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(RequestSchema):
     """Only the fields sent change; `sales_rep` is a sales rep's code, or
     null for none. A field not named here is 422 `request.unknown_field`."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
@@ -126,7 +132,7 @@ class CustomerOut(Schema):
     payment_terms: str
 
 
-class AdjustmentIn(Schema):
+class AdjustmentIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     location: str | None = None
     quantity: Count

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Page, RequestSchema
 from fillrate.backorders import selectors
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import (
@@ -198,7 +198,7 @@ def get_backorder(request, number: str):
     return render_backorder(selectors.backorder_detail(number))
 
 
-class BackorderPatch(Schema):
+class BackorderPatch(RequestSchema):
     expected_date: dt.date | None = None
     priority: str | None = None
     notes: str | None = None
@@ -214,12 +214,12 @@ def patch_backorder(request, number: str, payload: BackorderPatch):
     return render_backorder(selectors.backorder_detail(number))
 
 
-class CancelLineIn(Schema):
+class CancelLineIn(RequestSchema):
     sku: str
     quantity: Count | None = None
 
 
-class CancelIn(Schema):
+class CancelIn(RequestSchema):
     reason: str
     notes: str = ""
     notify: Flag = False
@@ -241,7 +241,7 @@ def post_cancel(request, number: str, payload: CancelIn):
     return render_backorder(selectors.backorder_detail(number))
 
 
-class CommunicationIn(Schema):
+class CommunicationIn(RequestSchema):
     method: str
     summary: str = Field(..., min_length=1)
     next_follow_up: dt.date | None = None

@@ -8,12 +8,11 @@ from decimal import Decimal
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import ConfigDict
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page
+from fillrate.api.schemas import Count, EventOut, Flag, Page, RequestSchema
 from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_for_new_stock
@@ -32,7 +31,7 @@ from fillrate.workflows.receive import ReceiptLineInput, receive_purchase_order
 router = Router(tags=["purchasing"])
 
 
-class SupplierIn(Schema):
+class SupplierIn(RequestSchema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field("", max_length=254)
@@ -67,11 +66,10 @@ def get_supplier(request, code: str):
     return render_supplier(selectors.supplier_by_code(code))
 
 
-class SupplierPatch(Schema):
+class SupplierPatch(RequestSchema):
     """Only the fields sent change; a field not named here is 422
     `request.unknown_field` (the code cannot be changed)."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=254)
     lead_time_days: Count | None = None
@@ -88,13 +86,13 @@ def patch_supplier(request, code: str, payload: SupplierPatch):
     return render_supplier(supplier)
 
 
-class PurchaseLineIn(Schema):
+class PurchaseLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     quantity: Count
     unit_cost: Decimal | None = Field(None, max_digits=12, decimal_places=2)
 
 
-class PurchaseOrderIn(Schema):
+class PurchaseOrderIn(RequestSchema):
     supplier: str = Field(..., min_length=1)
     expected_date: dt.date | None = None
     lines: list[PurchaseLineIn]
@@ -232,7 +230,7 @@ def get_purchase_order(request, number: str):
     return _detail(number)
 
 
-class PurchaseOrderPatch(Schema):
+class PurchaseOrderPatch(RequestSchema):
     expected_date: dt.date | None
 
 
@@ -254,7 +252,7 @@ def post_order(request, number: str):
     return _detail(number)
 
 
-class CancelIn(Schema):
+class CancelIn(RequestSchema):
     reason: str = Field("", max_length=500)
 
 
@@ -271,12 +269,12 @@ def post_cancel(request, number: str, payload: CancelIn | None = None):
     return _detail(number)
 
 
-class ReceiptLineIn(Schema):
+class ReceiptLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     quantity: Count
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(RequestSchema):
     lines: list[ReceiptLineIn]
     location: str | None = None
     allow_over_receipt: Flag = False
