@@ -218,3 +218,20 @@ def test_an_unauthenticated_caller_hears_401_before_the_unknown_parameter(world)
 
     response = Client().get(f"{PREFIX}/backorders", {"stauts": "open"})
     assert_error(response, 401, "auth.unauthenticated")
+
+
+# -- 3. messages count lines from 1, as clients do ----------------------------
+
+@pytest.mark.parametrize(("path", "code"), [
+    ("/orders", "orders.duplicate_sku"),
+    ("/purchase-orders", "purchasing.duplicate_sku"),
+])
+def test_a_message_names_the_first_line_as_line_1(api, world, path, code):
+    first = {"customer": world.customer} if path == "/orders" else {"supplier": world.supplier}
+    before = full_state()
+    response = api.post(PREFIX + path, {**first, "lines": [
+        {"sku": world.sku, "quantity": 1}, {"sku": world.sku.lower(), "quantity": 2}]})
+    error = assert_error(response, 422, code, field="lines[1].sku")  # the field stays 0-based
+    assert "on line 1 already" in error["message"] and "line 0" not in error["message"]
+    assert full_state() == before
+
