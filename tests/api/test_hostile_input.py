@@ -5,10 +5,12 @@ operation the API offers (walked from the routers, tests/api_surface.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 from ninja.params.models import BodyModel, QueryModel
 
 from fillrate.api.schemas import RequestSchema
@@ -235,3 +237,84 @@ def test_a_message_names_the_first_line_as_line_1(api, world, path, code):
     assert "on line 1 already" in error["message"] and "line 0" not in error["message"]
     assert full_state() == before
 
+
+# -- 4. dates ------------------------------------------------------------------
+
+def test_a_follow_up_in_the_past_is_422_and_logs_nothing(api, world):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    url = f"{PREFIX}/backorders/{world.backorder}/communications"
+    before = full_state()
+    error = assert_error(api.post(url, {"method": "phone", "summary": "called",
+                                        "next_follow_up": yesterday.isoformat()}),
+                         422, "backorders.follow_up_in_past", field="next_follow_up")
+    assert str(yesterday) in error["message"]
+    assert full_state() == before
+    today = api.post(url, {"method": "phone", "summary": "called",
+                           "next_follow_up": timezone.localdate().isoformat()})
+    assert today.status_code == 201, today.content
+
+
+def _date_bodies(world) -> list[tuple[str, str, dict, str]]:
+    line = {"sku": world.sku, "quantity": 1}
+    return [
+        ("PATCH", f"/backorders/{world.backorder}", {}, "expected_date"),
+        ("POST", f"/backorders/{world.backorder}/communications",
+         {"method": "phone", "summary": "called"}, "next_follow_up"),
+        ("POST", "/purchase-orders", {"supplier": world.supplier, "lines": [line]},
+         "expected_date"),
+        ("PATCH", f"/purchase-orders/{world.purchase_order}", {}, "expected_date"),
+        ("POST", f"/orders/{world.order}/backorder",
+         {"lines": [{"line": world.order_line, "quantity": 1}]}, "expected_date"),
+    ]
+
+
+@pytest.mark.parametrize("day", ["1999-12-31", "0001-01-01", "2101-01-01", "9999-12-31"])
+def test_a_date_before_2000_or_after_2100_is_422_naming_the_field(api, world, day):
+    for method, path, body, field in _date_bodies(world):
+        before = full_state()
+        response = api.client.generic(method, PREFIX + path, json.dumps({**body, field: day}),
+                                      content_type="application/json",
+                                      headers=api._headers(None))
+        error = assert_error(response, 422, "request.invalid", field=field)
+        assert "2000-01-01" in error["message"] and "2100-12-31" in error["message"]
+        assert full_state() == before, (method, path)
+
+
+def test_the_edges_of_the_date_range_are_accepted(api, world):
+    url = f"{PREFIX}/backorders/{world.backorder}"
+    for day in ("2100-12-31", "2000-01-01"):
+        response = api.patch(url, {"expected_date": day})
+        assert response.status_code == 200, response.content
+        assert response.json()["expected_date"] == day
+
+
+def test_a_past_expected_date_on_a_backorder_is_accepted_with_a_warning(api, world):
+    last_week = timezone.localdate() - dt.timedelta(days=7)
+    url = f"{PREFIX}/backorders/{world.backorder}"
+    response = api.patch(url, {"expected_date": last_week.isoformat()})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["expected_date"] == last_week.isoformat()
+    (warning,) = body["warnings"]
+    assert "expected_date" in warning and "past" in warning
+    later = api.patch(url, {"expected_date": (last_week + dt.timedelta(days=30)).isoformat()})
+    assert later.json()["warnings"] == []
+    assert api.patch(url, {"priority": "high"}).json()["warnings"] == []
+
+
+def test_a_past_expected_date_on_a_purchase_order_is_accepted_with_a_warning(api, world):
+    last_week = (timezone.localdate() - dt.timedelta(days=7)).isoformat()
+    created = api.post(f"{PREFIX}/purchase-orders", {
+        "supplier": world.supplier, "expected_date": last_week,
+        "lines": [{"sku": world.sku, "quantity": 3}]})
+    assert created.status_code == 201, created.content
+    assert created.json()["expected_date"] == last_week
+    assert len(created.json()["warnings"]) == 1
+    patched = api.patch(f"{PREFIX}/purchase-orders/{world.purchase_order}",
+                        {"expected_date": last_week})
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["expected_date"] == last_week
+    assert "expected_date" in patched.json()["warnings"][0]
+    fresh = api.post(f"{PREFIX}/purchase-orders", {
+        "supplier": world.supplier, "lines": [{"sku": world.sku, "quantity": 3}]})
+    assert fresh.json()["warnings"] == []

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, Strict
+from pydantic import ConfigDict, Strict, field_validator
 
 T = TypeVar("T")
 
@@ -17,13 +17,36 @@ Count = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
 
 
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def past_date_warnings(field: str, value: date | None) -> list[str]:
+    """Accepted, but told: a date that has already passed."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    if value is not None and value < today:
+        return [f"{field} {value} is in the past (today is {today})"]
+    return []
+
+
 class RequestSchema(Schema):
     """The base of every request body and of every object inside one: a
     field it does not name is 422 `request.unknown_field` naming it (a typo
     such as `"hodl": true` is never silently dropped), and a value that is
-    not a JSON object where one is expected is 422 too."""
+    not a JSON object where one is expected is 422 too. Every date in it
+    lies between `EARLIEST` and `LATEST` (a year 1 or 9999 is a typo)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _dates_in_range(cls, value: Any) -> Any:
+        day = value.date() if isinstance(value, datetime) else value
+        if isinstance(day, date) and not EARLIEST <= day <= LATEST:
+            raise ValueError(f"a date from {EARLIEST} to {LATEST}, not {value}")
+        return value
 
 
 class Page(Schema, Generic[T]):

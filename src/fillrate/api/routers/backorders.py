@@ -9,7 +9,14 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page, RequestSchema
+from fillrate.api.schemas import (
+    Count,
+    EventOut,
+    Flag,
+    Page,
+    RequestSchema,
+    past_date_warnings,
+)
 from fillrate.backorders import selectors
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import (
@@ -204,14 +211,20 @@ class BackorderPatch(RequestSchema):
     notes: str | None = None
 
 
-@router.patch("/backorders/{number}", response=BackorderDetail,
+class BackorderChanged(BackorderDetail):
+    warnings: list[str] = Field([], description="what was accepted but looks wrong, e.g. "
+                                "an expected date in the past")
+
+
+@router.patch("/backorders/{number}", response=BackorderChanged,
               auth=needs("backorders.manage"))
 def patch_backorder(request, number: str, payload: BackorderPatch):
     changes = payload.dict(exclude_unset=True)
     if changes.get("priority", "") is None:
         changes.pop("priority")
     update_backorder(number=number, changes=changes, actor_id=actor_id(request))
-    return render_backorder(selectors.backorder_detail(number))
+    return {**render_backorder(selectors.backorder_detail(number)),
+            "warnings": past_date_warnings("expected_date", changes.get("expected_date"))}
 
 
 class CancelLineIn(RequestSchema):

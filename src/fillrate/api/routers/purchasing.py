@@ -12,7 +12,14 @@ from ninja.responses import NinjaJSONEncoder
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Page, RequestSchema
+from fillrate.api.schemas import (
+    Count,
+    EventOut,
+    Flag,
+    Page,
+    RequestSchema,
+    past_date_warnings,
+)
 from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_for_new_stock
@@ -194,8 +201,13 @@ def _detail(number: str) -> dict:
     return render_purchase_order(selectors.purchase_order_detail(number))
 
 
+class PurchaseOrderChanged(PurchaseOrderDetail):
+    warnings: list[str] = Field([], description="what was accepted but looks wrong, e.g. "
+                                "an expected date in the past")
+
+
 @router.post(
-    "/purchase-orders", response={201: PurchaseOrderDetail}, auth=needs("purchasing.manage"),
+    "/purchase-orders", response={201: PurchaseOrderChanged}, auth=needs("purchasing.manage"),
     description="Create a purchase order. `status` is `ordered` (the default: its outstanding "
     "quantities count as a product's `incoming` and it can be received at once) or `draft` "
     "(not incoming, not receivable, until `POST /purchase-orders/{number}/order`). Without "
@@ -208,7 +220,8 @@ def post_purchase_order(request, payload: PurchaseOrderIn):
         notes=payload.notes,
         lines=[PurchaseLineInput(x.sku, x.quantity, x.unit_cost) for x in payload.lines],
         actor_id=actor_id(request))
-    return 201, _detail(po.number)
+    return 201, {**_detail(po.number),
+                 "warnings": past_date_warnings("expected_date", payload.expected_date)}
 
 
 class PurchaseOrderFilters(Schema):
@@ -234,14 +247,15 @@ class PurchaseOrderPatch(RequestSchema):
     expected_date: dt.date | None
 
 
-@router.patch("/purchase-orders/{number}", response=PurchaseOrderDetail,
+@router.patch("/purchase-orders/{number}", response=PurchaseOrderChanged,
               auth=needs("purchasing.manage"),
               description="Change the expected date of an open or draft purchase order; "
               "a received or cancelled one is 409 `purchasing.closed`.")
 def patch_purchase_order(request, number: str, payload: PurchaseOrderPatch):
     update_purchase_order(number=number, expected_date=payload.expected_date,
                           actor_id=actor_id(request))
-    return _detail(number)
+    return {**_detail(number),
+            "warnings": past_date_warnings("expected_date", payload.expected_date)}
 
 
 @router.post("/purchase-orders/{number}/order", response=PurchaseOrderDetail,
