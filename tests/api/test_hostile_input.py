@@ -318,3 +318,13 @@ def test_a_past_expected_date_on_a_purchase_order_is_accepted_with_a_warning(api
     fresh = api.post(f"{PREFIX}/purchase-orders", {
         "supplier": world.supplier, "lines": [{"sku": world.sku, "quantity": 3}]})
     assert fresh.json()["warnings"] == []
+
+
+@pytest.mark.parametrize(("param", "day"), [("from", "1999-12-31"), ("to", "2101-01-01"),
+                                            ("from", "0001-01-01")])
+def test_a_query_date_out_of_range_is_422_naming_it(api, param, day):
+    error = assert_error(api.get(f"{PREFIX}/reports/fill-rate", {param: day}), 422,
+                         "request.invalid", field=param)
+    assert "2000-01-01" in error["message"]
+    ok = api.get(f"{PREFIX}/reports/fill-rate", {"from": "2000-01-01", "to": "2000-01-31"})
+    assert ok.status_code == 200, ok.content

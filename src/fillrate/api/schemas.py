@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, Strict, field_validator
+from pydantic import AfterValidator, ConfigDict, Strict, field_validator
 
 T = TypeVar("T")
 
@@ -19,6 +19,17 @@ Flag = Annotated[bool, Strict()]
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
+
+
+def in_date_range(value: Any) -> Any:
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not EARLIEST <= day <= LATEST:
+        raise ValueError(f"a date from {EARLIEST} to {LATEST}, not {value}")
+    return value
+
+
+# A date in a query parameter, held to the same range as dates in bodies.
+Day = Annotated[date, AfterValidator(in_date_range)]
 
 
 def past_date_warnings(field: str, value: date | None) -> list[str]:
@@ -43,10 +54,7 @@ class RequestSchema(Schema):
     @field_validator("*")
     @classmethod
     def _dates_in_range(cls, value: Any) -> Any:
-        day = value.date() if isinstance(value, datetime) else value
-        if isinstance(day, date) and not EARLIEST <= day <= LATEST:
-            raise ValueError(f"a date from {EARLIEST} to {LATEST}, not {value}")
-        return value
+        return in_date_range(value)
 
 
 class Page(Schema, Generic[T]):
