@@ -214,3 +214,58 @@ def test_concurrent_retries_have_one_effect(make_api, stock, threads):
     assert {r.status_code for r in responses} == {201}
     assert len({r.content for r in responses}) == 1
     assert sum("Idempotent-Replayed" not in r for r in responses) == 1
+
+
+def test_the_same_body_with_its_keys_in_another_order_replays(api, stock):
+    """The body is compared as JSON (its value), not as bytes: a client that
+    rebuilds the same object in another key order, or spaced otherwise, is
+    retrying the same request."""
+    product = stock(quantity=5)
+    first = api.post(ADJUST, raw=f'{{"sku": "{product.sku}", "quantity": 2, "reason": "found"}}',
+                     headers=key("k-order"))
+    assert first.status_code == 201, first.content
+    before = db_state()
+    for raw in (f'{{"reason":"found","quantity":2,"sku":"{product.sku}"}}',
+                f'{{\n  "quantity": 2,\n  "sku": "{product.sku}",\n  "reason": "found"\n}}'):
+        again = api.post(ADJUST, raw=raw, headers=key("k-order"))
+        assert again.status_code == 201
+        assert again["Idempotent-Replayed"] == "true"
+        assert again.content == first.content
+    assert db_state() == before
+    assert product_with_stock(product.sku).on_hand == 7
+
+
+def test_nested_objects_in_another_key_order_replay_and_other_values_do_not(api, stock):
+    product = stock(quantity=5, sku="IDEM-NEST")
+    from tests.factories import CustomerFactory
+
+    CustomerFactory(code="C-IDEM")
+    first = api.post("/api/v1/orders", raw='{"customer": "C-IDEM", "lines": '
+                     '[{"sku": "IDEM-NEST", "quantity": 1}]}', headers=key("k-nest"))
+    assert first.status_code == 201, first.content
+    before = db_state()
+    again = api.post("/api/v1/orders", raw='{"lines": [{"quantity": 1, "sku": "IDEM-NEST"}], '
+                     '"customer": "C-IDEM"}', headers=key("k-nest"))
+    assert again["Idempotent-Replayed"] == "true" and again.content == first.content
+    other = api.post("/api/v1/orders", raw='{"lines": [{"quantity": 2, "sku": "IDEM-NEST"}], '
+                     '"customer": "C-IDEM"}', headers=key("k-nest"))
+    assert_error(other, 422, "request.idempotency_key_reused", field="Idempotency-Key")
+    assert db_state() == before
+    assert product_with_stock(product.sku).allocated == 1
+
+
+def test_a_key_kept_with_the_hash_of_the_bytes_still_replays(api, stock):
+    """Records written before bodies were canonicalised hold the hash of
+    the raw bytes: a retry of that exact request still replays."""
+    import hashlib
+
+    product = stock(quantity=5)
+    raw = f'{{"sku": "{product.sku}", "quantity": 1, "reason": "found"}}'
+    first = api.post(ADJUST, raw=raw, headers=key("k-legacy"))
+    assert first.status_code == 201
+    legacy = hashlib.sha256(b"POST\0" + ADJUST.encode() + b"\0" + raw.encode()).hexdigest()
+    IdempotencyRecord.objects.filter(key="k-legacy").update(request_hash=legacy)
+    before = db_state()
+    again = api.post(ADJUST, raw=raw, headers=key("k-legacy"))
+    assert again["Idempotent-Replayed"] == "true" and again.content == first.content
+    assert db_state() == before

@@ -104,7 +104,7 @@ def test_expected_buckets(board):
     assert listed(board, expected="overdue") == ["b1"]
     assert listed(board, expected="this_week") == ["b2"]
     assert listed(board, expected="next_week") == ["b3"]
-    assert listed(board, expected="later") == ["b4"]
+    assert listed(board, expected="later") == []  # b4 is cancelled: only active ones
     assert listed(board, expected="none") == ["b5"]
     # a date earlier this week is overdue, not this week
     update_backorder(number=board["b2"], changes={"expected_date": dt.date(2031, 1, 13)})
@@ -115,6 +115,22 @@ def test_expected_buckets(board):
     # from the Sunday, next Monday is next week
     assert listed(board, expected="next_week", today=dt.date(2031, 1, 19)) == ["b3"]
     assert listed(board, expected="this_week", today=dt.date(2031, 1, 20)) == ["b3"]
+
+
+@pytest.mark.parametrize("bucket", ["overdue", "this_week", "next_week", "later", "none"])
+def test_every_expected_bucket_lists_active_backorders_only(api, board, bucket):
+    """A cancelled (or completed) backorder owes nothing: it is in no date
+    bucket, whatever date it kept."""
+    today = timezone.localdate()
+    dates = {"overdue": today - dt.timedelta(3), "this_week": today,
+             "next_week": today + dt.timedelta(7 - today.weekday()),
+             "later": today + dt.timedelta(60), "none": None}
+    Backorder.objects.filter(id=int(board["b4"][3:])).update(expected_date=dates[bucket])
+    update_backorder(number=board["b1"], changes={"expected_date": dates[bucket]})
+    listed_now = [x["number"] for x in api_list(api, expected=bucket)["items"]]
+    assert board["b1"] in listed_now and board["b4"] not in listed_now
+    assert all(x["status"] in ("open", "ready", "partial")
+               for x in api_list(api, expected=bucket)["items"])
 
 
 def test_fulfillable(board):
@@ -213,9 +229,9 @@ def test_the_api_expected_filter_with_dates_far_from_week_ends(api, board):
     update_backorder(number=board["b2"], changes={"expected_date": today + dt.timedelta(90)})
     update_backorder(number=board["b3"], changes={"expected_date": today})
     assert [x["number"] for x in api_list(api, expected="overdue")["items"]] == [board["b1"]]
-    # b4 (cancelled) keeps 2031-03-01: 'later' does not look at the status
-    assert [x["number"] for x in api_list(api, expected="later")["items"]] == [
-        board["b2"], board["b4"]]
+    # b4 (cancelled) keeps 2031-03-01 but is not listed: like 'overdue', every
+    # bucket lists active backorders only
+    assert [x["number"] for x in api_list(api, expected="later")["items"]] == [board["b2"]]
     assert [x["number"] for x in api_list(api, expected="this_week")["items"]] == [board["b3"]]
     assert [x["number"] for x in api_list(api, expected="none")["items"]] == [board["b5"]]
 

@@ -165,7 +165,7 @@ def test_bad_header_input_is_shown_inline_and_creates_nothing(admin_web, buying,
     ("GADGET", "two", "", "quantity", "Enter a whole number."),
     ("GADGET", "1", "-3", "unit_cost", "Enter a cost like 12.50"),
     ("GADGET", "1", "1.234", "unit_cost", "Enter a cost like 12.50"),
-    ("widget", "1", "", "sku", "is on line 0 already"),
+    ("widget", "1", "", "sku", "is on line 1 already"),
     ("DISC", "1", "", "sku", "is discontinued"),
 ])
 def test_a_bad_line_is_shown_on_that_line_and_creates_nothing(admin_web, buying, sku, quantity,

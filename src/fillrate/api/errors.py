@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.params.models import QueryModel
+from ninja.parser import Parser
 
 from fillrate.core.errors import DomainError
 
@@ -77,6 +80,68 @@ def refuse_nul_characters(run):
     return checked
 
 
+class BodyNotAnObject(ValueError):
+    """A JSON body that parses but is not an object (`5`, `[]`, `"x"`, `null`)."""
+
+
+_JSON_TYPES = {list: "an array", str: "a string", bool: "a boolean", int: "a number",
+               float: "a number", type(None): "null"}
+
+
+class ObjectBodyParser(Parser):
+    """Every JSON body the API takes is an object: anything else is refused
+    here, once, rather than read as "no body" by an endpoint whose body is
+    optional."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject(
+                f"the request body must be a JSON object, not {_JSON_TYPES[type(data)]}")
+        return data
+
+
+def _declared_query_names(operation: Any) -> set[str]:
+    names: set[str] = set()
+    for model in getattr(operation, "models", ()):
+        if issubclass(model, QueryModel):
+            flat = getattr(model, "__ninja_flatten_map__", None)
+            names |= set(flat) if flat else {
+                info.alias or name for name, info in model.model_fields.items()}
+    return names
+
+
+def find_unknown_query_parameters(run):
+    """Notes on the request a query parameter the operation does not declare
+    (`?stauts=open`); `refuse_unknown_query_parameters` answers it once the
+    caller is authenticated and allowed."""
+    declared = _declared_query_names(getattr(inspect.unwrap(run), "__self__", None))
+
+    @functools.wraps(run)
+    def noted(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        unknown = sorted(set(request.GET) - declared)
+        request.fillrate_unknown_query = (unknown[0], sorted(declared)) if unknown else None
+        return run(request, *args, **kwargs)
+
+    return noted
+
+
+def refuse_unknown_query_parameters(view):
+    """An unknown query parameter is 422 naming it, never ignored."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        unknown = getattr(request, "fillrate_unknown_query", None)
+        if unknown:
+            name, declared = unknown
+            return error_response(422, "request.unknown_parameter",
+                                  f"{name}: no such query parameter here (this endpoint "
+                                  f"takes: {', '.join(declared) or 'none'})", name)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 def install(api: NinjaAPI, *, body_param_names: set[str]) -> None:
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return api.create_response(request, error_body(exc.code, exc.message, exc.field),
@@ -114,6 +179,10 @@ def install(api: NinjaAPI, *, body_param_names: set[str]) -> None:
         return response
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, BodyNotAnObject):
+            return api.create_response(
+                request, error_body("request.malformed", str(exc.__cause__), "body"),
+                status=400)
         if exc.status_code == 400:
             return api.create_response(
                 request, error_body("request.malformed", "the request body is not valid JSON",
@@ -131,3 +200,6 @@ def install(api: NinjaAPI, *, body_param_names: set[str]) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_404)
     api.add_decorator(refuse_nul_characters, mode="view")
+    api.add_decorator(find_unknown_query_parameters, mode="view")
+    api.add_decorator(refuse_unknown_query_parameters, mode="operation")
+    api.parser = ObjectBodyParser()

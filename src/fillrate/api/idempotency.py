@@ -1,6 +1,8 @@
 """`Idempotency-Key` on every API POST.
 
-The same key from the same user with the same request replays the stored
+The same key from the same user with the same request (the same method,
+path and query, and the same JSON body: its value, not its bytes, so the
+keys may come in another order) replays the stored
 status and body and has no second effect; with a different request it is 422.
 The record is inserted in the transaction that runs the request, so a
 concurrent duplicate waits on the unique index and then replays. Responses
@@ -10,6 +12,7 @@ of 5xx are not kept (the whole request rolls back), so a retry runs again.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -24,11 +27,23 @@ MAX_KEY_LENGTH = 255
 API_PREFIX = "/api/"
 
 
-def _request_hash(request: HttpRequest) -> str:
+def _canonical_body(body: bytes) -> bytes:
+    """A JSON body as its parsed value, keys sorted and spaces dropped: the
+    same request sent with its keys in another order (or spaced otherwise)
+    is the same request. A body that is not JSON is compared byte for byte."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body
+    return b"json:" + json.dumps(value, sort_keys=True, separators=(",", ":"),
+                                 ensure_ascii=False).encode()
+
+
+def _request_hash(request: HttpRequest, *, canonical: bool = True) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0" + request.get_full_path().encode() + b"\0")
-    digest.update(request.body)
+    digest.update(_canonical_body(request.body) if canonical else request.body)
     return digest.hexdigest()
 
 
@@ -62,7 +77,10 @@ class IdempotencyMiddleware:
                         user=user, key=key, request_hash=request_hash)
             except IntegrityError:
                 record = IdempotencyRecord.objects.get(user=user, key=key)
-                if record.request_hash != request_hash:
+                # (a record kept before bodies were canonicalised holds the
+                # hash of the bytes)
+                if record.request_hash not in (request_hash,
+                                               _request_hash(request, canonical=False)):
                     return error_response(
                         422, "request.idempotency_key_reused",
                         f"this {HEADER} was used with a different request", HEADER)

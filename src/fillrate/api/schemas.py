@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict, PlainSerializer, Strict
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    Strict,
+    field_validator,
+)
 
 T = TypeVar("T")
 
@@ -39,6 +46,46 @@ Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str)]
 MoneyIn = Annotated[Decimal, BeforeValidator(_plain_decimal)]
 
 
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def in_date_range(value: Any) -> Any:
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not EARLIEST <= day <= LATEST:
+        raise ValueError(f"a date from {EARLIEST} to {LATEST}, not {value}")
+    return value
+
+
+# A date in a query parameter, held to the same range as dates in bodies.
+Day = Annotated[date, AfterValidator(in_date_range)]
+
+
+def past_date_warnings(field: str, value: date | None) -> list[str]:
+    """Accepted, but told: a date that has already passed."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    if value is not None and value < today:
+        return [f"{field} {value} is in the past (today is {today})"]
+    return []
+
+
+class RequestSchema(Schema):
+    """The base of every request body and of every object inside one: a
+    field it does not name is 422 `request.unknown_field` naming it (a typo
+    such as `"hodl": true` is never silently dropped), and a value that is
+    not a JSON object where one is expected is 422 too. Every date in it
+    lies between `EARLIEST` and `LATEST` (a year 1 or 9999 is a typo)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _dates_in_range(cls, value: Any) -> Any:
+        return in_date_range(value)
+
+
 class Page(Schema, Generic[T]):
     items: list[T]
     count: int
@@ -54,7 +101,7 @@ class Error(Schema):
     error: ErrorDetail
 
 
-class ProductIn(Schema):
+class ProductIn(RequestSchema):
     sku: str = Field(..., min_length=1, max_length=64)
     name: str = Field(..., min_length=1, max_length=200)
     list_price: MoneyIn = Field(..., max_digits=12, decimal_places=2)
@@ -65,11 +112,10 @@ class ProductIn(Schema):
     discontinued: Flag = False
 
 
-class ProductPatch(Schema):
+class ProductPatch(RequestSchema):
     """Only the fields sent change; a field not named here is 422
     `request.unknown_field` (the SKU itself cannot be changed)."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     upc: str | None = Field(None, max_length=32)
     variant: str | None = Field(None, max_length=100)
@@ -79,8 +125,7 @@ class ProductPatch(Schema):
     discontinued: Flag | None = None
 
 
-class DiscontinueIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class DiscontinueIn(RequestSchema):
     cancel_backorders: Flag = False
 
 
@@ -112,7 +157,7 @@ class ProductDetail(ProductOut):
     locations: list[StockAtLocation]
 
 
-class CustomerIn(Schema):
+class CustomerIn(RequestSchema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field("", max_length=254)
@@ -123,11 +168,10 @@ class CustomerIn(Schema):
     payment_terms: str = Field("", max_length=40)
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(RequestSchema):
     """Only the fields sent change; `sales_rep` is a sales rep's code, or
     null for none. A field not named here is 422 `request.unknown_field`."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
@@ -148,7 +192,7 @@ class CustomerOut(Schema):
     payment_terms: str
 
 
-class AdjustmentIn(Schema):
+class AdjustmentIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     location: str | None = None
     quantity: Count

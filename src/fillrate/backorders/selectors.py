@@ -140,9 +140,9 @@ def backorders(filters: BackorderFilters, *,
             raise InvalidValue("backorders.invalid_filter",
                                f"expected is one of {', '.join(EXPECTED_BUCKETS)}",
                                field="expected")
-        qs = qs.filter(buckets[f.expected])
-        if f.expected == "overdue":
-            qs = qs.filter(status__in=lifecycle.ACTIVE)
+        # a promise date is about units still owed: every bucket, like
+        # `overdue`, lists active backorders only
+        qs = qs.filter(buckets[f.expected], status__in=lifecycle.ACTIVE)
     if f.age:
         if f.age not in aging.BUCKET_KEYS:
             raise InvalidValue("backorders.invalid_filter",

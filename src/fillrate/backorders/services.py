@@ -333,7 +333,8 @@ def log_communication(
     *, number: str, method: str, summary: str, next_follow_up: dt.date | None = None,
     actor_id: int | None = None,
 ):
-    """Record a call, email or meeting with the customer about a backorder."""
+    """Record a call, email or meeting with the customer about a backorder.
+    A next follow-up is today or later (`backorders.follow_up_in_past`)."""
     from fillrate.backorders.models import Communication, CommunicationMethod
 
     if method not in CommunicationMethod.values:
@@ -342,6 +343,10 @@ def log_communication(
                            field="method")
     if not summary.strip():
         raise InvalidValue("backorders.empty_summary", "say what was agreed", field="summary")
+    if next_follow_up is not None and next_follow_up < timezone.localdate():
+        raise InvalidValue("backorders.follow_up_in_past",
+                           f"the next follow-up {next_follow_up} is in the past "
+                           f"(today is {timezone.localdate()})", field="next_follow_up")
     with transaction.atomic():
         backorder = Backorder.objects.select_for_update(of=("self",)).filter(
             id=backorder_id(number)).first()

@@ -121,6 +121,7 @@ def refuse_repeated_skus(skus: list[str], *, code: str) -> None:
         key = sku.strip().upper()
         if key in seen:
             raise InvalidValue(
-                code, f"{sku} is on line {seen[key]} already: put the whole quantity on one line",
+                code, f"{sku} is on line {seen[key] + 1} already: put the whole quantity on "
+                "one line",
                 field=f"lines[{i}].sku")
         seen[key] = i

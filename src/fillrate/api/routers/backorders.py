@@ -9,7 +9,15 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Money, Page
+from fillrate.api.schemas import (
+    Count,
+    EventOut,
+    Flag,
+    Money,
+    Page,
+    RequestSchema,
+    past_date_warnings,
+)
 from fillrate.backorders import selectors
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import (
@@ -199,28 +207,34 @@ def get_backorder(request, number: str):
     return render_backorder(selectors.backorder_detail(number))
 
 
-class BackorderPatch(Schema):
+class BackorderPatch(RequestSchema):
     expected_date: dt.date | None = None
     priority: str | None = None
     notes: str | None = None
 
 
-@router.patch("/backorders/{number}", response=BackorderDetail,
+class BackorderChanged(BackorderDetail):
+    warnings: list[str] = Field([], description="what was accepted but looks wrong, e.g. "
+                                "an expected date in the past")
+
+
+@router.patch("/backorders/{number}", response=BackorderChanged,
               auth=needs("backorders.manage"))
 def patch_backorder(request, number: str, payload: BackorderPatch):
     changes = payload.dict(exclude_unset=True)
     if changes.get("priority", "") is None:
         changes.pop("priority")
     update_backorder(number=number, changes=changes, actor_id=actor_id(request))
-    return render_backorder(selectors.backorder_detail(number))
+    return {**render_backorder(selectors.backorder_detail(number)),
+            "warnings": past_date_warnings("expected_date", changes.get("expected_date"))}
 
 
-class CancelLineIn(Schema):
+class CancelLineIn(RequestSchema):
     sku: str
     quantity: Count | None = None
 
 
-class CancelIn(Schema):
+class CancelIn(RequestSchema):
     reason: str
     notes: str = ""
     notify: Flag = False
@@ -242,7 +256,7 @@ def post_cancel(request, number: str, payload: CancelIn):
     return render_backorder(selectors.backorder_detail(number))
 
 
-class CommunicationIn(Schema):
+class CommunicationIn(RequestSchema):
     method: str
     summary: str = Field(..., min_length=1)
     next_follow_up: dt.date | None = None

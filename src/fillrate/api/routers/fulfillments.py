@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Count, Money, Page
+from fillrate.api.schemas import Count, Money, Page, RequestSchema
 from fillrate.backorders.models import Backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.fulfilment import selectors
@@ -80,16 +80,16 @@ def detail(number: str) -> dict:
     return render_fulfillment(selectors.fulfillment_detail(number))
 
 
-class FulfilLineIn(Schema):
+class FulfilLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     quantity: Count
 
 
-class FulfilIn(Schema):
+class FulfilIn(RequestSchema):
     lines: list[FulfilLineIn] | None = None
 
 
-class BatchIn(Schema):
+class BatchIn(RequestSchema):
     sku: str = Field(..., min_length=1)
 
 
@@ -139,7 +139,7 @@ def get_fulfillment(request, number: str):
     return detail(number)
 
 
-class DispatchIn(Schema):
+class DispatchIn(RequestSchema):
     carrier: str = Field("", max_length=100)
     tracking_number: str = Field("", max_length=100)
 

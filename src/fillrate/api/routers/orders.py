@@ -9,7 +9,7 @@ from ninja.responses import NinjaJSONEncoder
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
-from fillrate.api.schemas import Count, Flag, Money, MoneyIn, Page, money_text
+from fillrate.api.schemas import Count, Flag, Money, MoneyIn, Page, RequestSchema, money_text
 from fillrate.backorders.selectors import backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.orders import selectors
@@ -24,13 +24,13 @@ from fillrate.workflows.split_order import SplitLine, backorder_order_lines
 router = Router(tags=["orders"])
 
 
-class OrderLineIn(Schema):
+class OrderLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     quantity: Count
     unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
-class OrderIn(Schema):
+class OrderIn(RequestSchema):
     customer: str = Field(..., min_length=1)
     lines: list[OrderLineIn]
     reference: str = Field("", max_length=100)
@@ -174,12 +174,12 @@ def get_order(request, number: str):
     return render_order_detail(number)
 
 
-class SplitLineIn(Schema):
+class SplitLineIn(RequestSchema):
     line: Count
     quantity: Count
 
 
-class SplitIn(Schema):
+class SplitIn(RequestSchema):
     lines: list[SplitLineIn]
     expected_date: dt.date | None = None
     reason: str = Field("", max_length=200)
@@ -196,7 +196,7 @@ def post_split(request, number: str, payload: SplitIn):
     return 201, render_backorder(backorder_detail(backorder.number))
 
 
-class CancelOrderIn(Schema):
+class CancelOrderIn(RequestSchema):
     notes: str = ""
 
 
@@ -207,7 +207,7 @@ def post_cancel(request, number: str, payload: CancelOrderIn | None = None):
     return render_order_detail(number)
 
 
-class OversoldActionIn(Schema):
+class OversoldActionIn(RequestSchema):
     action: str
 
 
@@ -230,7 +230,7 @@ def post_release(request, number: str):
     return render_order_detail(number)
 
 
-class PaymentIn(Schema):
+class PaymentIn(RequestSchema):
     amount: MoneyIn | None = Field(None, gt=0, max_digits=14, decimal_places=2)
 
 

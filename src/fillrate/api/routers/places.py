@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Count, Flag, LocationOut, Page
+from fillrate.api.schemas import Count, Flag, LocationOut, Page, RequestSchema
 from fillrate.inventory.models import Location, Warehouse
 from fillrate.inventory.places import (
     create_location,
@@ -20,14 +19,13 @@ from fillrate.inventory.selectors import location_in, locations, warehouse_by_co
 router = Router(tags=["warehouses and locations"])
 
 
-class WarehouseIn(Schema):
+class WarehouseIn(RequestSchema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
 
 
-class WarehousePatch(Schema):
+class WarehousePatch(RequestSchema):
     # A field that cannot change (the code) is refused, not silently ignored.
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
 
@@ -62,7 +60,7 @@ def patch_warehouse(request, code: str, payload: WarehousePatch):
     return render_warehouse(warehouse_by_code(code))
 
 
-class LocationIn(Schema):
+class LocationIn(RequestSchema):
     warehouse: str = Field(..., min_length=1)
     code: str = Field(..., min_length=1, max_length=32)
     kind: str
@@ -71,9 +69,8 @@ class LocationIn(Schema):
     zone: str = Field("", max_length=32)
 
 
-class LocationPatch(Schema):
+class LocationPatch(RequestSchema):
     # A field that cannot change (the code) is refused, not silently ignored.
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
     kind: str | None = None

@@ -7,12 +7,20 @@ import datetime as dt
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import ConfigDict
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
-from fillrate.api.schemas import Count, EventOut, Flag, Money, MoneyIn, Page
+from fillrate.api.schemas import (
+    Count,
+    EventOut,
+    Flag,
+    Money,
+    MoneyIn,
+    Page,
+    RequestSchema,
+    past_date_warnings,
+)
 from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_for_new_stock
@@ -31,7 +39,7 @@ from fillrate.workflows.receive import ReceiptLineInput, receive_purchase_order
 router = Router(tags=["purchasing"])
 
 
-class SupplierIn(Schema):
+class SupplierIn(RequestSchema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field("", max_length=254)
@@ -66,11 +74,10 @@ def get_supplier(request, code: str):
     return render_supplier(selectors.supplier_by_code(code))
 
 
-class SupplierPatch(Schema):
+class SupplierPatch(RequestSchema):
     """Only the fields sent change; a field not named here is 422
     `request.unknown_field` (the code cannot be changed)."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     email: str | None = Field(None, max_length=254)
     lead_time_days: Count | None = None
@@ -87,13 +94,13 @@ def patch_supplier(request, code: str, payload: SupplierPatch):
     return render_supplier(supplier)
 
 
-class PurchaseLineIn(Schema):
+class PurchaseLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     quantity: Count
     unit_cost: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
-class PurchaseOrderIn(Schema):
+class PurchaseOrderIn(RequestSchema):
     supplier: str = Field(..., min_length=1)
     expected_date: dt.date | None = None
     lines: list[PurchaseLineIn]
@@ -195,8 +202,13 @@ def _detail(number: str) -> dict:
     return render_purchase_order(selectors.purchase_order_detail(number))
 
 
+class PurchaseOrderChanged(PurchaseOrderDetail):
+    warnings: list[str] = Field([], description="what was accepted but looks wrong, e.g. "
+                                "an expected date in the past")
+
+
 @router.post(
-    "/purchase-orders", response={201: PurchaseOrderDetail}, auth=needs("purchasing.manage"),
+    "/purchase-orders", response={201: PurchaseOrderChanged}, auth=needs("purchasing.manage"),
     description="Create a purchase order. `status` is `ordered` (the default: its outstanding "
     "quantities count as a product's `incoming` and it can be received at once) or `draft` "
     "(not incoming, not receivable, until `POST /purchase-orders/{number}/order`). Without "
@@ -209,7 +221,8 @@ def post_purchase_order(request, payload: PurchaseOrderIn):
         notes=payload.notes,
         lines=[PurchaseLineInput(x.sku, x.quantity, x.unit_cost) for x in payload.lines],
         actor_id=actor_id(request))
-    return 201, _detail(po.number)
+    return 201, {**_detail(po.number),
+                 "warnings": past_date_warnings("expected_date", payload.expected_date)}
 
 
 class PurchaseOrderFilters(Schema):
@@ -231,18 +244,19 @@ def get_purchase_order(request, number: str):
     return _detail(number)
 
 
-class PurchaseOrderPatch(Schema):
+class PurchaseOrderPatch(RequestSchema):
     expected_date: dt.date | None
 
 
-@router.patch("/purchase-orders/{number}", response=PurchaseOrderDetail,
+@router.patch("/purchase-orders/{number}", response=PurchaseOrderChanged,
               auth=needs("purchasing.manage"),
               description="Change the expected date of an open or draft purchase order; "
               "a received or cancelled one is 409 `purchasing.closed`.")
 def patch_purchase_order(request, number: str, payload: PurchaseOrderPatch):
     update_purchase_order(number=number, expected_date=payload.expected_date,
                           actor_id=actor_id(request))
-    return _detail(number)
+    return {**_detail(number),
+            "warnings": past_date_warnings("expected_date", payload.expected_date)}
 
 
 @router.post("/purchase-orders/{number}/order", response=PurchaseOrderDetail,
@@ -253,7 +267,7 @@ def post_order(request, number: str):
     return _detail(number)
 
 
-class CancelIn(Schema):
+class CancelIn(RequestSchema):
     reason: str = Field("", max_length=500)
 
 
@@ -270,12 +284,12 @@ def post_cancel(request, number: str, payload: CancelIn | None = None):
     return _detail(number)
 
 
-class ReceiptLineIn(Schema):
+class ReceiptLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
     quantity: Count
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(RequestSchema):
     lines: list[ReceiptLineIn]
     location: str | None = None
     allow_over_receipt: Flag = False

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
-from fillrate.api.schemas import Money
+from fillrate.api.schemas import Day, Money
 from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
 from fillrate.reports.backlog import backorder_aging, backorders_by_product, timeline
@@ -202,9 +202,9 @@ class FillRateOut(Schema):
 
 
 class FillRateParams(AgingParams):
-    start: dt.date | None = Field(None, alias="from", description="first day (default: 29 "
-                                  "days before `to`)")
-    to: dt.date | None = Field(None, description="last day, inclusive (default: today)")
+    start: Day | None = Field(None, alias="from", description="first day (default: 29 "
+                              "days before `to`)")
+    to: Day | None = Field(None, description="last day, inclusive (default: today)")
 
 
 @router.get("/reports/fill-rate", response=FillRateOut, auth=needs("backorders.view"),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Page
+from fillrate.api.schemas import Page, RequestSchema
 from fillrate.customers.models import SalesRep
 from fillrate.customers.selectors import sales_rep_by_code, sales_reps
 from fillrate.customers.services import create_sales_rep, update_sales_rep
@@ -15,15 +14,14 @@ from fillrate.customers.services import create_sales_rep, update_sales_rep
 router = Router(tags=["sales reps"])
 
 
-class SalesRepIn(Schema):
+class SalesRepIn(RequestSchema):
     code: str = Field(..., min_length=1, max_length=32)
     name: str = Field(..., min_length=1, max_length=200)
     email: str = Field("", max_length=254)
 
 
-class SalesRepPatch(Schema):
+class SalesRepPatch(RequestSchema):
     # A field that cannot change (the code) is refused, not silently ignored.
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
     email: str | None = None

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from ninja import Router, Schema
 
 from fillrate.api.auth import actor_id, needs
-from fillrate.api.schemas import Count, Flag
+from fillrate.api.schemas import Count, Flag, RequestSchema
 from fillrate.core.business import business_settings
 from fillrate.workflows.settings import change_business_settings
 
@@ -22,7 +22,7 @@ class SettingsOut(Schema):
     currency: str
 
 
-class SettingsPatch(Schema):
+class SettingsPatch(RequestSchema):
     oversell_policy: str | None = None
     allocation_policy: str | None = None
     partial_shipments: Flag | None = None
