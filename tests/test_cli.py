@@ -228,3 +228,46 @@ def test_demo_command(run, db):
     code, out, _ = run("demo")
     assert code == 0 and "demo data loaded (added 4 users" in out
     assert User.objects.count() == 4
+
+
+def test_check_deploy_lists_what_is_not_set_for_production(run, settings, monkeypatch):
+    monkeypatch.delenv("FILLRATE_ALLOWED_HOSTS", raising=False)
+    settings.SECRET_KEY_FROM_ENV = ""
+    settings.DEBUG = True
+    settings.HTTPS = False
+    settings.EMAIL_URL = "console://"
+    code, out, _ = run("check", "--deploy")
+    assert code == 1
+    monkeypatch.setattr("fillrate.core.sql.set_based", lambda: False)
+    for name in ("FILLRATE_SECRET_KEY", "FILLRATE_DEBUG", "FILLRATE_ALLOWED_HOSTS",
+                 "FILLRATE_HTTPS", "FILLRATE_EMAIL_URL", "DATABASE_URL"):
+        assert name in out
+    assert "setting(s) to set before production" in out
+
+
+def test_check_deploy_is_ok_when_everything_is_set(run, settings, monkeypatch):
+    monkeypatch.setenv("FILLRATE_ALLOWED_HOSTS", "shop.example.com")
+    settings.SECRET_KEY_FROM_ENV = "k" * 40
+    settings.DEBUG = False
+    settings.HTTPS = True
+    settings.EMAIL_URL = "smtp://mail.example.com"
+    monkeypatch.setattr("fillrate.core.sql.set_based", lambda: True)
+    code, out, _ = run("check", "--deploy")
+    assert (code, out.strip()) == (0, "ok: set for production")
+
+
+def test_https_makes_cookies_secure_and_trusts_the_proxy_header(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, FILLRATE_HTTPS="1", FILLRATE_ALLOWED_HOSTS="shop.example.com",
+               FILLRATE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="fillrate.settings")
+    script = ("import json; from django.conf import settings as s; print(json.dumps(["
+              "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER, "
+              "s.SECURE_HSTS_SECONDS, s.CSRF_TRUSTED_ORIGINS]))")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert json.loads(out) == [True, True, ["HTTP_X_FORWARDED_PROTO", "https"], 31536000,
+                               ["https://shop.example.com"]]

@@ -147,8 +147,48 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def deploy_problems() -> list[str]:
+    """What is not yet set for running in production (`fillrate check --deploy`)."""
+    import os
+
+    from django.conf import settings
+
+    out = []
+    if not settings.SECRET_KEY_FROM_ENV:
+        out.append("FILLRATE_SECRET_KEY is not set: sessions and tokens use a key everyone "
+                   "knows")
+    elif len(settings.SECRET_KEY_FROM_ENV) < 32:
+        out.append("FILLRATE_SECRET_KEY is shorter than 32 characters")
+    if settings.DEBUG:
+        out.append("FILLRATE_DEBUG is on: errors show stack traces to anyone")
+    if "FILLRATE_ALLOWED_HOSTS" not in os.environ:
+        out.append("FILLRATE_ALLOWED_HOSTS is not set: only 127.0.0.1 and localhost are "
+                   "answered")
+    if not settings.HTTPS:
+        out.append("FILLRATE_HTTPS is not set: cookies may travel without TLS and there is "
+                   "no HSTS (set it behind an HTTPS proxy)")
+    if settings.EMAIL_URL.startswith(("console:", "locmem:")):
+        out.append("FILLRATE_EMAIL_URL is not set: email is printed, not sent")
+    from fillrate.core import sql
+
+    if not sql.set_based():
+        out.append("DATABASE_URL does not name PostgreSQL, the production database (the "
+                   "default is a SQLite file)")
+    return out
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from fillrate.workflows.invariants import all_problems
+
+    if args.deploy:
+        problems = deploy_problems()
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{len(problems)} setting(s) to set before production")
+            return 1
+        print("ok: set for production")
+        return 0
 
     problems = all_problems()
     for problem in problems:
@@ -379,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("check", help="reconcile stock with the ledger and check invariants")
+    p.add_argument("--deploy", action="store_true",
+                   help="list what is not yet set for production instead")
     p.set_defaults(func=cmd_check)
     return parser
 

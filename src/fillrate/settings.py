@@ -149,6 +149,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Behind HTTPS (a proxy that terminates TLS and sets X-Forwarded-Proto):
+# cookies only over HTTPS, HSTS, and the proxy's scheme header trusted.
+HTTPS = _flag("FILLRATE_HTTPS")
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _flag("FILLRATE_HTTPS_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("FILLRATE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if h != "testserver"]
+
 EMAIL_URL = os.environ.get("FILLRATE_EMAIL_URL", "console://")
 if EMAIL_URL.startswith("console:"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
