@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import Q
 from django.db.models.functions import Upper
 
 from fillrate.catalog.keys import sku_key
 from fillrate.catalog.models import Product
 from fillrate.core.errors import NotFound
+from fillrate.core.selectors import suggestions
 
 
 def product_by_sku(sku: str, *, field: str = "sku") -> Product:
@@ -42,13 +42,5 @@ def stored_skus(skus: list[str]) -> dict[str, str]:
 
 
 def product_suggestions(text: str, *, limit: int = 12) -> list[Product]:
-    """Products whose SKU or name contains `text` (any case): SKUs that
-    start with it first, then by SKU. For as-you-type suggestions."""
-    text = text.strip()
-    if not text:
-        return []
-    matches = Product.objects.filter(Q(sku__icontains=text) | Q(name__icontains=text))
-    starts = list(matches.filter(sku__istartswith=text).order_by("sku")[:limit])
-    rest = list(matches.exclude(id__in=[p.id for p in starts]).order_by("sku")
-                [:limit - len(starts)]) if len(starts) < limit else []
-    return starts + rest
+    """Products by SKU or name as you type (`fillrate.core.selectors.suggestions`)."""
+    return suggestions(Product.objects.all(), code="sku", text=text, limit=limit)

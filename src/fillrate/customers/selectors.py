@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from fillrate.core.errors import NotFound
+from fillrate.core.selectors import suggestions
 from fillrate.customers.models import Customer, SalesRep
 
 
@@ -39,13 +40,5 @@ def sales_rep_by_code(code: str, *, field: str = "code") -> SalesRep:
 
 
 def customer_suggestions(text: str, *, limit: int = 12) -> list[Customer]:
-    """Customers whose code or name contains `text` (any case): codes that
-    start with it first, then by code. For as-you-type suggestions."""
-    text = text.strip()
-    if not text:
-        return []
-    matches = Customer.objects.filter(Q(code__icontains=text) | Q(name__icontains=text))
-    starts = list(matches.filter(code__istartswith=text).order_by("code")[:limit])
-    rest = list(matches.exclude(id__in=[c.id for c in starts]).order_by("code")
-                [:limit - len(starts)]) if len(starts) < limit else []
-    return starts + rest
+    """Customers by code or name as you type (`fillrate.core.selectors.suggestions`)."""
+    return suggestions(Customer.objects.all(), code="code", text=text, limit=limit)
