@@ -236,9 +236,9 @@ def test_check_deploy_lists_what_is_not_set_for_production(run, settings, monkey
     settings.DEBUG = True
     settings.HTTPS = False
     settings.EMAIL_URL = "console://"
+    monkeypatch.setattr("fillrate.core.sql.set_based", lambda: False)
     code, out, _ = run("check", "--deploy")
     assert code == 1
-    monkeypatch.setattr("fillrate.core.sql.set_based", lambda: False)
     for name in ("FILLRATE_SECRET_KEY", "FILLRATE_DEBUG", "FILLRATE_ALLOWED_HOSTS",
                  "FILLRATE_HTTPS", "FILLRATE_EMAIL_URL", "DATABASE_URL"):
         assert name in out
