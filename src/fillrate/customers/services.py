@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event, save_field_changes
+from fillrate.core.validation import check_email
 from fillrate.customers.models import Customer, SalesRep
 
 
@@ -28,11 +27,7 @@ def _email(email) -> str:
         raise InvalidValue("customers.invalid_email", "email is text", field="email")
     email = email.strip()
     if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidValue("customers.invalid_email", f"{email!r} is not an email address",
-                               field="email") from None
+        check_email(email, app="customers")
     return email
 
 
@@ -102,11 +97,7 @@ def create_customer(
     if not (name or "").strip():
         raise InvalidValue("customers.invalid_name", "a customer needs a name", field="name")
     if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidValue("customers.invalid_email", f"{email!r} is not an email address",
-                               field="email") from None
+        check_email(email, app="customers")
     with transaction.atomic():
         rep = None
         if sales_rep:
@@ -143,12 +134,8 @@ def _clean_customer_change(field: str, value):
     value = value.strip()
     if field == "name" and not value:
         raise InvalidValue("customers.invalid_name", "a customer needs a name", field="name")
-    if field == "email" and value:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise InvalidValue("customers.invalid_email", f"{value!r} is not an email address",
-                               field="email") from None
+    if field == "email":
+        value = check_email(value, app="customers")
     limit = EDITABLE[field]
     if limit is not None and len(value) > limit:
         raise InvalidValue("customers.invalid_value", f"{field} takes at most {limit} characters",

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -24,6 +22,7 @@ from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event, record_events
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
+from fillrate.core.validation import check_email
 from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import (
     PurchaseOrder,
@@ -57,11 +56,7 @@ def create_supplier(
     if not (name or "").strip():
         raise InvalidValue("purchasing.invalid_name", "a supplier needs a name", field="name")
     if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InvalidValue("purchasing.invalid_email", f"{email!r} is not an email address",
-                               field="email") from None
+        check_email(email, app="purchasing")
     if not 0 <= lead_time_days <= MAX_LEAD_TIME_DAYS:
         raise InvalidValue("purchasing.invalid_lead_time",
                            f"lead time is a whole number of days from 0 to {MAX_LEAD_TIME_DAYS}",

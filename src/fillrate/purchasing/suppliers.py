@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from fillrate.catalog.services import refuse_unknown_fields
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.core.event_types import EventType
 from fillrate.core.events import save_field_changes
+from fillrate.core.validation import check_email
 from fillrate.purchasing.models import Supplier
 from fillrate.purchasing.services import MAX_LEAD_TIME_DAYS
 
@@ -30,12 +29,8 @@ def _clean(field: str, value):
     value = value.strip()
     if field == "name" and not value:
         raise InvalidValue("purchasing.invalid_name", "a supplier needs a name", field="name")
-    if field == "email" and value:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise InvalidValue("purchasing.invalid_email", f"{value!r} is not an email address",
-                               field="email") from None
+    if field == "email":
+        value = check_email(value, app="purchasing")
     if len(value) > EDITABLE[field]:
         raise InvalidValue("purchasing.invalid_value",
                            f"{field} takes at most {EDITABLE[field]} characters", field=field)
