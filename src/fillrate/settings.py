@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "fillrate.purchasing",
     "fillrate.backorders",
     "fillrate.fulfilment",
+    "fillrate.picking",
+    "fillrate.comms",
     "fillrate.workflows",
     "fillrate.api",
     "fillrate.web",

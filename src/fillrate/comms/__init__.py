@@ -1,0 +1,1 @@
+"""Telling the customer: the outbox, notifications, choice links and webhooks."""
