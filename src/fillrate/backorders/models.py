@@ -67,6 +67,9 @@ class Backorder(models.Model):
             models.Index(fields=["created_at"]),
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["expected_date"]),
+            # The list's priority ordering (high first, oldest first).
+            models.Index(fields=["priority", "created_at", "id"],
+                         name="backorder_priority_created"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=BackorderStatus.values),
