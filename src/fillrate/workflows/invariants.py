@@ -14,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q, Sum
 from fillrate.backorders import lifecycle, promises
 from fillrate.backorders.models import Backorder, BackorderLine, Promise, waiting_units
 from fillrate.backorders.ranking import rank_waiting_lines
+from fillrate.backorders.totals import totals_problems
 from fillrate.core.business import business_settings
 from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
 from fillrate.inventory.selectors import ledger_mismatches
@@ -157,4 +158,5 @@ def promise_problems() -> list[str]:
 
 
 def all_problems() -> list[str]:
-    return stock_problems() + unit_problems() + waiting_problems() + promise_problems()
+    return (stock_problems() + unit_problems() + waiting_problems() + promise_problems()
+            + totals_problems())
