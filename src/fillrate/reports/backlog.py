@@ -90,10 +90,16 @@ def backorder_aging(*, by: str | None = None, scope: Scope = EVERYTHING,
         return _aging(by, scope, now)
 
 
+BUCKET_KEYS = [b.key for b in figures.AGE_BUCKETS]
+
+
 def _bucket_case(now: dt.datetime) -> tuple[str, list]:
+    """The bucket's position as an integer: grouping on text would sort
+    half a million strings by collation where integers hash."""
     thresholds = figures.age_thresholds(now)
-    case = "CASE " + " ".join(f"WHEN b.created_at > %s THEN '{k}'" for k, _ in thresholds)
-    return case + f" ELSE '{figures.AGE_BUCKETS[-1].key}' END", [t for _, t in thresholds]
+    case = "CASE " + " ".join(f"WHEN b.created_at > %s THEN {i}"
+                              for i, _ in enumerate(thresholds))
+    return case + f" ELSE {len(thresholds)} END", [t for _, t in thresholds]
 
 
 def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
@@ -113,6 +119,7 @@ def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
             f"SELECT {case} AS bucket, {key} AS k, COUNT(*), SUM(b.open_units), "
             f"SUM(b.open_value) FROM {table(Backorder)} b{join} "
             f"WHERE b.open_units > 0{where} GROUP BY 1, 2", case_params + params)
+    owed = [(BUCKET_KEYS[bucket], k, n, units, value) for bucket, k, n, units, value in owed]
     counted = {(bucket, k): n for bucket, k, n, _, _ in owed}
     buckets = {b.key: Cell() for b in figures.AGE_BUCKETS}
     groups: dict[object, AgingGroup] = {}
