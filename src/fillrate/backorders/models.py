@@ -64,9 +64,10 @@ class Backorder(models.Model):
     # value at the locked prices. Kept by the database in the statement that
     # changes a line; never written by code. open_units > 0 exactly when the
     # backorder is active (its status follows its lines).
-    open_units = models.IntegerField(default=0, editable=False)
-    waiting_units = models.IntegerField(default=0, editable=False)
-    open_value = models.DecimalField(max_digits=14, decimal_places=2, default=0,
+    # (Database defaults too: rows inserted by plain SQL start at zero.)
+    open_units = models.IntegerField(default=0, db_default=0, editable=False)
+    waiting_units = models.IntegerField(default=0, db_default=0, editable=False)
+    open_value = models.DecimalField(max_digits=14, decimal_places=2, default=0, db_default=0,
                                      editable=False)
 
     class Meta:

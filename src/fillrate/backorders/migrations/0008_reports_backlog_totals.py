@@ -58,17 +58,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='backorder',
             name='open_units',
-            field=models.IntegerField(default=0, editable=False),
+            field=models.IntegerField(db_default=0, default=0, editable=False),
         ),
         migrations.AddField(
             model_name='backorder',
             name='open_value',
-            field=models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14),
+            field=models.DecimalField(db_default=0, decimal_places=2, default=0, editable=False, max_digits=14),
         ),
         migrations.AddField(
             model_name='backorder',
             name='waiting_units',
-            field=models.IntegerField(default=0, editable=False),
+            field=models.IntegerField(db_default=0, default=0, editable=False),
         ),
         migrations.AddIndex(
             model_name='backorder',
