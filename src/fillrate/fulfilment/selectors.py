@@ -99,8 +99,14 @@ def _can_ship_now(*, partial_shipments: bool) -> Q:
     none of an order on hold."""
     may_ship = (Q(status__in=backorder_lifecycle.ACTIVE) if partial_shipments
                 else Q(status=backorder_lifecycle.READY))
-    return (may_ship & ~Q(order__status=OrderStatus.ON_HOLD)
-            & Q(id__in=_lines_free_to_fulfil().values("backorder_id")))
+    # One subquery over the few backorders holding stock: the list then
+    # walks its own ordering and tests each row against that set, where the
+    # conditions spread over the outer query made PostgreSQL join every
+    # backorder to its order first.
+    can_ship = Backorder.objects.filter(
+        may_ship, ~Q(order__status=OrderStatus.ON_HOLD),
+        id__in=_lines_free_to_fulfil().values("backorder_id")).values("id")
+    return Q(id__in=can_ship)
 
 
 def filtered_backorders(filters: BackorderFilters, *, partial_shipments: bool,
