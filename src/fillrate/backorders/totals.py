@@ -59,6 +59,17 @@ def _pg_rows(op: str) -> str:
     return " UNION ALL ".join(parts)
 
 
+def _pg_reread_oldest(rows: str) -> str:
+    """A line that closed may have been its product's oldest: read those
+    products' oldest again (no inserted line closes)."""
+    return f"""
+  UPDATE {PRODUCT} t SET oldest = (
+      SELECT MIN(b.created_at) FROM {LINE} bl JOIN {BACKORDER} b ON b.id = bl.backorder_id
+      WHERE bl.product_id = t.product_id AND {OPEN.format(r='bl')} > 0)
+  WHERE t.product_id IN (SELECT product_id FROM ({rows}) r
+                         GROUP BY id, product_id HAVING SUM(l) < 0);"""
+
+
 def _pg_function(op: str) -> str:
     rows = _pg_rows(op)
     return f"""
@@ -104,12 +115,7 @@ BEGIN
     customers = t.customers + EXCLUDED.customers,
     oldest = LEAST(t.oldest, EXCLUDED.oldest);
 
-  -- a line that closed may have been the oldest: read those products' again
-  UPDATE {PRODUCT} t SET oldest = (
-      SELECT MIN(b.created_at) FROM {LINE} bl JOIN {BACKORDER} b ON b.id = bl.backorder_id
-      WHERE bl.product_id = t.product_id AND {OPEN.format(r='bl')} > 0)
-  WHERE t.product_id IN (SELECT product_id FROM ({rows}) r
-                         GROUP BY id, product_id HAVING SUM(l) < 0);
+{"" if op == "INSERT" else _pg_reread_oldest(rows)}
   RETURN NULL;
 END $$;
 """
