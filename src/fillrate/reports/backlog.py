@@ -130,12 +130,18 @@ def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
         if by is None:
             buckets[bucket].add(n, units, value)
             continue
-        code, name = names.get(k, ("", "(none)"))
-        group = groups.setdefault(k, AgingGroup(k, code, name))
+        group = groups.get(k)
+        if group is None:
+            code, name = names.get(k, ("", "(none)"))
+            group = groups[k] = AgingGroup(k, code, name)
         group.buckets[bucket].add(n, units, value)
         group.total.add(n, units, value)
-    if by is not None:
-        # Totals count each backorder once, whatever the breakdown.
+        if by != "product":
+            # A backorder has one customer (and so one rep): its group's
+            # cells add up to the totals.
+            buckets[bucket].add(n, units, value)
+    if by == "product":
+        # Totals count each backorder once, not once per product.
         buckets = _aging(None, scope, now).buckets
     total = Cell()
     for cell in buckets.values():

@@ -85,11 +85,16 @@ def aging(request, params: Query[AgingParams]):
     return answer_json(exports.aging_data(report))
 
 
-def _money_values(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: money_text(v) if k == "value" else _money_values(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_money_values(v) for v in data]
+def _money_values(data: dict) -> dict:
+    """Every cell's `value` of an aging answer as two-place money text."""
+    def cells(x: dict) -> None:
+        for cell in x["buckets"]:
+            cell["value"] = money_text(cell["value"])
+        x["total"]["value"] = money_text(x["total"]["value"])
+
+    cells(data)
+    for group in data["groups"]:
+        cells(group)
     return data
 
 
