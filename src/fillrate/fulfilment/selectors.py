@@ -97,15 +97,14 @@ def _can_ship_now(*, partial_shipments: bool) -> Q:
     """Backorders with allocated units on no pending fulfillment yet: all of
     the active ones when partial shipments are allowed, else only `ready`;
     none of an order on hold."""
-    may_ship = (Q(status__in=backorder_lifecycle.ACTIVE) if partial_shipments
-                else Q(status=backorder_lifecycle.READY))
-    # One subquery over the few backorders holding stock: the list then
+    may_ship = (Q(backorder__status__in=backorder_lifecycle.ACTIVE) if partial_shipments
+                else Q(backorder__status=backorder_lifecycle.READY))
+    # One subquery, driven from the few lines holding stock: the list then
     # walks its own ordering and tests each row against that set, where the
     # conditions spread over the outer query made PostgreSQL join every
     # backorder to its order first.
-    can_ship = Backorder.objects.filter(
-        may_ship, ~Q(order__status=OrderStatus.ON_HOLD),
-        id__in=_lines_free_to_fulfil().values("backorder_id")).values("id")
+    can_ship = _lines_free_to_fulfil().filter(
+        may_ship, ~Q(backorder__order__status=OrderStatus.ON_HOLD)).values("backorder_id")
     return Q(id__in=can_ship)
 
 
