@@ -1,6 +1,8 @@
 """Read-only views of the floor for printing and for the staff pages: the
 packing slip of a fulfillment (served by the web app and by the API's
-`GET /fulfillments/{number}/packing-slip`, one renderer for both).
+`GET /fulfillments/{number}/packing-slip`, one renderer for both), where
+else a product is recorded and its recent receipts (the issues wall), and
+a run's pick path with its progress (the scan screen, the pick list).
 
 Nothing here writes; the floor's state changes are in `picking.services`."""
 
@@ -18,6 +20,8 @@ from fillrate.backorders.models import BackorderLine
 from fillrate.fulfilment import lifecycle
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
 from fillrate.fulfilment.selectors import fulfillment_detail
+from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
+from fillrate.purchasing.models import ReceiptLine
 
 SLIP_TEMPLATE = "picking/packing_slip.html"
 
@@ -93,3 +97,117 @@ def packing_slip(number: str) -> PackingSlip:
 def packing_slip_html(number: str) -> str:
     """The printable packing slip, a whole HTML page. Raises `NotFound`."""
     return render_to_string(SLIP_TEMPLATE, {"slip": packing_slip(number)})
+
+
+# --- a run's path as the scan screen, the run page and the pick list show it --
+
+@dataclass(frozen=True)
+class Stop:
+    """One step of the pick path with its progress."""
+
+    sequence: int
+    fulfillment: str
+    location: str
+    sku: str
+    upc: str
+    name: str
+    quantity: int
+    picked: int
+    tote: str | None
+    new_location: bool  # the first step at this location (the pick list prints it once)
+    missing: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.quantity - self.picked
+
+    @property
+    def finished(self) -> bool:
+        return self.due <= 0
+
+
+@dataclass(frozen=True)
+class PickedUnits:
+    quantity: int
+    sku: str
+    location: str
+    tote: str
+    fulfillment: str
+
+
+@dataclass(frozen=True)
+class RunPath:
+    stops: list[Stop]
+    current: Stop | None
+    next_location: str
+    picked: list[PickedUnits]
+    missing_units: int
+    issue_count: int
+
+    @property
+    def last_pick(self) -> PickedUnits | None:
+        return self.picked[-1] if self.picked else None
+
+    @property
+    def total_units(self) -> int:
+        return sum(s.quantity for s in self.stops) + self.missing_units
+
+    @property
+    def done_units(self) -> int:
+        return sum(s.picked for s in self.stops) + self.missing_units
+
+    @property
+    def stop_count(self) -> int:
+        return len(self.stops)
+
+    @property
+    def stop_number(self) -> int:
+        return self.current.sequence if self.current else len(self.stops)
+
+
+# --- what a supervisor checks before deciding an issue (seed 000) -----------
+
+RECENT_RECEIPTS = 3
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    location: str
+    kind: str
+    on_hand: int
+    allocated: int
+
+
+@dataclass(frozen=True)
+class ReceivedUnits:
+    received_at: dt.datetime
+    purchase_order: str
+    quantity: int
+    location: str
+
+
+def whereabouts(product_ids: list[int]) -> dict[int, list[Whereabouts]]:
+    """Per product, every pick, bulk and receiving location that records
+    stock of it (on hand > 0), in pick sequence. One query."""
+    out: dict[int, list[Whereabouts]] = {p: [] for p in product_ids}
+    rows = (StockLevel.objects
+            .filter(product_id__in=product_ids, on_hand__gt=0, location__kind__in=SELLABLE_KINDS)
+            .select_related("location")
+            .order_by("product_id", "location__pick_sequence", "location__code"))
+    for level in rows:
+        out[level.product_id].append(Whereabouts(level.location.code, level.location.kind,
+                                                 level.on_hand, level.allocated))
+    return out
+
+
+def recent_receipts(product_ids: list[int], *,
+                    per_product: int = RECENT_RECEIPTS) -> dict[int, list[ReceivedUnits]]:
+    """Per product, its last `per_product` receipts, newest first."""
+    out: dict[int, list[ReceivedUnits]] = {p: [] for p in product_ids}
+    for product_id in product_ids:  # a handful of products on the wall at a time
+        rows = (ReceiptLine.objects.filter(product_id=product_id)
+                .select_related("receipt", "receipt__purchase_order", "receipt__location")
+                .order_by("-receipt_id", "-id")[:per_product])
+        out[product_id] = [ReceivedUnits(x.receipt.created_at, x.receipt.purchase_order.number,
+                                         x.quantity, x.receipt.location.code) for x in rows]
+    return out

@@ -93,16 +93,6 @@
         event.preventDefault();
         onEnter(form, input);
       });
-      // A tapped "Pick" button checks every step first, like Enter on the tote.
-      form.addEventListener("submit", function (event) {
-        const open = steps(form).find(function (input) { return problem(input); });
-        if (!open) return;
-        event.preventDefault();
-        say(form, problem(open), "error");
-        sound("error");
-        mark(open, true);
-        focusOn(open);
-      });
       // The first box still to scan (the server may have kept some filled).
       const start = steps(form).find(function (input) {
         return input.value.trim() === "" || input.getAttribute("aria-invalid") === "true";
@@ -110,6 +100,21 @@
       focusOn(start);
     });
   }
+
+  // A tapped "Pick" button checks every step first, like Enter on the tote.
+  // Caught on the way down (capture) so htmx never sends a pick known wrong.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.matches || !form.matches("form[data-scan-form]")) return;
+    const open = steps(form).find(function (input) { return problem(input); });
+    if (!open) return;
+    event.preventDefault();
+    event.stopPropagation();
+    say(form, problem(open), "error");
+    sound("error");
+    mark(open, true);
+    focusOn(open);
+  }, true);
 
   // Refusals (409, 422) come back as the screen with the message: show them.
   document.addEventListener("htmx:beforeSwap", function (event) {
