@@ -21,6 +21,7 @@ from fillrate.core.sql import fetch, quote, table
 
 OVERSELL_POLICIES = ("backorder", "hold", "reject")
 ALLOCATION_POLICIES = ("fifo", "priority")
+PICK_WORKFLOWS = ("off", "on")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class BusinessSettings:
     max_backorder_age_days: int = 30
     notify_customers: bool = True
     currency: str = "USD"
+    pick_workflow: str = "off"
 
 
 DEFAULTS = BusinessSettings()
@@ -48,6 +50,8 @@ DESCRIPTIONS = {
     "notify_customers": "Send backorder notifications to customers.",
     "currency": "The ISO 4217 code of the currency prices are in (USD, EUR, GBP, ...): "
     "pages show amounts in it; the API and CSV exports carry plain numbers.",
+    "pick_workflow": "off: fulfillments are dispatched straight from the queue; on: they are "
+    "picked into totes, packed, and only packed fulfillments are dispatched.",
 }
 
 
@@ -66,6 +70,11 @@ def _validate(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
             raise InvalidValue("settings.invalid_value",
                                "max_backorder_age_days must be a whole number from 1 to 3650",
+                               field=key)
+    elif key == "pick_workflow":
+        if value not in PICK_WORKFLOWS:
+            raise InvalidValue("settings.invalid_value",
+                               f"pick_workflow must be one of {', '.join(PICK_WORKFLOWS)}",
                                field=key)
     elif key == "currency":
         if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):

@@ -122,14 +122,26 @@ def lock_fulfillment(fid: int) -> Fulfillment:
 
 
 def ship_allocations(per_order_line: dict[int, int], *, reference: str,
+                     picked: dict[int, dict[int, int]] | None = None,
                      actor_id: int | None = None) -> dict[int, int]:
     """Units leave the warehouse: each order line's allocation rows shrink by
-    its quantity (best pick location first) and the stock goes out through
+    its quantity and the stock goes out through
     `fillrate.inventory.services.ship_stock` (on-hand and allocated drop,
-    one `shipped` movement per stock level). Expects the stock levels
-    locked. Does not touch the order lines' counters. Returns the units
-    shipped per stock level."""
-    per_level = orders.take_allocations(per_order_line, best_first=True)
+    one `shipped` movement per stock level). Units picked into totes go
+    from there (`picked[stock level id][order line id]`), the rest from the
+    best sellable pick location first. Expects the stock levels locked.
+    Does not touch the order lines' counters. Returns the units shipped per
+    stock level."""
+    rest = dict(per_order_line)
+    per_level: dict[int, int] = defaultdict(int)
+    for level_id, lines in (picked or {}).items():
+        orders.take_allocations_at(stock_level_id=level_id, line_quantities=lines)
+        for line_id, units in lines.items():
+            rest[line_id] -= units
+            per_level[level_id] += units
+    for level_id, units in orders.take_allocations(rest, best_first=True,
+                                                   sellable_only=True).items():
+        per_level[level_id] += units
     ship_stock(per_level=per_level, reference=reference, actor_id=actor_id)
     return dict(per_level)
 

@@ -22,6 +22,7 @@ from fillrate.core.numbers import MAX_QUANTITY, parse_number
 from fillrate.core.sql import Ref, WriteBatch, insert_instances
 from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
 from fillrate.inventory.locks import lock_sellable_stock, lock_stock_levels
+from fillrate.inventory.models import SELLABLE_KINDS
 from fillrate.inventory.services import hold_stock, release_stock, stage_hold_stock
 from fillrate.orders.models import Allocation, OrderLine, OrderStatus, SalesOrder
 from fillrate.orders.status import LineQuantities, derive_order_status
@@ -124,19 +125,23 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
     hold_stock(per_level)
 
 
-def take_allocations(line_quantities: dict[int, int], *, best_first: bool) -> dict[int, int]:
+def take_allocations(line_quantities: dict[int, int], *, best_first: bool,
+                     sellable_only: bool = False) -> dict[int, int]:
     """Shrink each order line's allocation rows by its quantity (deleting rows
     that reach zero), from the best pick location first or, with
-    `best_first=False`, the least convenient first. Returns the units taken per
+    `best_first=False`, the least convenient first (with `sellable_only`,
+    never units already picked into a tote). Returns the units taken per
     stock level; the stock levels' counters and the order lines' buckets are
     the caller's. Expects the stock levels locked."""
     wanted = {k: v for k, v in line_quantities.items() if v > 0}
     if not wanted:
         return {}
     sequence = "stock_level__location__pick_sequence"
+    rows = Allocation.objects.filter(order_line_id__in=wanted.keys())
+    if sellable_only:
+        rows = rows.filter(stock_level__location__kind__in=SELLABLE_KINDS)
     rows = list(
-        Allocation.objects.filter(order_line_id__in=wanted.keys())
-        .select_related("stock_level__location")
+        rows.select_related("stock_level__location")
         .order_by("order_line_id", *((sequence, "stock_level_id") if best_first
                                      else ("-" + sequence, "-stock_level_id")))
     )
@@ -174,9 +179,44 @@ def release_allocations_at(*, stock_level_id: int, line_quantities: dict[int, in
     stock level to free stock (stock that turned out to be lost there).
     Expects the stock level locked and each row to hold that much. The
     caller moves the units to their new bucket."""
+    if take_allocations_at(stock_level_id=stock_level_id, line_quantities=line_quantities):
+        release_stock({stock_level_id: sum(v for v in line_quantities.values() if v > 0)})
+
+
+def move_allocations(*, source_level_id: int, target_level_id: int,
+                     line_quantities: dict[int, int]) -> None:
+    """Move `quantity` units of each order line's allocation row from one
+    stock level to another (picked into a tote, put back, found elsewhere).
+    Expects both levels locked, each row to hold that much, and the caller
+    to move the stock levels' counters the same way
+    (`fillrate.inventory.services.move_held_stock`)."""
+    if not take_allocations_at(stock_level_id=source_level_id, line_quantities=line_quantities):
+        return
+    wanted = {k: v for k, v in line_quantities.items() if v > 0}
+    rows = {a.order_line_id: a for a in Allocation.objects.filter(
+        stock_level_id=target_level_id, order_line_id__in=list(wanted))}
+    new, changed = [], []
+    for line_id, units in wanted.items():
+        row = rows.get(line_id)
+        if row is None:
+            new.append(Allocation(order_line_id=line_id, stock_level_id=target_level_id,
+                                  quantity=units))
+        else:
+            row.quantity += units
+            changed.append(row)
+    insert_instances(new)
+    if changed:
+        Allocation.objects.bulk_update(changed, ["quantity"])
+
+
+def take_allocations_at(*, stock_level_id: int, line_quantities: dict[int, int]) -> bool:
+    """Shrink each order line's allocation row at one stock level by its
+    quantity (a row reaching zero goes). The stock level's counters are the
+    caller's. Expects the level locked and each row to hold that much.
+    Returns whether anything was taken."""
     wanted = {k: v for k, v in line_quantities.items() if v > 0}
     if not wanted:
-        return
+        return False
     rows = {a.order_line_id: a for a in Allocation.objects.filter(
         stock_level_id=stock_level_id, order_line_id__in=list(wanted))}
     drop, keep = [], []
@@ -191,7 +231,7 @@ def release_allocations_at(*, stock_level_id: int, line_quantities: dict[int, in
         Allocation.objects.filter(id__in=[r.id for r in drop]).delete()
     if keep:
         Allocation.objects.bulk_update(keep, ["quantity"])
-    release_stock({stock_level_id: sum(wanted.values())})
+    return True
 
 
 BUCKETS = ("unallocated", "allocated", "shipped", "backordered", "cancelled")

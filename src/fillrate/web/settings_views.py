@@ -12,6 +12,7 @@ from fillrate.core.business import (
     ALLOCATION_POLICIES,
     DESCRIPTIONS,
     OVERSELL_POLICIES,
+    PICK_WORKFLOWS,
     BusinessSettings,
     business_settings,
 )
@@ -28,8 +29,10 @@ LABELS = {
     "max_backorder_age_days": "Maximum backorder age (days)",
     "notify_customers": "Notify customers",
     "currency": "Currency",
+    "pick_workflow": "Pick workflow",
 }
-CHOICES = {"oversell_policy": OVERSELL_POLICIES, "allocation_policy": ALLOCATION_POLICIES}
+CHOICES = {"oversell_policy": OVERSELL_POLICIES, "allocation_policy": ALLOCATION_POLICIES,
+           "pick_workflow": PICK_WORKFLOWS}
 
 
 def _rows(values: dict, errors: dict) -> list[dict]:
@@ -56,8 +59,8 @@ def _parse(post) -> tuple[dict, dict]:
             except ValueError:
                 errors[name] = "Enter a whole number of days."
                 changes[name] = text
-        elif name in CHOICES:
-            changes[name] = post.get(name, "").strip()
+        elif name in CHOICES:  # left out of the form, it stays
+            changes[name] = post.get(name, value).strip()
         else:  # a code such as the currency: "usd" is USD; left out, it stays
             changes[name] = post.get(name, value).strip().upper()
     return changes, errors

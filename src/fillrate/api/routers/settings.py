@@ -20,6 +20,7 @@ class SettingsOut(Schema):
     max_backorder_age_days: int
     notify_customers: bool
     currency: str
+    pick_workflow: str
 
 
 class SettingsPatch(RequestSchema):
@@ -30,6 +31,7 @@ class SettingsPatch(RequestSchema):
     max_backorder_age_days: Count | None = None
     notify_customers: Flag | None = None
     currency: str | None = None
+    pick_workflow: str | None = None
 
 
 @router.get("/settings", response=SettingsOut, auth=needs("settings.view"))
