@@ -1,8 +1,7 @@
 """Read-only views of the floor for printing and for the staff pages: the
 packing slip of a fulfillment (served by the web app and by the API's
-`GET /fulfillments/{number}/packing-slip`, one renderer for both), where
-else a product is recorded and its recent receipts (the issues wall), and
-a run's pick path with its progress (the scan screen, the pick list).
+`GET /fulfillments/{number}/packing-slip`, one renderer for both), and a
+run's pick path with its progress (the scan screen, the pick list).
 
 Nothing here writes; the floor's state changes are in `picking.services`."""
 
@@ -11,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 
@@ -20,8 +19,9 @@ from fillrate.backorders.models import BackorderLine
 from fillrate.fulfilment import lifecycle
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
 from fillrate.fulfilment.selectors import fulfillment_detail
-from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
-from fillrate.purchasing.models import ReceiptLine
+from fillrate.inventory.models import SELLABLE_KINDS, Location
+from fillrate.picking.models import Issue, IssueStatus
+from fillrate.picking.selectors import RunDetail, run_picks
 
 SLIP_TEMPLATE = "picking/packing_slip.html"
 
@@ -165,49 +165,49 @@ class RunPath:
         return self.current.sequence if self.current else len(self.stops)
 
 
-# --- what a supervisor checks before deciding an issue (seed 000) -----------
-
-RECENT_RECEIPTS = 3
-
-
-@dataclass(frozen=True)
-class Whereabouts:
-    location: str
-    kind: str
-    on_hand: int
-    allocated: int
-
-
-@dataclass(frozen=True)
-class ReceivedUnits:
-    received_at: dt.datetime
-    purchase_order: str
-    quantity: int
-    location: str
-
-
-def whereabouts(product_ids: list[int]) -> dict[int, list[Whereabouts]]:
-    """Per product, every pick, bulk and receiving location that records
-    stock of it (on hand > 0), in pick sequence. One query."""
-    out: dict[int, list[Whereabouts]] = {p: [] for p in product_ids}
-    rows = (StockLevel.objects
-            .filter(product_id__in=product_ids, on_hand__gt=0, location__kind__in=SELLABLE_KINDS)
-            .select_related("location")
-            .order_by("product_id", "location__pick_sequence", "location__code"))
-    for level in rows:
-        out[level.product_id].append(Whereabouts(level.location.code, level.location.kind,
-                                                 level.on_hand, level.allocated))
-    return out
+def path_view(steps, picked: list[PickedUnits], *, missing_units: int, issue_count: int,
+              current=None) -> RunPath:
+    """The pick path's steps (`picking.path.PickStep`, in walking order) as
+    the screens show them: numbered, the first step at each location
+    marked, the current step (`current`, one of `steps`: what
+    `RunDetail.next` says is to pick now) and the location after it."""
+    stops, last = [], None
+    for i, s in enumerate(steps, start=1):
+        stops.append(Stop(i, s.fulfillment, s.location or "—", s.sku, s.upc or "", s.name,
+                          s.quantity, s.picked, s.tote, s.location != last))
+        last = s.location
+    at = next((x for x, s in zip(stops, steps, strict=True) if s is current), None)
+    next_location = ""
+    if at is not None:
+        next_location = next((x.location for x, s in zip(stops[at.sequence:], steps[at.sequence:],
+                                                          strict=True)
+                              if x.due > 0 and s.location_id is not None
+                              and x.location != at.location), "")
+    return RunPath(stops, at, next_location, picked, missing_units, issue_count)
 
 
-def recent_receipts(product_ids: list[int], *,
-                    per_product: int = RECENT_RECEIPTS) -> dict[int, list[ReceivedUnits]]:
-    """Per product, its last `per_product` receipts, newest first."""
-    out: dict[int, list[ReceivedUnits]] = {p: [] for p in product_ids}
-    for product_id in product_ids:  # a handful of products on the wall at a time
-        rows = (ReceiptLine.objects.filter(product_id=product_id)
-                .select_related("receipt", "receipt__purchase_order", "receipt__location")
-                .order_by("-receipt_id", "-id")[:per_product])
-        out[product_id] = [ReceivedUnits(x.receipt.created_at, x.receipt.purchase_order.number,
-                                         x.quantity, x.receipt.location.code) for x in rows]
-    return out
+def run_path(detail: RunDetail) -> RunPath:
+    """A run (`picking.selectors.run_detail`) as the scan screen shows it:
+    its path, what is picked (newest last: the one an undo takes back) and
+    the units reported missing on its fulfillments' open issues."""
+    picked = [PickedUnits(p.quantity, p.product.sku, p.location.code, p.tote.code,
+                          p.fulfillment.number)
+              for p in run_picks(detail.run.id) if p.undone_at is None]
+    missing = (Issue.objects.filter(fulfillment__pick_runs__run_id=detail.run.id,
+                                    status=IssueStatus.OPEN)
+               .aggregate(units=Sum("quantity"), count=Count("fulfillment_id", distinct=True)))
+    return path_view(detail.path, picked, missing_units=missing["units"] or 0,
+                     issue_count=missing["count"] or 0, current=detail.next)
+
+
+def sellable_location_codes() -> list[str]:
+    """Every active pick, bulk and receiving location, in pick sequence:
+    where a supervisor may say missing units were found."""
+    return list(Location.objects.filter(kind__in=SELLABLE_KINDS, active=True)
+                .order_by("pick_sequence", "code").values_list("code", flat=True))
+
+
+def queue_zones() -> list[str]:
+    """The zones of sellable locations (the pick queue's zone filter)."""
+    return list(Location.objects.filter(kind__in=SELLABLE_KINDS).exclude(zone="")
+                .order_by("zone").values_list("zone", flat=True).distinct())

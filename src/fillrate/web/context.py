@@ -19,6 +19,12 @@ SECTIONS = [
     ("Fulfil", "web:fulfil", "backorders.fulfil"),
     ("Fulfillments", "web:fulfillments", "fulfilment.view"),
     ("Invoices", "web:invoices", "invoices.view"),
+    # the warehouse floor
+    ("Scan", "web:scan_home", "fulfilment.manage"),
+    ("Pick queue", "web:pick_queue", "fulfilment.manage"),
+    ("Pick runs", "web:pick_runs", "fulfilment.manage"),
+    ("Pack", "web:pack", "fulfilment.manage"),
+    ("Totes", "web:totes", "fulfilment.manage"),
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Suppliers", "web:suppliers", "purchasing.view"),
     ("Locations", "web:locations", "reference.view"),
