@@ -78,6 +78,7 @@ class EventType(StrEnum):
     FULFILLMENT_RELEASED = "FulfillmentReleased"
     ISSUE_REPORTED = "IssueReported"
     ISSUE_RESOLVED = "IssueResolved"
+    ORDER_UNITS_CANCELLED = "OrderUnitsCancelled"
     PICK_RUN_CANCELLED = "PickRunCancelled"
     PICK_RUN_CREATED = "PickRunCreated"
     PICK_RUN_DONE = "PickRunDone"

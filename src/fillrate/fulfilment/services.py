@@ -302,3 +302,33 @@ def reduce_uncovered_fulfillments(*, own_held: dict[int, int], backorder_held: d
         out += [Reduced(fulfillment.number, x.product.sku, take, empty)
                 for x, take in shrunk[fid]]
     return out
+
+
+def take_units_off(*, line_id: int, quantity: int, reason: str,
+                   backorder_line_id: int | None = None,
+                   actor_id: int | None = None) -> bool:
+    """Take `quantity` units off one line of a locked pending fulfillment
+    (units confirmed missing on the warehouse floor). With
+    `backorder_line_id` they stay on the fulfillment as units of that
+    backorder line (the whole fulfillment waits for them). Writes
+    `FulfillmentReduced`. Returns whether the fulfillment has lines left."""
+    line = FulfillmentLine.objects.select_related("fulfillment", "product").get(id=line_id)
+    if not 0 < quantity <= line.quantity:
+        raise ValueError(f"cannot take {quantity} of {line.quantity} off line {line_id}")
+    if quantity == line.quantity and backorder_line_id is None:
+        line.delete()
+    elif quantity < line.quantity:
+        FulfillmentLine.objects.filter(id=line_id).update(quantity=F("quantity") - quantity)
+    if backorder_line_id is not None:
+        if quantity == line.quantity:
+            FulfillmentLine.objects.filter(id=line_id).update(backorder_line_id=backorder_line_id)
+        else:
+            FulfillmentLine.objects.create(
+                fulfillment_id=line.fulfillment_id, order_line_id=line.order_line_id,
+                backorder_line_id=backorder_line_id, product_id=line.product_id,
+                quantity=quantity)
+    record_event(type=EventType.FULFILLMENT_REDUCED, subject_type="fulfillment",
+                 subject=line.fulfillment.number, actor_id=actor_id,
+                 payload={"lines": [{"sku": line.product.sku, "quantity": quantity}],
+                          "reason": reason, "waiting": backorder_line_id is not None})
+    return FulfillmentLine.objects.filter(fulfillment_id=line.fulfillment_id).exists()

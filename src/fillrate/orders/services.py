@@ -166,12 +166,14 @@ def take_allocations(line_quantities: dict[int, int], *, best_first: bool,
     return dict(per_level)
 
 
-def release_allocations(line_quantities: dict[int, int]) -> None:
+def release_allocations(line_quantities: dict[int, int], *, sellable_only: bool = False) -> None:
     """Give back `quantity` units of each order line's allocation to free
-    stock (least convenient location first). Expects the stock levels locked.
-    Does not touch the order lines' counters: the caller moves the units to
-    their new bucket."""
-    release_stock(take_allocations(line_quantities, best_first=False))
+    stock (least convenient location first; with `sellable_only`, never
+    units picked into a tote). Expects the stock levels locked. Does not
+    touch the order lines' counters: the caller moves the units to their
+    new bucket."""
+    release_stock(take_allocations(line_quantities, best_first=False,
+                                   sellable_only=sellable_only))
 
 
 def release_allocations_at(*, stock_level_id: int, line_quantities: dict[int, int]) -> None:
