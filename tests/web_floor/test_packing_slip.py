@@ -55,3 +55,14 @@ def test_an_unknown_fulfillment_has_no_slip(login, db):
 def test_the_slip_needs_a_login(client, boxed):
     response = client.get(f"/fulfillments/{boxed.number}/packing-slip/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_api_serves_the_same_slip(make_api, boxed, short_order):
+    api = make_api(Role.SALES)
+    response = api.get(f"/api/v1/fulfillments/{boxed.number}/packing-slip")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert 'id="slip-box"' in html and short_order.backorders[0].number in html
+    missing = api.get("/api/v1/fulfillments/FF-999999/packing-slip")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "fulfilment.not_found"

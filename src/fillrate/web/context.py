@@ -24,6 +24,7 @@ SECTIONS = [
     ("Pick queue", "web:pick_queue", "fulfilment.manage"),
     ("Pick runs", "web:pick_runs", "fulfilment.manage"),
     ("Pack", "web:pack", "fulfilment.manage"),
+    ("Issues wall", "web:issues", "fulfilment.manage"),
     ("Totes", "web:totes", "fulfilment.manage"),
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Suppliers", "web:suppliers", "purchasing.view"),

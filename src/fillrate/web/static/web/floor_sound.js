@@ -60,7 +60,10 @@
   document.addEventListener("pointerdown", wake, { once: true, capture: true });
 
   function announce(root) {
-    root.querySelectorAll("[data-tone]").forEach(function (element) {
+    // `root` itself too: htmx:load fires on each element it swapped in.
+    const found = Array.from(root.querySelectorAll("[data-tone]"));
+    if (root.matches && root.matches("[data-tone]")) found.unshift(root);
+    found.forEach(function (element) {
       if (element.dataset.toned) return;
       element.dataset.toned = "1";
       sound.play(element.dataset.tone);

@@ -83,8 +83,15 @@
     form.requestSubmit();
   }
 
+  // `root` and what is in it (htmx:load fires on each element it swapped in).
+  function within(root, selector) {
+    const found = Array.from(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) found.unshift(root);
+    return found;
+  }
+
   function attach(root) {
-    root.querySelectorAll("form[data-scan-form]").forEach(function (form) {
+    within(root, "form[data-scan-form]").forEach(function (form) {
       if (form.dataset.scanReady) return;
       form.dataset.scanReady = "1";
       form.addEventListener("keydown", function (event) {
