@@ -197,3 +197,26 @@ def test_found_sends_the_fulfillment_back_to_the_queue(open_tab, live_server,
                 quantity=1, tote="T-1", actor_id=wendy.id)
     assert Fulfillment.objects.get(id=floor.second.id).status == "picked"
     assert all_problems() == []
+
+
+@pytest.mark.parametrize("path", ["/scan/", "scan", "/pick-queue/", "/pack/?tote=T-1",
+                                  "/issues/", "/totes/"])
+def test_floor_pages_fit_a_phone(open_tab, live_server, floor, people, path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from fillrate.accounts.models import User
+
+    wendy = User.objects.get(username="wendy")
+    run = create_pick_run(fulfillments=[floor.first.number], picker_id=wendy.id, tote="T-1",
+                          actor_id=wendy.id)
+    mark_missing(fulfillment=floor.first.number, sku="KIT-PRS", quantity=1, location="B-01",
+                 actor_id=wendy.id)
+    tab = open_tab(PHONE)
+    log_in(tab, live_server, "sam", "/scan/")
+    if path == "scan":
+        path = f"/pick-runs/{run.number}/scan/"
+    tab.goto(f"{live_server.url}{path}")
+    expect(tab.get_by_role("heading").first).to_be_visible()
+    widths = tab.evaluate("[document.documentElement.scrollWidth,"
+                          " document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"{path}: {widths[0]}px wide in a {widths[1]}px screen"

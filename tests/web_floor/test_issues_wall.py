@@ -10,6 +10,7 @@ from fillrate.accounts.permissions import Role
 from fillrate.fulfilment.models import Fulfillment
 from fillrate.picking.models import Issue
 from fillrate.picking.services import create_pick_run, mark_missing, record_pick
+from fillrate.picking.totes import create_tote
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,21 @@ def test_a_refused_decision_is_said_on_its_card_and_changes_nothing(login, floor
         assert 'id="issue-error"' in response.content.decode(), data
     assert Issue.objects.get().status == "open"
     assert boss.post("/issues/IS-999999/resolve/", {"action": "split"}).status_code == 404
+
+
+def test_cancel_goes_on_to_pack_and_wait_is_over_when_stock_is_elsewhere(login, floor, issue):
+    boss = login(Role.SUPERVISOR)
+    response = boss.post(f"/issues/{issue.number}/resolve/", {"action": "cancel"}, follow=True)
+    assert "cancelled on the order" in response.content.decode()
+    assert Fulfillment.objects.get(id=floor.first.id).status == "picked"
+    picker = login(Role.WAREHOUSE, username="wendy")
+    create_tote(code="T-2")  # T-1 is on the issues wall
+    create_pick_run(fulfillments=[floor.second.number], picker_id=picker.user.id, tote="T-2",
+                    actor_id=picker.user.id)
+    waiting = mark_missing(fulfillment=floor.second.number, sku="KIT-KET", quantity=1,
+                           location="A-01", actor_id=picker.user.id)
+    response = boss.post(f"/issues/{waiting.number}/resolve/", {"action": "wait"}, follow=True)
+    # BULK-1 has free kettles: the backorder gets one at once and the
+    # fulfillment goes back to the queue by itself.
+    assert "allocated at once from stock elsewhere" in response.content.decode()
+    assert Fulfillment.objects.get(id=floor.second.id).status == "queued"

@@ -135,3 +135,20 @@ def test_start_a_run_from_the_scan_home(picker, floor):
     assert f"Go on with {run.number}" in home
     bad = picker.post("/scan/", {"max_fulfillments": "0"})
     assert bad.status_code == 422 and PickRun.objects.count() == 1
+
+
+def test_an_unknown_tote_is_said_on_the_screen(picker, floor):
+    run = create_pick_run(fulfillments=[floor.second.number], picker_id=picker.user.id,
+                          actor_id=picker.user.id)
+    stop, data = scan(picker, run, location="A-01", product="KIT-KET", quantity="1",
+                      tote="NOPE")
+    assert stop.tote is None
+    response = picker.post(f"/pick-runs/{run.number}/scan/", data, headers=HTMX)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "no tote" in html and 'data-tone="error"' in html and 'id="scan-where"' in html
+    assert not Pick.objects.exists()
+    data["tote"] = "T-1"
+    assert picker.post(f"/pick-runs/{run.number}/scan/", data).status_code == 302
+    again = picker.get(f"/pick-runs/{run.number}/scan/").content.decode()
+    assert 'id="scan-done"' in again and "Go to the pack station" in again

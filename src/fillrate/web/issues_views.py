@@ -24,6 +24,8 @@ DONE = {  # what the page says after each decision
              "to pack and ships the rest now.",
     "wait": "{number}: {fulfillment} waits for stock with its tote (backorder {backorder}); it "
             "returns to the pick queue when the missing units are allocated to it.",
+    "wait_over": "{number}: the missing units were allocated at once from stock elsewhere "
+                 "(backorder {backorder}); {fulfillment} is back in the pick queue.",
 }
 
 
@@ -62,7 +64,10 @@ def issue_resolve(request, number: str):
             return not_found_page(request, error)
         return _wall(request, failed=number, error=error.message, chosen=location,
                      status=error.status)
-    messages.success(request, DONE[done.action].format(
+    key = done.action
+    if key == "wait" and done.fulfillment_status == "queued":
+        key = "wait_over"
+    messages.success(request, DONE[key].format(
         number=number, location=location, fulfillment=done.fulfillment,
         backorder=done.backorder or "—"))
     return redirect("web:issues")

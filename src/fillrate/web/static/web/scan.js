@@ -123,10 +123,11 @@
     focusOn(open);
   }, true);
 
-  // Refusals (409, 422) come back as the screen with the message: show them.
+  // Refusals (an unknown tote: 404; 409, 422) come back as the screen with
+  // the message: show them.
   document.addEventListener("htmx:beforeSwap", function (event) {
     const status = event.detail.xhr.status;
-    if ((status === 409 || status === 422 || status === 400) && event.detail.target
+    if ([400, 404, 409, 422].indexOf(status) >= 0 && event.detail.target
         && event.detail.target.closest("[data-scan-screen]")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
