@@ -58,6 +58,13 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
                     "suppliers, orders and purchase orders", frozenset({A, S})),
     "users.manage": ("add users, change roles, deactivate users; issue or revoke anyone's "
                      "API tokens", frozenset({A})),
+    # The warehouse floor
+    "picking.view": ("read the pick queue, pick runs, totes and the issues wall", ALL),
+    "picking.pick": ("start and cancel pick runs, scan picks and undo them, mark items "
+                     "missing, make totes, pack", frozenset({A, S, W})),
+    "picking.hold": ("hold and release fulfillments in the pick queue", frozenset({A, S})),
+    "picking.resolve": ("decide issues on the issues wall: found, cancel, split, wait",
+                        frozenset({A, S})),
 }
 
 

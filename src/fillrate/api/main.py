@@ -15,6 +15,7 @@ from fillrate.api.routers import (
     fulfillments,
     imports,
     orders,
+    picking,
     places,
     purchasing,
     reports,
@@ -35,9 +36,10 @@ api = NinjaAPI(
 errors.install(api, body_param_names={"payload"})
 
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
-# before the backorders router's `/backorders/{number}`.
-for module in (fulfillments, catalog, customers, sales_reps, stock, places, orders, backorders,
-               purchasing, settings, events, imports, reports):
+# before the backorders router's `/backorders/{number}`; `picking` before it:
+# its `/fulfillments/dispatch` before `/fulfillments/{number}`.
+for module in (picking, fulfillments, catalog, customers, sales_reps, stock, places, orders,
+               backorders, purchasing, settings, events, imports, reports):
     api.add_router("", module.router)
 
 

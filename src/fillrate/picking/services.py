@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from fillrate.accounts.permissions import has_permission
+from fillrate.accounts.selectors import active_user
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
@@ -193,13 +195,15 @@ def _validate_run_request(fulfillments, max_fulfillments) -> list[int] | None:
 @retry_on_lock_conflict
 def create_pick_run(
     *, fulfillments: Sequence[str] | None = None, max_fulfillments: int | None = None,
-    picker_id: int | None = None, tote: str | None = None, zone: str | None = None,
+    picker: str | None = None, tote: str | None = None, zone: str | None = None,
     location_kind: str | None = None, actor_id: int | None = None,
 ) -> PickRun:
     """A run of the named fulfillments, or of the first `max_fulfillments`
     (10 when neither is given) of the pick queue (`zone` / `location_kind`
     filter it as the queue does). With `tote`, every fulfillment not in a
-    tote yet goes into that one (a multi-order tote).
+    tote yet goes into that one (a multi-order tote). `picker` is the
+    username of who picks it (the actor when not named); one whose role may
+    not pick: `picking.not_a_picker` (422).
 
     A fulfillment is in one open run at most. Named ones are locked (in id
     order) and checked: not queued `picking.not_queued`, held
@@ -208,6 +212,14 @@ def create_pick_run(
     PostgreSQL), so two pickers asking at once get different work; nothing
     left: `picking.queue_empty` (409). Writes `PickRunCreated`."""
     ids = _validate_run_request(fulfillments, max_fulfillments)
+    picker_id = actor_id
+    if picker is not None:
+        user = active_user(picker, field="picker")
+        if not has_permission(user.role, "picking.pick"):
+            raise InvalidValue("picking.not_a_picker",
+                               f"{picker} is {user.role}: that role does not pick",
+                               field="picker")
+        picker_id = user.id
     tote_row = tote_by_code(tote) if tote is not None else None
     with transaction.atomic():
         if tote_row is not None:
