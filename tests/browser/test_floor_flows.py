@@ -175,7 +175,7 @@ def test_found_sends_the_fulfillment_back_to_the_queue(open_tab, live_server,
     from fillrate.accounts.models import User
 
     wendy = User.objects.get(username="wendy")
-    create_pick_run(fulfillments=[floor.second.number], picker_id=wendy.id, tote="T-1",
+    create_pick_run(fulfillments=[floor.second.number], picker="wendy", tote="T-1",
                     actor_id=wendy.id)
     mark_missing(fulfillment=floor.second.number, sku="KIT-KET", quantity=1,
                  location="A-01", actor_id=wendy.id)
@@ -191,7 +191,7 @@ def test_found_sends_the_fulfillment_back_to_the_queue(open_tab, live_server,
     expect(tab.locator(f"#q-{floor.second.number}")).to_be_visible()
     assert Fulfillment.objects.get(id=floor.second.id).status == "queued"
     # Picked again from where it was found.
-    record_pick(run=create_pick_run(fulfillments=[floor.second.number], picker_id=wendy.id,
+    record_pick(run=create_pick_run(fulfillments=[floor.second.number], picker="wendy",
                                     actor_id=wendy.id).number,
                 fulfillment=floor.second.number, sku="KIT-KET", location="BULK-1",
                 quantity=1, tote="T-1", actor_id=wendy.id)
@@ -207,7 +207,7 @@ def test_floor_pages_fit_a_phone(open_tab, live_server, floor, people, path):  #
     from fillrate.accounts.models import User
 
     wendy = User.objects.get(username="wendy")
-    run = create_pick_run(fulfillments=[floor.first.number], picker_id=wendy.id, tote="T-1",
+    run = create_pick_run(fulfillments=[floor.first.number], picker="wendy", tote="T-1",
                           actor_id=wendy.id)
     mark_missing(fulfillment=floor.first.number, sku="KIT-PRS", quantity=1, location="B-01",
                  actor_id=wendy.id)

@@ -74,3 +74,11 @@ def test_runs_list_and_cancel(login, floor):
     assert run.status == "cancelled"
     assert Fulfillment.objects.filter(status="queued").count() == 3
     assert client.get("/pick-runs/PR-999999/").status_code == 404
+
+
+def test_a_run_for_someone_who_may_not_pick_is_refused(login, floor):
+    login(Role.SALES, username="sally")
+    client = login(Role.SUPERVISOR)
+    response = client.post("/pick-runs/new/", {"max_fulfillments": "2", "picker": "sally"})
+    assert response.status_code == 422 and "start-error" in response.content.decode()
+    assert not PickRun.objects.exists()

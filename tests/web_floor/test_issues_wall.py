@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def issue(floor, login):
     """The first fulfillment picked into T-1 but for 1 kettle missing at A-01."""
     picker = login(Role.WAREHOUSE, username="wendy")
-    run = create_pick_run(fulfillments=[floor.first.number], picker_id=picker.user.id,
+    run = create_pick_run(fulfillments=[floor.first.number], picker=picker.user.username,
                           tote="T-1", actor_id=picker.user.id)
     record_pick(run=run.number, fulfillment=floor.first.number, sku="KIT-KET",
                 location="A-01", quantity=1, tote="T-1", actor_id=picker.user.id)
@@ -84,7 +84,7 @@ def test_cancel_goes_on_to_pack_and_wait_is_over_when_stock_is_elsewhere(login, 
     assert Fulfillment.objects.get(id=floor.first.id).status == "picked"
     picker = login(Role.WAREHOUSE, username="wendy")
     create_tote(code="T-2")  # T-1 is on the issues wall
-    create_pick_run(fulfillments=[floor.second.number], picker_id=picker.user.id, tote="T-2",
+    create_pick_run(fulfillments=[floor.second.number], picker=picker.user.username, tote="T-2",
                     actor_id=picker.user.id)
     waiting = mark_missing(fulfillment=floor.second.number, sku="KIT-KET", quantity=1,
                            location="A-01", actor_id=picker.user.id)

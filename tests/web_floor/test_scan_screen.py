@@ -23,7 +23,7 @@ def picker(login):
 def run(floor, picker):
     return create_pick_run(fulfillments=[floor.first.number, floor.second.number,
                                          floor.third.number],
-                           picker_id=picker.user.id, tote="T-1", actor_id=picker.user.id)
+                           picker=picker.user.username, tote="T-1", actor_id=picker.user.id)
 
 
 def scan(picker, run, **fields):
@@ -138,7 +138,7 @@ def test_start_a_run_from_the_scan_home(picker, floor):
 
 
 def test_an_unknown_tote_is_said_on_the_screen(picker, floor):
-    run = create_pick_run(fulfillments=[floor.second.number], picker_id=picker.user.id,
+    run = create_pick_run(fulfillments=[floor.second.number], picker=picker.user.username,
                           actor_id=picker.user.id)
     stop, data = scan(picker, run, location="A-01", product="KIT-KET", quantity="1",
                       tote="NOPE")

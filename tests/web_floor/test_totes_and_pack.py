@@ -25,7 +25,7 @@ def picked(floor, packer):
     change_settings(changes={"pick_workflow": "on"})
     run = create_pick_run(fulfillments=[floor.first.number, floor.second.number,
                                         floor.third.number],
-                          picker_id=packer.user.id, tote="T-1", actor_id=packer.user.id)
+                          picker=packer.user.username, tote="T-1", actor_id=packer.user.id)
     for f, sku, location, quantity in ((floor.first, "KIT-KET", "A-01", 1),
                                        (floor.first, "KIT-PRS", "B-01", 1),
                                        (floor.second, "KIT-KET", "A-01", 1),
@@ -109,8 +109,12 @@ def test_a_batch_with_one_that_cannot_go_dispatches_none(packer, floor, picked):
     assert status(floor.second) == "packed" and not Invoice.objects.exists()
 
 
-def test_sales_may_not_pack_or_dispatch(login, floor, picked):
+def test_sales_may_look_but_not_pack_or_dispatch(login, floor, picked):
     sales = login(Role.SALES)
-    assert sales.get("/pack/").status_code == 403
+    page = sales.get("/pack/?tote=T-1")
+    assert page.status_code == 200 and "Pack all" not in page.content.decode()
     assert sales.post("/pack/totes/T-1/").status_code == 403
+    assert sales.post("/totes/", {"code": "T-9"}).status_code == 403
+    assert sales.post("/dispatch/", {"fulfillments": [floor.second.number],
+                                     "carrier": "DHL"}).status_code == 403
     assert status(floor.second) == "picked"

@@ -48,9 +48,6 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "fulfilment.view": ("read fulfillments", ALL),
     "fulfilment.manage": ("dispatch, deliver and cancel fulfillments", frozenset({A, S, W})),
     "invoices.view": ("read invoices and export them as CSV", ALL),
-    # the warehouse floor: pickers and packers have `fulfilment.manage`
-    "issues.resolve": ("resolve issues on the issues wall (found, cancel, split, wait); hold "
-                       "and release queued fulfillments", frozenset({A, S})),
     "settings.view": ("read business settings", ALL),
     "settings.change": ("change business settings", frozenset({A})),
     "events.view": ("read the audit feed", frozenset({A, S})),

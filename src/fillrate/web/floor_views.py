@@ -39,7 +39,7 @@ def _queue_params(data: QueryDict) -> dict[str, str]:
 
 
 def _pickers() -> list[str]:
-    return list(User.objects.filter(is_active=True, role__in=roles_with("fulfilment.manage"))
+    return list(User.objects.filter(is_active=True, role__in=roles_with("picking.pick"))
                 .order_by("username").values_list("username", flat=True))
 
 
@@ -54,15 +54,15 @@ def _queue_page(request, params: dict[str, str], *, start=None, start_error: str
         "held": list(pick_queue(held=True)),
         "params": params, "query": query_string(params), "error": error,
         "zones": queue_zones(), "kinds": SELLABLE_KINDS,
-        "can_pick": request.user.can("fulfilment.manage"),
-        "can_hold": request.user.can("issues.resolve"),
+        "can_pick": request.user.can("picking.pick"),
+        "can_hold": request.user.can("picking.hold"),
         "pickers": _pickers(),
         "start": start or {"picker": request.user.username, "max_fulfillments": "", "tote": ""},
         "start_error": start_error, "chosen": list(chosen),
     }, status=422 if error and status == 200 else status)
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def queue_page(request):
     return _queue_page(request, _queue_params(request.GET))
 
@@ -74,7 +74,7 @@ def _to_queue(request):
     return redirect(f"{url}?{query_string(params)}" if query_string(params) else url)
 
 
-@requires("issues.resolve")
+@requires("picking.hold")
 @require_POST
 def queue_hold(request, number: str):
     try:
@@ -87,7 +87,7 @@ def queue_hold(request, number: str):
     return _to_queue(request)
 
 
-@requires("issues.resolve")
+@requires("picking.hold")
 @require_POST
 def queue_release(request, number: str):
     try:
@@ -99,7 +99,7 @@ def queue_release(request, number: str):
     return _to_queue(request)
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 @require_POST
 def pick_run_new(request):
     """Start a run of the ticked fulfillments, or of the first N of the
@@ -114,14 +114,11 @@ def pick_run_new(request):
         size = int(text) if text.isdigit() else None
         if size is None or not 1 <= size <= MAX_RUN_SIZE:
             error = f"Tick fulfillments, or ask for the first 1 to {MAX_RUN_SIZE} of the queue."
-    picker = User.objects.filter(username=start["picker"] or request.user.username,
-                                 is_active=True).first()
-    if picker is None or not picker.can("fulfilment.manage"):
-        error = error or f"{start['picker']!r} is not a picker: choose one from the list."
     if not error:
         try:
             run = create_pick_run(
-                fulfillments=chosen or None, max_fulfillments=size, picker_id=picker.id,
+                fulfillments=chosen or None, max_fulfillments=size,
+                picker=start["picker"] or request.user.username,
                 tote=start["tote"] or None, zone=params["zone"] or None,
                 location_kind=params["kind"] if params["kind"] in SELLABLE_KINDS else None,
                 actor_id=request.user.id)
@@ -129,7 +126,8 @@ def pick_run_new(request):
             error = failure.message
             status = failure.status
         else:
-            messages.success(request, f"{run.number} started for {picker.username}.")
+            messages.success(request, f"{run.number} started for "
+                                      f"{start['picker'] or request.user.username}.")
             return redirect("web:pick_run", number=run.number)
     else:
         status = 422
@@ -137,7 +135,7 @@ def pick_run_new(request):
                        status=status)
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def run_list(request):
     status = request.GET.get("status", "").strip()
     qs = pick_runs(status=status if status in PickRunStatus.values else None)
@@ -152,11 +150,11 @@ def _run_context(request, number: str) -> dict:
     detail = run_detail(number)
     run = detail.run
     return {"run": run, "path": run_path(detail), "members": detail.members,
-            "can_scan": request.user.can("fulfilment.manage") and run.status in lifecycle.ACTIVE,
-            "can_cancel": request.user.can("fulfilment.manage") and run.status in lifecycle.ACTIVE}
+            "can_scan": request.user.can("picking.pick") and run.status in lifecycle.ACTIVE,
+            "can_cancel": request.user.can("picking.pick") and run.status in lifecycle.ACTIVE}
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def run_page(request, number: str):
     try:
         context = _run_context(request, number)
@@ -165,7 +163,7 @@ def run_page(request, number: str):
     return render(request, "web/floor/run.html", context)
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def pick_list_page(request, number: str):
     """The run's pick path, printable: one walk through the warehouse."""
     try:
@@ -175,7 +173,7 @@ def pick_list_page(request, number: str):
     return render(request, "web/floor/pick_list.html", context)
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 @require_POST
 def run_cancel(request, number: str):
     try:

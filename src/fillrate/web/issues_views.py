@@ -40,17 +40,17 @@ def _wall(request, *, failed: str = "", error: str = "", chosen: str = "", statu
         first = list(dict.fromkeys(first))
         cards.append((wall, first, [c for c in shelves if c not in first]))
     return render(request, "web/floor/issues.html", {
-        "cards": cards, "can_resolve": request.user.can("issues.resolve"),
+        "cards": cards, "can_resolve": request.user.can("picking.resolve"),
         "failed": failed, "error": error, "chosen": chosen,
     }, status=status)
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def issues_page(request):
     return _wall(request)
 
 
-@requires("issues.resolve")
+@requires("picking.resolve")
 @require_POST
 def issue_resolve(request, number: str):
     action = request.POST.get("action", "").strip()

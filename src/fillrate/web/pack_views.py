@@ -74,7 +74,7 @@ def _station(request, *, tote_code: str = "", notice=None, dispatch=None, status
         "complete_count": sum(1 for f in contents if f.packable),
         "packed": [(f, sum(x.quantity for x in f.lines.all())) for f in packed],
         "dispatch": dispatch or {"values": {}, "errors": {}, "chosen": []},
-        "can_pack": request.user.can("fulfilment.manage"),
+        "can_pack": request.user.can("picking.pick"),
     }, status=status)
 
 
@@ -83,13 +83,13 @@ def _back(tote_code: str):
     return redirect(f"{url}?{urlencode({'tote': tote_code})}" if tote_code else url)
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def pack_page(request):
     """Scan a tote: what is in it; the packed fulfillments to dispatch."""
     return _station(request, tote_code=request.GET.get("tote", "").strip())
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 @require_POST
 def pack_tote_view(request, code: str):
     """Pack every complete fulfillment in the tote; issue ones stay in it."""
@@ -106,7 +106,7 @@ def pack_tote_view(request, code: str):
     return _back(code)
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 @require_POST
 def pack_one_view(request, number: str):
     tote_code = request.POST.get("tote", "").strip()

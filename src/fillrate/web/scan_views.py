@@ -83,7 +83,7 @@ def _load(number: str):
     return detail.run, run_path(detail)
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 def scan_home(request):
     """Start a run (the first N of the queue, for me) or go on with mine."""
     error = ""
@@ -96,7 +96,7 @@ def scan_home(request):
             error = f"Fulfillments in the run: a whole number from 1 to {MAX_RUN_SIZE}."
         else:
             try:
-                run = create_pick_run(max_fulfillments=size, picker_id=request.user.id,
+                run = create_pick_run(max_fulfillments=size, picker=request.user.username,
                                       tote=tote or None, actor_id=request.user.id)
             except DomainError as failure:
                 error = failure.message
@@ -109,7 +109,7 @@ def scan_home(request):
     }, status=422 if error else 200)
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 def scan_page(request, number: str):
     try:
         run, path = _load(number)
@@ -174,7 +174,7 @@ def _after(request, number: str, *, done: str | None = None, error: DomainError 
     return _panel(request, run, path, notice=Notice(done, "ok"))
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 @require_POST
 def undo_page(request, number: str):
     try:
@@ -187,7 +187,7 @@ def undo_page(request, number: str):
                                         "is back on the line to pick.")
 
 
-@requires("fulfilment.manage")
+@requires("picking.pick")
 @require_POST
 def missing_page(request, number: str):
     fields = {k: request.POST.get(k, "").strip()

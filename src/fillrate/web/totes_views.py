@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -37,11 +38,13 @@ def _rows(qs) -> list[ToteRow]:
             for t in rows]
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def tote_list(request):
-    """GET: the totes; POST: a new tote."""
+    """GET: the totes; POST: a new tote (`picking.pick`)."""
     code, error, status = "", "", 200
     if request.method == "POST":
+        if not request.user.can("picking.pick"):
+            raise PermissionDenied("picking.pick")
         code = request.POST.get("code", "").strip()
         try:
             tote = create_tote(code=code, actor_id=request.user.id)
@@ -52,10 +55,11 @@ def tote_list(request):
             return redirect("web:tote", code=tote.code)
     return render(request, "web/floor/totes.html", {
         "totes": _rows(Tote.objects.order_by("code")), "code": code, "error": error,
+        "can_make": request.user.can("picking.pick"),
     }, status=status)
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def tote_label_page(request, code: str):
     """One tote's printable label, with what it holds."""
     try:
@@ -66,14 +70,14 @@ def tote_label_page(request, code: str):
                   {"totes": _rows(Tote.objects.filter(id=tote.id))})
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def tote_labels_page(request):
     """Every tote's label on one page, to print a sheet."""
     return render(request, "web/floor/tote_label.html",
                   {"totes": _rows(Tote.objects.order_by("code"))})
 
 
-@requires("fulfilment.manage")
+@requires("picking.view")
 def tote_label_svg_view(request, code: str):
     try:
         tote = tote_by_code(code)
