@@ -220,3 +220,38 @@ def test_floor_pages_fit_a_phone(open_tab, live_server, floor, people, path):  #
     widths = tab.evaluate("[document.documentElement.scrollWidth,"
                           " document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"{path}: {widths[0]}px wide in a {widths[1]}px screen"
+
+
+def test_the_scan_screen_works_without_javascript(chromium, live_server,
+                                                  floor, people):  # noqa: F811
+    """Each Enter sends the form; the page keeps what was scanned and asks
+    for the next step; the pick is recorded when all four are there."""
+    from playwright.sync_api import expect
+
+    from fillrate.picking.models import Pick
+
+    context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        tab = context.new_page()
+        log_in(tab, live_server, "wendy", "/scan/")
+        tab.get_by_label("Fulfillments in the run").fill("1")
+        tab.get_by_role("button", name="Start a run").click()
+        expect(tab.locator("#scan-where")).to_have_text("A-01")
+        tab.get_by_label("1. Scan the location").fill("A-01")
+        tab.get_by_label("1. Scan the location").press("Enter")
+        expect(tab.get_by_label("1. Scan the location")).to_have_value("A-01")
+        tab.get_by_label("2. Scan the product (UPC or SKU)").fill("KIT-PRS")
+        tab.get_by_label("2. Scan the product (UPC or SKU)").press("Enter")
+        expect(tab.locator("#scan-notice")).to_contain_text("Wrong product")
+        assert not Pick.objects.exists()
+        tab.get_by_label("2. Scan the product (UPC or SKU)").fill("KIT-KET")
+        tab.get_by_label("2. Scan the product (UPC or SKU)").press("Enter")
+        expect(tab.get_by_label("3. Quantity")).to_have_value("2")
+        tab.get_by_label("4. Scan the tote").fill("T-1")
+        tab.get_by_label("4. Scan the tote").press("Enter")
+        expect(tab.get_by_role("status").first).to_contain_text("Picked 2 × KIT-KET into T-1")
+        expect(tab.locator("#scan-where")).to_have_text("B-01")
+        assert Pick.objects.get().quantity == 2
+    finally:
+        context.close()
