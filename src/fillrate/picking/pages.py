@@ -115,7 +115,6 @@ class Stop:
     picked: int
     tote: str | None
     new_location: bool  # the first step at this location (the pick list prints it once)
-    missing: int = 0
 
     @property
     def due(self) -> int:

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from fillrate.core.errors import DomainError
+from fillrate.core.errors import DomainError, InvalidValue
 from fillrate.picking import lifecycle
 from fillrate.picking.pages import RunPath, run_path
 from fillrate.picking.selectors import pick_queue, pick_runs, run_detail
@@ -194,9 +194,8 @@ def missing_page(request, number: str):
               for k in ("fulfillment", "sku", "location", "quantity")}
     quantity = _whole(fields["quantity"])
     if quantity is None or quantity < 1:
-        error = DomainError("picking.invalid_quantity",
-                            "Units missing: a whole number, at least 1.", field="quantity")
-        error.status = 422
+        error = InvalidValue("picking.invalid_quantity",
+                             "Units missing: a whole number, at least 1.", field="quantity")
         return _after(request, number, error=error, missing_typed=fields["quantity"] or " ")
     try:
         mark_missing(fulfillment=fields["fulfillment"], sku=fields["sku"],
