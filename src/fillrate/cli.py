@@ -310,6 +310,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from fillrate.bench.common import BenchError
 
+    if args.clients is None:
+        args.clients = 20 if args.kind == "pick" else 8
     for name, value in (("--clients", args.clients), ("--workers", args.workers)):
         if value < 1:
             raise CliError(f"{name} must be at least 1")
@@ -337,6 +339,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
             return run_reports(output=args.output or "bench-reports.json",
                                database_url=args.database_url, intake_seconds=args.seconds)
+        if args.kind == "pick":
+            from fillrate.bench.pick import run as run_pick
+
+            if args.pause < 0:
+                raise CliError("--pause cannot be negative")
+            return run_pick(pickers=args.clients, seconds=args.seconds, workers=args.workers,
+                            output=args.output or "bench-pick.json",
+                            database_url=args.database_url, pause=args.pause)
     except BenchError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown benchmark {args.kind!r}")
@@ -391,15 +401,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
-    p.add_argument("kind", choices=["intake", "receive", "import", "reports"],
+    p.add_argument("kind", choices=["intake", "receive", "import", "reports", "pick"],
                    help="intake: POST /orders over HTTP; receive: receipts that feed 50,000 "
                    "waiting backorder lines; import: CSV files of 100,000 products and "
                    "100,000 stock rows; reports: each report, the backorder list and "
-                   "intake at 1,000,000 open backorder lines")
-    p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
+                   "intake at 1,000,000 open backorder lines; pick: pickers scanning "
+                   "through pick runs over HTTP, and creating a run from a queue of 1,000")
+    p.add_argument("--clients", type=int, default=None,
+                   help="concurrent clients (8; pickers for pick: 20)")
     p.add_argument("--seconds", type=float, default=30,
                    help="how long to drive load (30; each of the two intake runs of reports)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    p.add_argument("--pause", type=float, default=1.0,
+                   help="pick: seconds a picker takes between scans in the paced run (1)")
     p.add_argument("--output", help="JSON file (bench-KIND.json)")
     p.add_argument("--database", default="fillrate_bench",
                    help="scratch database, recreated on the DATABASE_URL server")

@@ -22,6 +22,7 @@ from django.db.models import (
 
 from fillrate.core.errors import InvalidValue, NotFound
 from fillrate.core.numbers import parse_number
+from fillrate.core.sql import fetch, table
 from fillrate.fulfilment import lifecycle as ff
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
 from fillrate.inventory.models import SELLABLE_KINDS, Location, MovementKind, StockLevel
@@ -369,3 +370,58 @@ def picked_units(fulfillment_id: int) -> dict[int, dict[int, int]]:
         out[level][line] = out[level].get(line, 0) + r["n"]
     return dict(out)
 
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What one scan names, found in one statement (the hot path)."""
+
+    product_id: int | None
+    sku: str | None
+    location_id: int | None
+    location: str | None
+    location_kind: str | None
+    tote_id: int | None
+    tote_location_id: int | None
+    tote_parked: bool
+    in_run: bool
+
+
+def scan_context(*, run_id: int, fulfillment_id: int, product: str, location: str,
+                 tote: str) -> ScanContext:
+    """The product (by SKU in any case, else by UPC), the location (any
+    case), the tote and whether the fulfillment is in the run, read in one
+    statement: a scan is the request pickers make most."""
+    from fillrate.catalog.models import Product
+
+    products, places, totes = table(Product), table(Location), table(Tote)
+    members = table(PickRunFulfillment)
+    row = fetch(
+        f"WITH p AS (SELECT COALESCE("
+        f"(SELECT id FROM {products} WHERE UPPER(sku) = UPPER(%s) LIMIT 1), "
+        f"(SELECT id FROM {products} WHERE upc = %s AND upc <> '' ORDER BY id LIMIT 1)) AS id), "
+        f"l AS (SELECT id, code, kind FROM {places} WHERE UPPER(code) = UPPER(%s) "
+        f"AND kind <> 'tote' ORDER BY warehouse_id, id LIMIT 1), "
+        f"t AS (SELECT id, location_id, place_id FROM {totes} WHERE code = %s) "
+        f"SELECT p.id, (SELECT sku FROM {products} WHERE id = p.id), "
+        f"(SELECT id FROM l), (SELECT code FROM l), (SELECT kind FROM l), "
+        f"(SELECT id FROM t), (SELECT location_id FROM t), "
+        f"(SELECT place_id IS NOT NULL FROM t), "
+        f"EXISTS (SELECT 1 FROM {members} WHERE run_id = %s AND fulfillment_id = %s "
+        f"AND active) FROM p",
+        [product, product, location, tote.strip().upper(), run_id, fulfillment_id])[0]
+    return ScanContext(*row[:7], bool(row[7]), bool(row[8]))
+
+
+def lines_to_pick(fulfillment_id: int) -> list[tuple[int, int, int, int, int, int]]:
+    """(line id, order line id, product id, quantity, picked, missing on open
+    issues) of each line of a fulfillment, in one statement."""
+    lines, picks, open_issues = table(FulfillmentLine), table(Pick), table(Issue)
+    return [tuple(r) for r in fetch(
+        f"SELECT fl.id, fl.order_line_id, fl.product_id, fl.quantity, "
+        f"COALESCE((SELECT SUM(quantity) FROM {picks} WHERE fulfillment_id = fl.fulfillment_id "
+        f"AND fulfillment_line_id = fl.id AND undone_at IS NULL), 0), "
+        f"COALESCE((SELECT SUM(quantity) FROM {open_issues} "
+        f"WHERE fulfillment_id = fl.fulfillment_id AND status = 'open' "
+        f"AND fulfillment_line_id = fl.id), 0) "
+        f"FROM {lines} fl WHERE fl.fulfillment_id = %s ORDER BY fl.id", [fulfillment_id])]

@@ -46,7 +46,7 @@ from fillrate.picking.models import (
     Tote,
     ToteContent,
 )
-from fillrate.picking.selectors import queue_queryset
+from fillrate.picking.selectors import lines_to_pick, queue_queryset, scan_context
 from fillrate.picking.totes import park_if_only_issues, tote_by_code
 
 MAX_RUN = 1000
@@ -440,88 +440,117 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
     `picking.wrong_product`, `picking.wrong_location` (naming where to pick
     it), `picking.nothing_due`, `picking.wrong_tote` (the fulfillment is in
     another tote), `picking.not_in_run`, `picking.run_closed`,
-    `picking.not_pickable`; more than is due: `picking.more_than_due` (422).
+    `picking.not_pickable`; more than is due: `picking.more_than_due` (422);
+    an unknown product, location, tote, run or fulfillment: 404.
     Locks the product's two stock levels, the fulfillment, then the run.
-    Writes `StockPicked` (and the status events)."""
+    Writes `StockPicked` (and the status events). The hot path of the
+    floor: its reads are few set-based statements."""
     quantity = _quantity(quantity)
     rid = run_id(run)
     fid = _fulfillment_pk(fulfillment, field="fulfillment")
-    product = product_by_scan(sku)
-    place = location_by_scan(location)
-    box = tote_by_code(tote)
+    for name, value in (("sku", sku), ("location", location), ("tote", tote)):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidValue("picking.missing_scan", f"scan the {name}", field=name)
+    ctx = scan_context(run_id=rid, fulfillment_id=fid, product=sku.strip(),
+                       location=location.strip(), tote=tote)
     number = Fulfillment(id=fid).number
-    if place.kind not in SELLABLE_KINDS:
-        raise Conflict("picking.wrong_location",
-                       f"Wrong location: {place.code} is a {place.kind} location, not a shelf.",
+    if ctx.product_id is None:
+        raise NotFound("catalog.unknown_sku", f"{sku!r} is not a product's SKU or UPC",
+                       field="sku")
+    if ctx.location_id is None:
+        raise NotFound("inventory.unknown_location", f"no location {location!r}",
                        field="location")
+    if ctx.tote_id is None:
+        raise NotFound("picking.unknown_tote", f"no tote {tote!r}: scan a tote's label",
+                       field="tote")
+    if ctx.location_kind not in SELLABLE_KINDS:
+        raise Conflict("picking.wrong_location",
+                       f"Wrong location: {ctx.location} is a {ctx.location_kind} location, "
+                       "not a shelf.", field="location")
     with transaction.atomic():
-        ensure_stock_levels([(product.id, place.id), (product.id, box.location_id)])
+        wanted = [ctx.location_id, ctx.tote_location_id]
         levels = {lv.location_id: lv for lv in lock_stock_levels(
-            product_ids=[product.id], location_ids=[place.id, box.location_id])}
-        source, target = levels[place.id], levels[box.location_id]
+            product_ids=[ctx.product_id], location_ids=wanted)}
+        if len(levels) < 2:  # the first time this product goes into this tote
+            ensure_stock_levels([(ctx.product_id, loc) for loc in wanted])
+            levels = {lv.location_id: lv for lv in lock_stock_levels(
+                product_ids=[ctx.product_id], location_ids=wanted)}
+        source, target = levels[ctx.location_id], levels[ctx.tote_location_id]
         row = lock_fulfillment(fid)
-        member = PickRunFulfillment.objects.filter(run_id=rid, fulfillment_id=fid,
-                                                   active=True).exists()
         run_row = _lock_run(rid)
         if run_row.status not in lifecycle.ACTIVE:
             raise Conflict("picking.run_closed", f"{run_row.number} is {run_row.status}",
                            field="run")
-        if not member:
+        if not ctx.in_run:
             raise Conflict("picking.not_in_run", f"{number} is not in {run_row.number}",
                            field="fulfillment")
         if row.status not in PICKABLE:
             raise Conflict("picking.not_pickable", f"{number} is {row.status}: nothing to pick",
                            field="fulfillment")
-        lines = list(FulfillmentLine.objects.filter(fulfillment_id=fid).order_by("id"))
-        picked, missing = picked_per_line([fid]), missing_per_line([fid])
-        line, due = _line_for(lines, product, number=number, picked=picked, missing=missing)
+        lines = lines_to_pick(fid)
+        mine = [x for x in lines if x[2] == ctx.product_id]
+        if not mine:
+            raise Conflict("picking.wrong_product",
+                           f"Wrong product: {ctx.sku} is not on {number}. Put it back.",
+                           field="sku")
+        line = next((x for x in mine if x[3] - x[4] - x[5] > 0), None)
+        if line is None:
+            raise Conflict("picking.nothing_due",
+                           f"All of {ctx.sku} for {number} is picked already. Put it back.",
+                           field="sku")
+        line_id, order_line_id, _, _, picked_before, missing = line
+        due = line[3] - picked_before - missing
         if quantity > due:
             raise InvalidValue("picking.more_than_due",
-                               f"Too many: {number} needs {due} more of {product.sku}, "
+                               f"Too many: {number} needs {due} more of {ctx.sku}, "
                                f"not {quantity}.", field="quantity")
-        content = ToteContent.objects.filter(fulfillment_id=fid).select_related("tote").first()
-        if content is not None and content.tote_id != box.id:
+        content = ToteContent.objects.filter(fulfillment_id=fid).values_list(
+            "tote_id", "tote__code").first()
+        if content is not None and content[0] != ctx.tote_id:
             raise Conflict("picking.wrong_tote",
-                           f"Wrong tote: {number} goes in tote {content.tote.code}.",
-                           field="tote")
-        if content is None and box.place_id is not None:
+                           f"Wrong tote: {number} goes in tote {content[1]}.", field="tote")
+        if content is None and ctx.tote_parked:
             raise Conflict("picking.tote_parked",
-                           f"Tote {box.code} is on the issues wall: take another tote.",
-                           field="tote")
-        held = {lv: q for lv, _, _, q in _held_at(line.order_line_id)}
-        if held.get(source.id, 0) < quantity:
-            where = [f"{code} ({q})" for _, code, _, q in _held_at(line.order_line_id)]
+                           f"Tote {tote.strip().upper()} is on the issues wall: take another "
+                           "tote.", field="tote")
+        held = (Allocation.objects.filter(order_line_id=order_line_id, stock_level_id=source.id)
+                .values_list("quantity", flat=True).first() or 0)
+        if held < quantity:
+            where = [f"{code} ({q})" for _, code, _, q in _held_at(order_line_id)]
             raise Conflict(
                 "picking.wrong_location",
-                f"Wrong location: {product.sku} for {number} is not at {place.code}"
+                f"Wrong location: {ctx.sku} for {number} is not at {ctx.location}"
                 + (f"; pick it from {', '.join(where)}." if where else "."),
                 field="location")
         move_held_stock(moves=[HeldMove(source=source, target=target, quantity=quantity,
                                         allocated=quantity)],
                         kind=MovementKind.PICKED, reference=number, actor_id=actor_id)
         orders.move_allocations(source_level_id=source.id, target_level_id=target.id,
-                                line_quantities={line.order_line_id: quantity})
-        pick = Pick.objects.create(run_id=rid, fulfillment_id=fid, fulfillment_line=line,
-                                   product_id=product.id, location_id=place.id, tote=box,
-                                   quantity=quantity, picker_id=actor_id)
+                                line_quantities={order_line_id: quantity})
+        pick = Pick.objects.create(run_id=rid, fulfillment_id=fid, fulfillment_line_id=line_id,
+                                   product_id=ctx.product_id, location_id=ctx.location_id,
+                                   tote_id=ctx.tote_id, quantity=quantity, picker_id=actor_id)
+        tote_code = tote.strip().upper()
         if content is None:
-            ToteContent.objects.create(tote=box, fulfillment_id=fid)
+            ToteContent.objects.create(tote_id=ctx.tote_id, fulfillment_id=fid)
         record_event(type=EventType.STOCK_PICKED, subject_type="fulfillment", subject=number,
                      actor_id=actor_id,
-                     payload={"run": run_row.number, "sku": product.sku, "quantity": quantity,
-                              "location": place.code, "tote": box.code})
+                     payload={"run": run_row.number, "sku": ctx.sku, "quantity": quantity,
+                              "location": ctx.location, "tote": tote_code})
         if run_row.status == lifecycle.OPEN:
             _move_run(run_row, lifecycle.PICKING, actor_id=actor_id)
         if row.status == ff.QUEUED:
             move_fulfillment(row, ff.PICKING, actor_id=actor_id)
-        picked[line.id] = picked.get(line.id, 0) + quantity
-        if row.status == ff.PICKING and all(picked.get(x.id, 0) >= x.quantity for x in lines):
+        done = {x[0]: x[4] for x in lines}
+        done[line_id] += quantity
+        left = [x for x in lines if x[3] - done[x[0]] - x[5] > 0]
+        if row.status == ff.PICKING and all(done[x[0]] >= x[3] for x in lines):
             move_fulfillment(row, ff.PICKED, actor_id=actor_id)
-        if row.status != ff.PICKING and not (row.status == ff.ISSUE and _work_left([fid])):
+        if row.status != ff.PICKING and not left:
             _finish_run_if_done(run_row, actor_id=actor_id)
     return PickResult(pick=pick, fulfillment=number, fulfillment_status=row.status,
-                      run_status=run_row.status, sku=product.sku, location=place.code,
-                      tote=box.code, remaining=due - quantity)
+                      run_status=run_row.status, sku=ctx.sku, location=ctx.location,
+                      tote=tote_code, remaining=due - quantity)
 
 
 @retry_on_lock_conflict
