@@ -199,3 +199,21 @@ class Communication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method}: {self.summary[:40]}"
+
+
+class ChoiceLinkUse(models.Model):
+    """A customer's choice link that has been used (links are signed tokens,
+    stored nowhere until used; see `fillrate.comms.links`). The unique nonce
+    is what makes a link single-use."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE,
+                                  related_name="choice_link_uses")
+    choice = models.CharField(max_length=16)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.backorder_id}: {self.choice}"
