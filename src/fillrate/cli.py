@@ -66,10 +66,63 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     print(f"fillrate serving on http://{args.host}:{args.port}/ with {args.workers} workers",
           flush=True)
+    if settings.DEBUG and not args.no_worker:
+        _worker_beside_server()
     from fillrate.core.process import freeze_startup_objects
 
     freeze_startup_objects()
     Server().run()
+    return 0
+
+
+def _worker_beside_server() -> None:
+    """In debug, `fillrate serve` (so `make run`) delivers notifications too:
+    a `fillrate worker` process beside the server, ended with it. In
+    production the worker runs as its own process."""
+    import atexit
+    import subprocess
+
+    worker = subprocess.Popen([sys.executable, "-m", "fillrate.cli", "worker"])
+    print(f"fillrate worker started beside the server (pid {worker.pid})", flush=True)
+
+    def stop() -> None:
+        if worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    atexit.register(stop)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import logging
+    import signal
+    import threading
+
+    from fillrate.comms.queue import Retry
+    from fillrate.comms.worker import Options, run
+
+    for name, value, low in (("--batch", args.batch, 1), ("--max-attempts", args.max_attempts, 1),
+                             ("--backoff", args.backoff, 0.001), ("--lease", args.lease, 1),
+                             ("--poll", args.poll, 0.01), ("--coalesce", args.coalesce, 0)):
+        if value < low:
+            raise CliError(f"{name} must be at least {low:g}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    options = Options(
+        batch=args.batch, poll=args.poll, coalesce=dt.timedelta(seconds=args.coalesce),
+        retry=Retry(max_attempts=args.max_attempts, base=dt.timedelta(seconds=args.backoff),
+                    lease=dt.timedelta(seconds=args.lease)))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if not args.once:
+        print(f"fillrate worker delivering (batches of {args.batch}; Ctrl-C stops)", flush=True)
+    total = run(options, stop=stop, once=args.once, weekly=not args.no_weekly)
+    print(f"sent {total.sent}, skipped {total.skipped}, retrying {total.retrying}, "
+          f"failed {total.failed}", flush=True)
     return 0
 
 
@@ -355,7 +408,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--access-log", action="store_true", help="log every request to stdout")
+    p.add_argument("--no-worker", action="store_true",
+                   help="in debug, do not start a notification worker beside the server")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="deliver customer emails and webhooks (run beside the "
+                       "server in production)")
+    p.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    p.add_argument("--batch", type=int, default=100, help="deliveries claimed at a time (100)")
+    p.add_argument("--max-attempts", type=int, default=8,
+                   help="tries before a delivery is marked failed (8)")
+    p.add_argument("--backoff", type=float, default=30,
+                   help="seconds before the 2nd try; doubles each time, at most 6 hours (30)")
+    p.add_argument("--lease", type=float, default=300,
+                   help="seconds a claimed delivery is held before another worker may take "
+                   "it (300)")
+    p.add_argument("--poll", type=float, default=1.0,
+                   help="seconds between looks when nothing is due (1)")
+    p.add_argument("--coalesce", type=float, default=3600,
+                   help="seconds an expected-date change waits so later ones merge (3600)")
+    p.add_argument("--no-weekly", action="store_true",
+                   help="do not queue weekly updates of long backorders")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="load a realistic demo data set (idempotent)")
     p.set_defaults(func=cmd_demo)

@@ -360,3 +360,22 @@ def log_communication(
                      payload={"method": method, "summary": row.summary,
                               "next_follow_up": next_follow_up})
     return row
+
+
+def log_messages_sent(*, entries: Sequence[tuple[int, str, str]]) -> int:
+    """Log messages the worker sent (or gave up on) as communications, many
+    at once: `(backorder_id, method, summary)` each, with one
+    `CustomerContacted` event per entry (no actor: the system told them).
+    Call inside the transaction that records the delivery."""
+    from fillrate.backorders.models import Communication
+
+    if not entries:
+        return 0
+    Communication.objects.bulk_create([
+        Communication(backorder_id=bid, method=method, summary=summary)
+        for bid, method, summary in entries], batch_size=500)
+    record_events([{"type": EventType.CUSTOMER_CONTACTED, "subject_type": "backorder",
+                    "subject": Backorder(id=bid).number,
+                    "payload": {"method": method, "summary": summary}}
+                   for bid, method, summary in entries])
+    return len(entries)
