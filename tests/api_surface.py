@@ -105,6 +105,8 @@ class World:
     fulfillment: str = ""  # queued: 1 of `sku` from its own order
     dispatched: str = ""  # dispatched: 1 of `sku`, with `invoice`
     invoice: str = ""
+    # set by `add_webhook`
+    webhook: str = ""  # the id of a webhook subscribed to OrderPlaced
 
 
 def build_world(stock) -> World:
@@ -146,7 +148,14 @@ def build_world(stock) -> World:
         draft_purchase_order=draft.number,
     )
     add_fulfilment(world, stock)
+    add_webhook(world)
     return world
+
+
+def add_webhook(world: World) -> None:
+    from fillrate.comms.webhooks import subscribe
+
+    world.webhook = str(subscribe(url="http://127.0.0.1:9/hook", events=["OrderPlaced"]).id)
 
 
 def add_fulfilment(world: World, stock) -> None:
@@ -194,6 +203,7 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("sales-reps", "code"): lambda w: w.sales_rep,
     ("suppliers", "code"): lambda w: w.supplier,
     ("imports", "kind"): lambda w: "products",
+    ("webhooks", "webhook_id"): lambda w: w.webhook,
 }
 
 _serial = itertools.count()
@@ -247,6 +257,8 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /sales-reps": lambda w: {"code": f"REP-{next(_serial)}", "name": "New rep",
                                    "email": "new.rep@example.com"},
     "PATCH /sales-reps/{code}": lambda w: {"email": "world.rep@example.com"},
+    "POST /webhooks": lambda w: {"url": "https://example.com/hooks/fillrate",
+                                 "events": ["BackorderOpened", "OrderShipped"]},
     # bytes go as text/csv
     "POST /imports/{kind}": lambda w: f"sku,name,list_price\r\nIMP-{next(_serial)},"
                                       "Imported,2.50\r\n".encode(),

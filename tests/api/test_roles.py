@@ -35,6 +35,7 @@ RESOURCE_DOMAIN = {
     "events": "events",
     "imports": "imports",
     "reports": "backorders",  # the reports are read with backorders.view (issue 16)
+    "webhooks": "webhooks",
 }
 
 

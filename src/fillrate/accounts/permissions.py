@@ -55,6 +55,13 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
                     "suppliers, orders and purchase orders", frozenset({A, S})),
     "users.manage": ("add users, change roles, deactivate users; issue or revoke anyone's "
                      "API tokens", frozenset({A})),
+    # customer notifications and webhooks (fillrate.comms)
+    "notifications.view": ("read the customer email outbox: sent, waiting and failed",
+                           frozenset({A, S, SA})),
+    "notifications.manage": ("retry failed customer emails", frozenset({A, S, SA})),
+    "webhooks.view": ("read webhooks and their deliveries", frozenset({A, S})),
+    "webhooks.manage": ("subscribe and delete webhooks; retry their deliveries",
+                        frozenset({A})),
 }
 
 

@@ -21,6 +21,7 @@ from fillrate.api.routers import (
     sales_reps,
     settings,
     stock,
+    webhooks,
 )
 
 api = NinjaAPI(
@@ -37,7 +38,7 @@ errors.install(api, body_param_names={"payload"})
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
 # before the backorders router's `/backorders/{number}`.
 for module in (fulfillments, catalog, customers, sales_reps, stock, places, orders, backorders,
-               purchasing, settings, events, imports, reports):
+               purchasing, settings, events, imports, reports, webhooks):
     api.add_router("", module.router)
 
 

@@ -177,7 +177,8 @@ def run(options: Options, *, stop: threading.Event | None = None, once: bool = F
     total = queue.Tally()
     next_weekly = time.monotonic()
     while not stop.is_set():
-        close_old_connections()
+        if not connection.in_atomic_block:  # (tests run the loop inside one)
+            close_old_connections()
         if weekly and time.monotonic() >= next_weekly:
             queued = queue_weekly_updates()
             if queued:
