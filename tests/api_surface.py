@@ -259,6 +259,7 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "PATCH /sales-reps/{code}": lambda w: {"email": "world.rep@example.com"},
     "POST /webhooks": lambda w: {"url": "https://example.com/hooks/fillrate",
                                  "events": ["BackorderOpened", "OrderShipped"]},
+    "DELETE /webhooks/{webhook_id}": lambda w: None,
     # bytes go as text/csv
     "POST /imports/{kind}": lambda w: f"sku,name,list_price\r\nIMP-{next(_serial)},"
                                       "Imported,2.50\r\n".encode(),
