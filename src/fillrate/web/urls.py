@@ -3,6 +3,7 @@ from django.urls import path
 
 from fillrate.web import (
     backorders_views,
+    comms_views,
     fulfilment_views,
     imports_views,
     masterdata_views,
@@ -146,4 +147,10 @@ urlpatterns = [
     path("reports/sales-reps/<str:code>/", reports_views.sales_rep_page, name="report_rep"),
     path("reports/customers/<path:code>/", reports_views.customer_page,
          name="report_customer"),
+    # customer notifications and webhooks
+    path("notifications/", comms_views.outbox, name="outbox"),
+    path("notifications/<int:pk>/retry/", comms_views.outbox_retry, name="outbox_retry"),
+    path("notifications/unsubscribe/<str:token>/", comms_views.unsubscribe, name="unsubscribe"),
+    path("webhooks/", comms_views.webhook_list, name="webhooks"),
+    path("webhooks/<int:pk>/retry/", comms_views.webhook_retry, name="webhook_retry"),
 ]
