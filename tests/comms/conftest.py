@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.orders.conftest import invariants_hold_after_each_test, store  # noqa: F401
+from tests.web.conftest import admin_web, login  # noqa: F401
 
 
 class Inbox:

@@ -17,7 +17,6 @@ from fillrate.comms.webhooks import subscribe
 from fillrate.comms.worker import Options, deliver_emails, run
 from fillrate.orders.services import LineInput
 from fillrate.workflows.place_order import place_order
-from tests.web.conftest import admin_web, login  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 FAST = Options(batch=50, retry=Retry(max_attempts=1, base=dt.timedelta(0)))
