@@ -204,6 +204,7 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("suppliers", "code"): lambda w: w.supplier,
     ("imports", "kind"): lambda w: "products",
     ("webhooks", "webhook_id"): lambda w: w.webhook,
+    ("notification-preferences", "code"): lambda w: w.customer,
 }
 
 _serial = itertools.count()
@@ -260,6 +261,7 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /webhooks": lambda w: {"url": "https://example.com/hooks/fillrate",
                                  "events": ["BackorderOpened", "OrderShipped"]},
     "DELETE /webhooks/{webhook_id}": lambda w: None,
+    "PUT /notification-preferences/{code}": lambda w: {"notifications": "none"},
     # bytes go as text/csv
     "POST /imports/{kind}": lambda w: f"sku,name,list_price\r\nIMP-{next(_serial)},"
                                       "Imported,2.50\r\n".encode(),

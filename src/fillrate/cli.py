@@ -390,6 +390,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
             return run_reports(output=args.output or "bench-reports.json",
                                database_url=args.database_url, intake_seconds=args.seconds)
+        if args.kind == "notify":
+            from fillrate.bench.notify import run as run_notify
+
+            return run_notify(output=args.output or "bench-notify.json")
     except BenchError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown benchmark {args.kind!r}")
@@ -465,11 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
-    p.add_argument("kind", choices=["intake", "receive", "import", "reports"],
+    p.add_argument("kind", choices=["intake", "receive", "import", "reports", "notify"],
                    help="intake: POST /orders over HTTP; receive: receipts that feed 50,000 "
                    "waiting backorder lines; import: CSV files of 100,000 products and "
                    "100,000 stock rows; reports: each report, the backorder list and "
-                   "intake at 1,000,000 open backorder lines")
+                   "intake at 1,000,000 open backorder lines; notify: 10,000 queued emails "
+                   "delivered to a local SMTP sink by one worker")
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
     p.add_argument("--seconds", type=float, default=30,
                    help="how long to drive load (30; each of the two intake runs of reports)")

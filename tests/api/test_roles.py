@@ -36,6 +36,7 @@ RESOURCE_DOMAIN = {
     "imports": "imports",
     "reports": "backorders",  # the reports are read with backorders.view (issue 16)
     "webhooks": "webhooks",
+    "notification-preferences": "notifications",
 }
 
 

@@ -144,3 +144,22 @@ def test_list_and_delete(api, store):
 def test_bad_subscriptions_are_refused_and_change_nothing(api, body, code, field):
     assert_error(api.post("/api/v1/webhooks", body), 422, code, field)
     assert api.get("/api/v1/webhooks").json()["count"] == 0
+
+
+def test_notification_preference_by_api(api, make_api, store):
+    from fillrate.accounts.permissions import Role
+
+    url = "/api/v1/notification-preferences/C-ACME"
+    assert api.get(url).json() == {"customer": "C-ACME", "notifications": "email"}
+    changed = api.client.put(url, '{"notifications": "none"}', content_type="application/json",
+                             headers={"Authorization": f"Bearer {api.token}"})
+    assert changed.json() == {"customer": "C-ACME", "notifications": "none"}
+    bad = api.client.put(url, '{"notifications": "sms"}', content_type="application/json",
+                         headers={"Authorization": f"Bearer {api.token}"})
+    assert_error(bad, 422, "notifications.invalid_channel", "notifications")
+    assert api.get(url).json()["notifications"] == "none"
+    warehouse = make_api(Role.WAREHOUSE)
+    refused = warehouse.client.put(url, '{"notifications": "email"}',
+                                   content_type="application/json",
+                                   headers={"Authorization": f"Bearer {warehouse.token}"})
+    assert refused.status_code == 403

@@ -4,11 +4,13 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from fillrate.api.auth import needs
+from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.schemas import Page, RequestSchema
 from fillrate.comms import webhooks
 from fillrate.comms.models import Webhook
+from fillrate.comms.services import preference_of, set_preference
+from fillrate.customers.selectors import customer_by_code
 
 router = Router(tags=["webhooks"])
 
@@ -56,3 +58,29 @@ def list_webhooks(request, page: Query[PageParams]):
 def delete_webhook(request, webhook_id: int):
     """Stop deliveries to a webhook; what was not yet delivered is dropped."""
     return render(webhooks.unsubscribe(webhook_id=webhook_id))
+
+
+class PreferenceIn(RequestSchema):
+    notifications: str
+
+
+class PreferenceOut(Schema):
+    customer: str
+    notifications: str
+
+
+@router.get("/notification-preferences/{path:code}", response=PreferenceOut,
+            auth=needs("notifications.view"))
+def get_preference(request, code: str):
+    """How the customer is told about backorders: `email` (the default) or `none`."""
+    customer = customer_by_code(code, field="code")
+    return {"customer": customer.code, "notifications": preference_of(customer.id)}
+
+
+@router.put("/notification-preferences/{path:code}", response=PreferenceOut,
+            auth=needs("notifications.manage"))
+def put_preference(request, code: str, payload: PreferenceIn):
+    customer = customer_by_code(code, field="code")
+    channel = set_preference(customer_id=customer.id, channel=payload.notifications,
+                             actor_id=actor_id(request))
+    return {"customer": customer.code, "notifications": channel}
