@@ -25,8 +25,10 @@ from fillrate.core.numbers import parse_number
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import NumberOf, Ref, WriteBatch
 from fillrate.inventory.locks import lock_stock_levels
+from fillrate.orders import money
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine, SalesOrder
+from fillrate.orders.money import credit_overpayment
 
 
 def backorder_id(number: str) -> int:
@@ -326,6 +328,8 @@ def cancel_backorder(
             payload=payload)
         order = backorder.order
         orders.refresh_status(order, orders.lines_of(order.id))
+        credit_overpayment(order_id=order.id, reason=money.BACKORDER_CANCELLED,
+                           source=f"{backorder.number} {reason}", actor_id=actor_id)
     return backorder
 
 
