@@ -146,7 +146,7 @@ def test_log_a_communication_and_see_it_on_the_backorder(api, backorder):
         "BackorderOpened", "CustomerContacted", "CustomerContacted"]
     event = Event.objects.filter(type="CustomerContacted").first()
     assert event.payload == {"method": "phone", "summary": "Agreed to wait two weeks",
-                             "next_follow_up": "2030-01-10"}
+                             "preference": "", "agreed": "", "next_follow_up": "2030-01-10"}
 
 
 @pytest.mark.parametrize(("body", "status", "code", "field"), [

@@ -191,13 +191,6 @@ class CommunicationMethod(models.TextChoices):
     LINK = "link"
 
 
-# Contacts a person makes: logging one without a next follow-up date ends the
-# follow-up that was pending. Messages the system sends (email, notification)
-# and the customer's own link choice leave it in place.
-STAFF_METHODS = (CommunicationMethod.PHONE, CommunicationMethod.EMAIL,
-                 CommunicationMethod.IN_PERSON, CommunicationMethod.OTHER)
-
-
 class Preference(models.TextChoices):
     """What the customer wants done about the backorder (seed 003)."""
 

@@ -16,12 +16,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.aging import AGE_BUCKETS
-from fillrate.backorders.models import CancelReason, CommunicationMethod, Priority
+from fillrate.backorders.models import CancelReason, CommunicationMethod, Preference, Priority
 from fillrate.backorders.selectors import (
     EXPECTED_BUCKETS,
     ORDERINGS,
     BackorderFilters,
     backorder_detail,
+    follow_up_of,
     row_flags,
     status_counts,
     stock_of_products,
@@ -43,7 +44,7 @@ from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 
 PAGE_SIZE = 50
 FILTERS = ("status", "customer", "sku", "sales_rep", "priority", "expected", "fulfillable",
-           "ordering", "age")
+           "ordering", "age", "follow_up")
 STATUS_TABS = [("", "All"), ("active", "Active"), (lifecycle.OPEN, "Open"),
                (lifecycle.READY, "Ready to fulfil"), (lifecycle.PARTIAL, "Partially fulfilled"),
                (lifecycle.COMPLETE, "Complete"), (lifecycle.CANCELLED, "Cancelled")]
@@ -67,7 +68,7 @@ def _filters(params: dict) -> tuple[BackorderFilters | None, dict[str, str]]:
         sku=params["sku"] or None, sales_rep=params["sales_rep"] or None,
         priority=params["priority"] or None, expected=params["expected"] or None,
         fulfillable=fulfillable, ordering=params["ordering"] or "created",
-        age=params["age"] or None), errors
+        age=params["age"] or None, follow_up=params["follow_up"] or None), errors
 
 
 @requires("backorders.view")
@@ -101,6 +102,7 @@ def backorder_list(request):
         "ages": [(b.key, b.label) for b in AGE_BUCKETS],
         "max_age": settings.max_backorder_age_days, "today": timezone.localdate(),
         "filtered": any(params[k] for k in FILTERS if k not in ("status", "ordering")),
+        "follow_ups": params["follow_up"] == "due",
         "can_fulfil": request.user.can("backorders.fulfil"),
     }
     if request.htmx and request.htmx.target == "backorder-results":
@@ -116,6 +118,7 @@ def _detail_context(request, number: str) -> dict:
     flags = row_flags([b], max_age_days=settings.max_backorder_age_days)[b.id]
     closed = b.status in lifecycle.TERMINAL
     manage = request.user.can("backorders.manage")
+    communications = list(b.communications.select_related("created_by").order_by("-id"))
     return {
         "b": b, "flags": flags,
         "lines": [(x, stock.get(x.product_id, {}), x.open_quantity * x.unit_price)
@@ -124,12 +127,15 @@ def _detail_context(request, number: str) -> dict:
         "open_quantity": sum(x.open_quantity for x in lines),
         "waiting": sum(x.waiting for x in lines if b.status not in lifecycle.TERMINAL),
         "value": sum((x.open_quantity * x.unit_price for x in lines), Decimal("0")),
-        "communications": b.communications.select_related("created_by").order_by("-id"),
+        "communications": communications,
+        "next_follow_up": follow_up_of(communications),
         "events": events_for(subject_type="backorder", subject=b.number).reverse(),
         "can_edit": manage and not closed, "can_cancel": manage and not closed,
         "can_log": manage, "closed": closed,
         "priorities": Priority.choices, "reasons": CancelReason.choices,
-        "methods": CommunicationMethod.choices,
+        "methods": [(v, label) for v, label in CommunicationMethod.choices
+                    if v != CommunicationMethod.LINK],
+        "preferences": Preference.choices,
         "cancel": {"errors": {}, "values": {}}, "comm": {"errors": {}, "values": {}},
         "notify_default": settings.notify_customers,
         "fulfilment": backorder_fulfilment(b.number,
@@ -199,8 +205,8 @@ def backorder_edit(request, number: str, name: str):
 @requires("backorders.manage")
 @require_POST
 def backorder_communication(request, number: str):
-    values = {k: request.POST.get(k, "").strip() for k in ("method", "summary",
-                                                           "next_follow_up")}
+    values = {k: request.POST.get(k, "").strip() for k in ("method", "summary", "preference",
+                                                           "agreed", "next_follow_up")}
     errors: dict[str, str] = {}
     follow_up = None
     if not values["method"]:
@@ -214,7 +220,8 @@ def backorder_communication(request, number: str):
     if not errors:
         try:
             log_communication(number=number, method=values["method"],
-                              summary=values["summary"], next_follow_up=follow_up,
+                              summary=values["summary"], preference=values["preference"],
+                              agreed=values["agreed"], next_follow_up=follow_up,
                               actor_id=request.user.id)
         except DomainError as error:
             if error.status == 404:

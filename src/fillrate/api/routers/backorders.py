@@ -49,6 +49,8 @@ class BackorderFilterParams(Schema):
     ordering: str = "created"
     age: str | None = Field(None, description="active backorders aged 0_7, 8_14, 15_30 or "
                             "31_plus whole days (the aging report's buckets)")
+    follow_up: str | None = Field(None, description="due: active backorders whose next "
+                                  "follow-up is today or earlier, oldest date first")
 
 
 class BackorderRow(Schema):
@@ -66,6 +68,8 @@ class BackorderRow(Schema):
     allocated_quantity: int
     value: Money
     flags: list[str]
+    last_contact_at: dt.datetime | None
+    next_follow_up: dt.date | None
 
 
 class BackorderPage(Page[BackorderRow]):
@@ -90,7 +94,8 @@ def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[
              "expected_date": b.expected_date, "age_days": flags[b.id].age_days,
              "open_quantity": b.open_quantity, "allocated_quantity": b.allocated_quantity,
              # SQLite sums decimals as floats: give money its two places back.
-             "value": b.value.quantize(CENTS), "flags": flags[b.id].names()}
+             "value": b.value.quantize(CENTS), "flags": flags[b.id].names(),
+             "last_contact_at": b.last_contact_at, "next_follow_up": b.next_follow_up}
             for b in rows
         ],
     }
@@ -129,6 +134,8 @@ class CommunicationOut(Schema):
     id: int
     method: str
     summary: str
+    preference: str = Field(description="wait, partial, cancel, substitute, or empty")
+    agreed: str
     next_follow_up: dt.date | None
     by: str | None
     created_at: dt.datetime
@@ -154,7 +161,15 @@ class BackorderDetail(Schema):
     flags: list[str]
     lines: list[BackorderLineOut]
     communications: list[CommunicationOut]
+    last_contact_at: dt.datetime | None
+    next_follow_up: dt.date | None
     events: list[EventOut]
+
+
+def render_communication(m) -> dict:
+    return {"id": m.id, "method": m.method, "summary": m.summary, "preference": m.preference,
+            "agreed": m.agreed, "next_follow_up": m.next_follow_up,
+            "by": m.created_by.username if m.created_by else None, "created_at": m.created_at}
 
 
 def render_backorder(b: Backorder) -> dict:
@@ -162,6 +177,7 @@ def render_backorder(b: Backorder) -> dict:
     stock = selectors.stock_of_products([x.product_id for x in lines], exclude_backorder=b.id)
     settings = business_settings()
     flags = selectors.row_flags([b], max_age_days=settings.max_backorder_age_days)[b.id]
+    communications = list(b.communications.select_related("created_by").order_by("-id"))
     c = b.customer
     return {
         "number": b.number, "status": b.status, "priority": b.priority,
@@ -192,11 +208,10 @@ def render_backorder(b: Backorder) -> dict:
             for x in lines
         ],
         "communications": [
-            {"id": m.id, "method": m.method, "summary": m.summary,
-             "next_follow_up": m.next_follow_up,
-             "by": m.created_by.username if m.created_by else None, "created_at": m.created_at}
-            for m in b.communications.select_related("created_by").order_by("-id")
+            render_communication(m) for m in communications
         ],
+        "last_contact_at": communications[0].created_at if communications else None,
+        "next_follow_up": selectors.follow_up_of(communications),
         "events": [render_event(e) for e in events_for(subject_type="backorder",
                                                        subject=b.number)],
     }
@@ -259,14 +274,16 @@ def post_cancel(request, number: str, payload: CancelIn):
 class CommunicationIn(RequestSchema):
     method: str
     summary: str = Field(..., min_length=1)
-    next_follow_up: dt.date | None = None
+    preference: str = Field("", description="what the customer wants: wait, partial, cancel "
+                            "or substitute")
+    agreed: str = Field("", description="the plan agreed with the customer")
+    next_follow_up: dt.date | None = Field(None, description="today or later")
 
 
 @router.post("/backorders/{number}/communications", response={201: CommunicationOut},
              auth=needs("backorders.manage"))
 def post_communication(request, number: str, payload: CommunicationIn):
     row = log_communication(number=number, method=payload.method, summary=payload.summary,
+                            preference=payload.preference, agreed=payload.agreed,
                             next_follow_up=payload.next_follow_up, actor_id=actor_id(request))
-    return 201, {"id": row.id, "method": row.method, "summary": row.summary,
-                 "next_follow_up": row.next_follow_up, "by": request.auth.username,
-                 "created_at": row.created_at}
+    return 201, render_communication(row)
