@@ -238,6 +238,8 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /backorders/{number}/cancel": lambda w: {"reason": "customer_requested"},
     "POST /backorders/{number}/communications": lambda w: {"method": "phone",
                                                            "summary": "called"},
+    "POST /backorders/{number}/substitute": lambda w: {"lines": [{
+        "sku": "WORLD-SHORT", "substitute_sku": w.sku, "quantity": 1}]},
     "PATCH /settings": lambda w: {"notify_customers": False},
     "PATCH /products/{sku}": lambda w: {"list_price": "12.50"},
     "POST /products/{sku}/discontinue": lambda w: {"cancel_backorders": True},

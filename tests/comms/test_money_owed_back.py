@@ -142,3 +142,24 @@ def test_credits_export_as_quickbooks_credit_memos(api, paid_in_full):
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "format"
     bad = api.get("/api/v1/credits", {"order": "nonsense"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "order"
+
+
+def test_the_order_and_customer_pages_show_credits_and_record_refunds(admin_web, api,
+                                                                      paid_in_full):
+    number, bo = paid_in_full.order.number, paid_in_full.backorders[0].number
+    api.post(f"/api/v1/backorders/{bo}/cancel", {"reason": "customer_requested"})
+    page = admin_web.get(f"/orders/{number}/").content.decode()
+    assert "CN-000001" in page and 'id="refund-form"' in page
+    before = snapshot(), Refund.objects.count()
+    for form in ({"amount": "lots", "method": "card"}, {"amount": "99.00", "method": "card"},
+                 {"amount": "1.00", "method": "barter"}):
+        admin_web.post(f"/orders/{number}/refunds/", form)
+    assert (snapshot(), Refund.objects.count()) == before
+    done = admin_web.post(f"/orders/{number}/refunds/",
+                          {"amount": "23.00", "method": "bank_transfer"}, follow=True)
+    body = done.content.decode()
+    assert "Refund of 23.00 recorded" in body and "RF-000001" in body
+    assert 'id="refund-form"' not in body  # nothing is owed back any more
+    customer = admin_web.get("/customers/C-ACME/").content.decode()
+    assert "CN-000001" in customer and "RF-000001" in customer
+    assert "owed back $0.00 of $23.00 credited" in customer

@@ -342,3 +342,13 @@ def waiting_for_product(product_id: int) -> list[BackorderLine]:
         .select_related("backorder", "backorder__customer")
         .order_by("backorder__created_at", "backorder_id", "id")
     )
+
+
+def applied_substitutions(order_id: int) -> list:
+    """The order's applied substitutions, with both lines and products loaded."""
+    from fillrate.backorders.models import Substitution, SubstitutionStatus
+
+    return list(Substitution.objects.filter(backorder__order_id=order_id,
+                                            status=SubstitutionStatus.APPLIED)
+                .select_related("backorder", "backorder_line__product", "product",
+                                "order_line").order_by("id"))

@@ -101,3 +101,25 @@ def record_refund(*, order_id: int, amount: Decimal, method: str, reference: str
                  payload={"refund": refund.number, "amount": amount, "method": method,
                           "reference": reference})
     return refund
+
+
+@dataclass(frozen=True)
+class CustomerMoney:
+    credits: list[Credit]  # newest first
+    refunds: list[Refund]  # newest first
+    credited: Decimal
+    refunded: Decimal
+
+    @property
+    def owed_back(self) -> Decimal:
+        return max(self.credited - self.refunded, ZERO)
+
+
+def customer_money(customer_id: int, *, recent: int = 20) -> CustomerMoney:
+    """A customer's latest credits and refunds, and their totals."""
+    credits = Credit.objects.filter(order__customer_id=customer_id)
+    refunds = Refund.objects.filter(order__customer_id=customer_id)
+    return CustomerMoney(credits=list(credits.select_related("order").order_by("-id")[:recent]),
+                         refunds=list(refunds.select_related("order").order_by("-id")[:recent]),
+                         credited=_sum(credits, F("amount")),
+                         refunded=_sum(refunds, F("amount")))

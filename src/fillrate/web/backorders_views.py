@@ -3,7 +3,7 @@ and the detail with inline edits, communications and the cancel dialog."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -41,6 +41,7 @@ from fillrate.web.forms import parse_date
 from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
+from fillrate.workflows.substitute import SubstituteLine, propose_substitutes, substitute
 
 PAGE_SIZE = 50
 FILTERS = ("status", "customer", "sku", "sales_rep", "priority", "expected", "fulfillable",
@@ -141,6 +142,10 @@ def _detail_context(request, number: str) -> dict:
         "fulfilment": backorder_fulfilment(b.number,
                                            partial_shipments=settings.partial_shipments),
         "can_fulfil": request.user.can("backorders.fulfil"),
+        "substitutions": list(b.substitutions.select_related(
+            "backorder_line__product", "product", "order_line").order_by("id")),
+        "can_substitute": manage and not closed,
+        "sub": {"errors": {}, "values": {}},
     }
 
 
@@ -304,4 +309,56 @@ def backorder_cancel(request, number: str):
                          "line_errors": line_errors, "some": any(quantities.values())}
     if request.htmx:
         return render(request, "web/backorders/detail.html#cancel_form", context)
+    return render(request, "web/backorders/detail.html", context)
+
+
+@requires("backorders.manage")
+@require_POST
+def backorder_substitute(request, number: str):
+    """Substitute (or propose a substitute for) some units of one line: the
+    customer keeps the original price unless another is typed."""
+    try:
+        context = _detail_context(request, number)
+    except DomainError as error:
+        return not_found_page(request, error)
+    values = {k: request.POST.get(k, "").strip()
+              for k in ("sku", "substitute_sku", "quantity", "unit_price", "action")}
+    errors: dict[str, str] = {}
+    quantity, price = None, None
+    if not values["sku"]:
+        errors["sku"] = "Choose the backordered product."
+    if not values["substitute_sku"]:
+        errors["substitute_sku"] = "Enter the SKU of the substitute."
+    try:
+        quantity = int(values["quantity"])
+        if quantity <= 0:
+            raise ValueError
+    except ValueError:
+        errors["quantity"] = "Enter a whole number of units, at least 1."
+    if values["unit_price"]:
+        try:
+            price = Decimal(values["unit_price"])
+            if not price.is_finite() or price < 0 or price.as_tuple().exponent < -2:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["unit_price"] = "Enter a price such as 12.50, or leave it empty."
+    if not errors:
+        lines = [SubstituteLine(values["sku"], values["substitute_sku"], quantity, price)]
+        propose = values["action"] == "propose"
+        try:
+            if propose:
+                propose_substitutes(number=number, lines=lines, actor_id=request.user.id)
+            else:
+                substitute(number=number, lines=lines, actor_id=request.user.id)
+        except DomainError as error:
+            field = (error.field or "").split(".")[-1]
+            errors[field if field in values else "form"] = error.message
+        else:
+            messages.success(request, (
+                f"Substitute {values['substitute_sku']} proposed: the customer can accept it "
+                "through the choice link.") if propose else (
+                f"{quantity} {values['sku']} replaced by {values['substitute_sku']} on "
+                f"{context['b'].order.number}."))
+            return redirect("web:backorder", number=number)
+    context["sub"] = {"errors": errors, "values": values, "open": True}
     return render(request, "web/backorders/detail.html", context)

@@ -14,12 +14,13 @@ from fillrate.api.schemas import (
     EventOut,
     Flag,
     Money,
+    MoneyIn,
     Page,
     RequestSchema,
     past_date_warnings,
 )
 from fillrate.backorders import selectors
-from fillrate.backorders.models import Backorder
+from fillrate.backorders.models import Backorder, Substitution
 from fillrate.backorders.services import (
     CancelLine,
     log_communication,
@@ -28,9 +29,11 @@ from fillrate.backorders.services import (
 from fillrate.catalog.keys import sku_key
 from fillrate.catalog.selectors import stored_skus
 from fillrate.core.business import business_settings
+from fillrate.core.numbers import format_number
 from fillrate.core.selectors import events_for
 from fillrate.fulfilment.selectors import filtered_backorders
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
+from fillrate.workflows.substitute import SubstituteLine, propose_substitutes, substitute
 
 router = Router(tags=["backorders"])
 CENTS = Decimal("0.01")
@@ -141,6 +144,29 @@ class CommunicationOut(Schema):
     created_at: dt.datetime
 
 
+class SubstitutionOut(Schema):
+    sku: str = Field(description="the backordered product")
+    substitute_sku: str
+    substitute_name: str
+    quantity: int
+    unit_price: Money
+    status: str = Field(description="proposed (for the customer to accept through the "
+                        "choice link), applied, or withdrawn")
+    order: str
+    order_line: int | None = Field(description="line_no of the substitute line on the order, "
+                                   "once applied")
+    created_at: dt.datetime
+
+
+def render_substitution(s) -> dict:
+    return {"sku": s.backorder_line.product.sku, "substitute_sku": s.product.sku,
+            "substitute_name": s.product.name, "quantity": s.quantity,
+            "unit_price": s.unit_price, "status": s.status,
+            "order": format_number("SO", s.backorder.order_id),
+            "order_line": s.order_line.line_no if s.order_line else None,
+            "created_at": s.created_at}
+
+
 class BackorderDetail(Schema):
     number: str
     status: str
@@ -161,6 +187,7 @@ class BackorderDetail(Schema):
     flags: list[str]
     lines: list[BackorderLineOut]
     communications: list[CommunicationOut]
+    substitutions: list[SubstitutionOut]
     last_contact_at: dt.datetime | None
     next_follow_up: dt.date | None
     events: list[EventOut]
@@ -210,6 +237,9 @@ def render_backorder(b: Backorder) -> dict:
         "communications": [
             render_communication(m) for m in communications
         ],
+        "substitutions": [render_substitution(s) for s in Substitution.objects.filter(
+            backorder_id=b.id).select_related("backorder", "backorder_line__product",
+                                               "product", "order_line").order_by("id")],
         "last_contact_at": communications[0].created_at if communications else None,
         "next_follow_up": selectors.follow_up_of(communications),
         "events": [render_event(e) for e in events_for(subject_type="backorder",
@@ -287,3 +317,32 @@ def post_communication(request, number: str, payload: CommunicationIn):
                             preference=payload.preference, agreed=payload.agreed,
                             next_follow_up=payload.next_follow_up, actor_id=actor_id(request))
     return 201, render_communication(row)
+
+
+class SubstituteLineIn(RequestSchema):
+    sku: str = Field(..., min_length=1, description="the backordered product")
+    substitute_sku: str = Field(..., min_length=1)
+    quantity: Count
+    unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2,
+                                       description="the original line's price when left out")
+
+
+class SubstituteIn(RequestSchema):
+    lines: list[SubstituteLineIn]
+    propose: Flag = Field(False, description="true: offer it to the customer, who accepts "
+                          "it through the choice link; nothing moves until then")
+
+
+@router.post("/backorders/{number}/substitute", response={201: BackorderDetail},
+             auth=needs("backorders.manage"))
+def post_substitute(request, number: str, payload: SubstituteIn):
+    """Substitution at the original price: the backorder units are cancelled
+    (reason `substituted`) and the substitute is added to the order, where it
+    allocates like any line (and is backordered if short)."""
+    lines = [SubstituteLine(x.sku, x.substitute_sku, x.quantity, x.unit_price)
+             for x in payload.lines]
+    if payload.propose:
+        propose_substitutes(number=number, lines=lines, actor_id=actor_id(request))
+    else:
+        substitute(number=number, lines=lines, actor_id=actor_id(request))
+    return 201, render_backorder(selectors.backorder_detail(number))

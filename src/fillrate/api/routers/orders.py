@@ -11,7 +11,7 @@ from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
 from fillrate.api.schemas import Count, Flag, Money, MoneyIn, Page, RequestSchema, money_text
-from fillrate.backorders.selectors import backorder_detail, order_view
+from fillrate.backorders.selectors import applied_substitutions, backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.core.numbers import format_number
 from fillrate.orders import selectors
@@ -53,6 +53,11 @@ class OrderLineOut(Schema):
     cancelled: int
     unallocated: int
     unit_price: Money
+    substitute_for: dict | None = Field(
+        None, description="on a line added as a substitute: {backorder, sku} it replaces")
+    substitutes: list[dict] = Field(
+        [], description="on a line whose backordered units were substituted: "
+        "[{backorder, line, sku, quantity}] of the lines that replace them")
 
 
 class BackorderRef(Schema):
@@ -115,9 +120,17 @@ class OrderOut(Schema):
 
 def render_order(order: SalesOrder, lines, backorders, backorder_held: dict[int, int],
                  settings: BusinessSettings | None = None, *, credits=(),
-                 refunds=()) -> dict:
-    """`credits` and `refunds` of the order (a new order has none: the order
-    hot path reads neither)."""
+                 refunds=(), substitutions=()) -> dict:
+    """`credits`, `refunds` and applied `substitutions` of the order (a new
+    order has none: the order hot path reads none of them)."""
+    replaced = {s.order_line_id: {"backorder": s.backorder.number,
+                                  "sku": s.backorder_line.product.sku}
+                for s in substitutions}
+    replacing: dict[int, list] = {}
+    for s in substitutions:
+        replacing.setdefault(s.backorder_line.order_line_id, []).append(
+            {"backorder": s.backorder.number, "line": s.order_line.line_no,
+             "sku": s.product.sku, "quantity": s.quantity})
     settings = settings or business_settings()
     credited = sum((c.amount for c in credits), Decimal("0"))
     refunded = sum((r.amount for r in refunds), Decimal("0"))
@@ -143,7 +156,8 @@ def render_order(order: SalesOrder, lines, backorders, backorder_held: dict[int,
             {"id": x.id, "line_no": x.line_no, "sku": x.product.sku, "name": x.product.name,
              "quantity": x.quantity, "allocated": x.allocated, "backordered": x.backordered,
              "shipped": x.shipped, "cancelled": x.cancelled, "unallocated": x.unallocated,
-             "unit_price": money_text(x.unit_price)}
+             "unit_price": money_text(x.unit_price),
+             "substitute_for": replaced.get(x.id), "substitutes": replacing.get(x.id, [])}
             for x in lines
         ],
         "backorders": [{"number": b.number, "status": b.status} for b in backorders],
@@ -154,7 +168,8 @@ def render_order_detail(number: str) -> dict:
     view = order_view(number)
     return render_order(view.order, view.lines, view.backorders, view.backorder_held,
                         credits=list(view.order.credits.all()),
-                        refunds=list(view.order.refunds.all()))
+                        refunds=list(view.order.refunds.all()),
+                        substitutions=applied_substitutions(view.order.id))
 
 
 @router.post("/orders", response={201: OrderOut}, auth=needs("orders.place"))
