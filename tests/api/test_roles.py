@@ -29,6 +29,7 @@ RESOURCE_DOMAIN = {
     "backorders": "backorders",
     "fulfillments": "fulfilment",
     "invoices": "invoices",
+    "credits": "invoices",
     "suppliers": "purchasing",
     "purchase-orders": "purchasing",
     "settings": "settings",

@@ -162,3 +162,20 @@ def test_weekly_update_for_backorders_open_more_than_14_days(store, smtp):
     [weekly] = [m for m in smtp.messages if "Update on" in m["Subject"]]
     assert "open for 15 days" in smtp.text(weekly)
     assert queue_weekly_updates(now=timezone.now() + dt.timedelta(days=8)) == 1
+
+
+def test_the_cancel_email_of_a_paid_backorder_tells_the_money_owed_back(store, smtp):
+    from fillrate.orders.models import Credit
+    from fillrate.workflows.payments import pay_order
+
+    change_settings(changes={"charge_backorders_on_shipment": False})  # paid up front
+    backorder = backordered(store)  # 4 BOLT at 1.50 on backorder, 2 WIDGET at 4.00 in stock
+    pay_order(number=backorder.order.number)
+    cancel_backorder_and_feed(number=backorder.number, reason="customer_requested", notify=True)
+    credit = Credit.objects.get()
+    assert credit.amount == 6
+    run(FAST, once=True, weekly=False)
+    [message] = [m for m in smtp.messages if "cancelled" in m["Subject"]]
+    text = smtp.text(message)
+    assert f"Money owed back to you: 6.00 USD (credit note {credit.number})" in text
+    assert "Customer requested" in text

@@ -10,6 +10,7 @@ from fillrate.api import errors
 from fillrate.api.routers import (
     backorders,
     catalog,
+    credits,
     customers,
     events,
     fulfillments,
@@ -38,7 +39,7 @@ errors.install(api, body_param_names={"payload"})
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
 # before the backorders router's `/backorders/{number}`.
 for module in (fulfillments, catalog, customers, sales_reps, stock, places, orders, backorders,
-               purchasing, settings, events, imports, reports, webhooks):
+               purchasing, settings, events, imports, reports, credits, webhooks):
     api.add_router("", module.router)
 
 

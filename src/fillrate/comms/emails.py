@@ -25,6 +25,7 @@ from fillrate.core.business import business_settings
 from fillrate.core.models import Event
 from fillrate.core.numbers import format_number
 from fillrate.fulfilment.models import Fulfillment
+from fillrate.orders.models import Credit
 
 ACTIVE = ("open", "ready", "partially_fulfilled")
 SUBJECTS = {
@@ -88,7 +89,8 @@ def _line(line: BackorderLine, quantity: int) -> dict:
 def compose(rows: list[Row]) -> dict[int, Composed]:
     """A message (or the reason for none) for each row, by row id."""
     out: dict[int, Composed] = {}
-    if not business_settings().notify_customers:
+    settings_now = business_settings()
+    if not settings_now.notify_customers:
         return {r.id: Composed(skip="notify_customers is off") for r in rows}
     bids = {r.id: _backorder_id(r.subject) for r in rows}
     backorders = Backorder.objects.select_related("order", "customer").in_bulk(
@@ -108,6 +110,13 @@ def compose(rows: list[Row]) -> dict[int, Composed]:
         if isinstance(number, str) and number.startswith("FF-") and number[3:].isdigit():
             fulfillment_ids.add(int(number[3:]))
     fulfillments = Fulfillment.objects.in_bulk(list(fulfillment_ids))
+    credits: dict[int, list[Credit]] = defaultdict(list)
+    cancelled_orders = {b.order_id for r in rows if r.kind == NotificationKind.CANCELLED
+                        and (b := backorders.get(bids[r.id])) is not None}
+    for credit in Credit.objects.filter(order_id__in=cancelled_orders).order_by("id"):
+        credits[credit.order_id].append(credit)
+    context = {"fulfillments": fulfillments, "credits": credits,
+               "currency": settings_now.currency}
 
     for r in rows:
         backorder = backorders.get(bids[r.id])
@@ -125,12 +134,13 @@ def compose(rows: list[Row]) -> dict[int, Composed]:
         elif not customer.email:
             composed.skip = "the customer has no email address"
         else:
-            _build(composed, r, backorder, lines[backorder.id], payload, fulfillments)
+            _build(composed, r, backorder, lines[backorder.id], payload, context)
     return out
 
 
 def _build(composed: Composed, r: Row, backorder: Backorder, lines: list[BackorderLine],
-           payload: dict, fulfillments: dict) -> None:
+           payload: dict, context: dict) -> None:
+    fulfillments = context["fulfillments"]
     kind = r.kind
     order = backorder.order
     waiting = [_line(x, x.open_quantity) for x in lines if x.open_quantity > 0]
@@ -139,7 +149,7 @@ def _build(composed: Composed, r: Row, backorder: Backorder, lines: list[Backord
         "kind": kind, "backorder": backorder, "number": backorder.number,
         "order": order.number, "customer": backorder.customer, "waiting": waiting,
         "expected": _date_text(backorder.expected_date),
-        "public_url": settings.PUBLIC_URL,
+        "public_url": settings.PUBLIC_URL, "currency": context["currency"],
         "unsubscribe_url": unsubscribe_url(backorder.customer_id),
     }
     if kind in (NotificationKind.DATE_CHANGED, NotificationKind.WEEKLY,
@@ -172,18 +182,18 @@ def _build(composed: Composed, r: Row, backorder: Backorder, lines: list[Backord
         ctx["tracking"] = fulfillment.tracking_number if fulfillment else ""
         ctx["fulfillment"] = number
     if kind == NotificationKind.CANCELLED:
-        cancelled, value = [], Decimal("0")
+        cancelled = []
         for item in payload.get("lines") or []:
             line = by_sku.get(item.get("sku"))
             if line is not None:
-                qty = int(item.get("quantity") or 0)
-                cancelled.append(_line(line, qty))
-                value += line.unit_price * qty
+                cancelled.append(_line(line, int(item.get("quantity") or 0)))
         ctx["cancelled"] = cancelled
         reason = payload.get("reason") or ""
         ctx["reason"] = CancelReason(reason).label if reason in CancelReason.values else reason
         ctx["notes"] = payload.get("notes") or ""
-        ctx["owed_back"] = _owed_back(order, value)
+        credit = _credit_of(context["credits"][order.id], backorder.number, r)
+        ctx["owed_back"] = credit.amount if credit else Decimal("0")
+        ctx["credit"] = credit.number if credit else ""
     subject = SUBJECTS[kind].format(number=backorder.number, order=order.number,
                                     n=sum(x["quantity"] for x in waiting))
     text = render_to_string("comms/email/message.txt", ctx)
@@ -199,13 +209,13 @@ def _build(composed: Composed, r: Row, backorder: Backorder, lines: list[Backord
     composed.summary = f"{NotificationKind(kind).label} email to {recipient}: {subject}"
 
 
-def _owed_back(order, cancelled_value: Decimal) -> Decimal:
-    """What the customer paid for the cancelled units: paid money beyond
-    what the rest of the order is worth is owed back (never negative)."""
-    paid = order.amount_paid or Decimal("0")
-    if paid <= 0:
-        return Decimal("0")
-    return min(paid, cancelled_value)
+def _credit_of(credits: list[Credit], number: str, r: Row) -> Credit | None:
+    """The credit this cancel issued: the first one naming the backorder
+    written at or after the notification's event (same transaction)."""
+    for credit in credits:
+        if credit.source.split(" ")[0] == number and credit.created_at >= r.created_at:
+            return credit
+    return None
 
 
 def number_of(backorder_id: int) -> str:

@@ -73,3 +73,11 @@ class EventType(StrEnum):
     USER_ROLE_CHANGED = "UserRoleChanged"
     WAREHOUSE_CREATED = "WarehouseCreated"
     WAREHOUSE_UPDATED = "WarehouseUpdated"
+    # issue 15, the customer's choice and money owed back (branch choice)
+    BACKORDER_CHOICE_MADE = "BackorderChoiceMade"
+    BACKORDER_SUBSTITUTED = "BackorderSubstituted"
+    CREDIT_ISSUED = "CreditIssued"
+    ORDER_LINE_ADDED = "OrderLineAdded"
+    REFUND_RECORDED = "RefundRecorded"
+    SUBSTITUTE_PROPOSED = "SubstituteProposed"
+    SUBSTITUTE_WITHDRAWN = "SubstituteWithdrawn"

@@ -51,6 +51,7 @@ urlpatterns = [
     path("orders/<str:number>/", orders_views.order_detail, name="order"),
     path("orders/<str:number>/cancel/", orders_views.order_cancel, name="order_cancel"),
     path("orders/<str:number>/hold/", orders_views.order_hold, name="order_hold"),
+    path("orders/<str:number>/refunds/", orders_views.order_refund, name="order_refund"),
     path("orders/<str:number>/release/", orders_views.order_release, name="order_release"),
     path("orders/<str:number>/backorder/", orders_views.order_split, name="order_split"),
     path("oversold/", orders_views.oversold_list, name="oversold"),
@@ -61,6 +62,8 @@ urlpatterns = [
          name="backorder_edit"),
     path("backorders/<str:number>/cancel/", backorders_views.backorder_cancel,
          name="backorder_cancel"),
+    path("backorders/<str:number>/substitute/", backorders_views.backorder_substitute,
+         name="backorder_substitute"),
     path("backorders/<str:number>/communications/", backorders_views.backorder_communication,
          name="backorder_comm"),
     # fulfilment, dispatch and invoices

@@ -27,6 +27,7 @@ from fillrate.inventory.selectors import (
     recent_movements,
     stock_by_location,
 )
+from fillrate.orders.money import customer_money
 from fillrate.purchasing.selectors import incoming_lines
 from fillrate.web.forms import AdjustmentForm, TokenForm
 from fillrate.web.permissions import requires, signed_in
@@ -91,6 +92,7 @@ def customer_detail(request, code: str):
         "customer": customer,
         "overview": customer_overview(customer_id=customer.id, customer_code=customer.code),
         "events": events_for(subject_type="customer", subject=customer.code).reverse()[:20],
+        "money": customer_money(customer.id),
         "can_manage": request.user.can("customers.manage"),
     })
 
