@@ -84,9 +84,11 @@ def _worker_beside_server() -> None:
 
     worker = subprocess.Popen([sys.executable, "-m", "fillrate.cli", "worker"])
     print(f"fillrate worker started beside the server (pid {worker.pid})", flush=True)
+    server_pid = os.getpid()
 
     def stop() -> None:
-        if worker.poll() is None:
+        # gunicorn's workers are forks of this process and inherit the hook
+        if os.getpid() == server_pid and worker.poll() is None:
             worker.terminate()
             try:
                 worker.wait(timeout=10)
