@@ -32,6 +32,7 @@ from fillrate.backorders.services import (
     log_communication,
     update_backorder,
 )
+from fillrate.comms.links import choice_url
 from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
@@ -145,6 +146,7 @@ def _detail_context(request, number: str) -> dict:
         "substitutions": list(b.substitutions.select_related(
             "backorder_line__product", "product", "order_line").order_by("id")),
         "can_substitute": manage and not closed,
+        "choice_link": None if closed else choice_url(b),
         "sub": {"errors": {}, "values": {}},
     }
 

@@ -3,6 +3,7 @@ from django.urls import path
 
 from fillrate.web import (
     backorders_views,
+    choice_views,
     comms_views,
     fulfilment_views,
     imports_views,
@@ -57,6 +58,8 @@ urlpatterns = [
     path("oversold/", orders_views.oversold_list, name="oversold"),
     path("oversold/<str:number>/", orders_views.oversold_resolve, name="oversold_resolve"),
     path("backorders/", backorders_views.backorder_list, name="backorders"),
+    # the customer's choice page (public: the signed link is the key)
+    path("choice/<str:token>/", choice_views.choice_page, name="choice"),
     path("backorders/<str:number>/", backorders_views.backorder_page, name="backorder"),
     path("backorders/<str:number>/edit/<str:name>/", backorders_views.backorder_edit,
          name="backorder_edit"),

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
@@ -19,7 +20,7 @@ from fillrate.api.schemas import (
     RequestSchema,
     past_date_warnings,
 )
-from fillrate.backorders import selectors
+from fillrate.backorders import lifecycle, selectors
 from fillrate.backorders.models import Backorder, Substitution
 from fillrate.backorders.services import (
     CancelLine,
@@ -28,7 +29,9 @@ from fillrate.backorders.services import (
 )
 from fillrate.catalog.keys import sku_key
 from fillrate.catalog.selectors import stored_skus
+from fillrate.comms.links import CHOICE_LINK_MAX_AGE, choice_url
 from fillrate.core.business import business_settings
+from fillrate.core.errors import Conflict
 from fillrate.core.numbers import format_number
 from fillrate.core.selectors import events_for
 from fillrate.fulfilment.selectors import filtered_backorders
@@ -346,3 +349,23 @@ def post_substitute(request, number: str, payload: SubstituteIn):
     else:
         substitute(number=number, lines=lines, actor_id=actor_id(request))
     return 201, render_backorder(selectors.backorder_detail(number))
+
+
+class ChoiceLinkOut(Schema):
+    backorder: str
+    url: str = Field(description="absolute (FILLRATE_PUBLIC_URL), signed, single-use")
+    expires_at: dt.datetime
+
+
+@router.get("/backorders/{number}/choice-link", response=ChoiceLinkOut,
+            auth=needs("backorders.view"))
+def get_choice_link(request, number: str):
+    """A new signed link for the customer's choice page (wait, ship what is
+    ready now, cancel, accept a proposed substitute), to read out or send
+    during a call. It works once, for 14 days; each call makes a new one. A
+    closed backorder (complete, cancelled): 409 `backorders.closed`."""
+    backorder = selectors.backorder_detail(number)
+    if backorder.status in lifecycle.TERMINAL:
+        raise Conflict("backorders.closed", f"{number} is {backorder.status}")
+    return {"backorder": backorder.number, "url": choice_url(backorder),
+            "expires_at": timezone.now() + CHOICE_LINK_MAX_AGE}
