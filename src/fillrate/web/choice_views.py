@@ -113,4 +113,7 @@ def choice_page(request, token: str):
         return render(request, "web/choice/done.html", {
             "b": backorder, "shop": context["shop"], "choice": choice,
             "label": Preference(choice).label, "result": result})
+    # The email's option links (`?option=partial`) open the page with it chosen.
+    option = request.GET.get("option", "")
+    context["preselected"] = option if option in Preference.values else ""
     return render(request, "web/choice/page.html", context)
