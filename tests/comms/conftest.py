@@ -42,7 +42,7 @@ class Inbox:
 
     @staticmethod
     def text(message) -> str:
-        return message.get_body(preferencelist=("plain",)).get_content()
+        return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
     @staticmethod
     def html(message) -> str:

@@ -179,3 +179,65 @@ def test_the_cancel_email_of_a_paid_backorder_tells_the_money_owed_back(store, s
     text = smtp.text(message)
     assert f"Money owed back to you: 6.00 USD (credit note {credit.number})" in text
     assert "Customer requested" in text
+
+
+def _kinds(smtp, word: str) -> list:
+    return [m for m in smtp.messages if word in m["Subject"]]
+
+
+def test_ready_then_partly_shipped_then_shipped(store, smtp, pick_location):
+    from fillrate.workflows.adjust_stock import adjust_stock_and_feed
+    from fillrate.workflows.dispatch import dispatch_fulfillment
+    from fillrate.workflows.fulfil import FulfilLine, fulfil_backorder
+
+    backorder = backordered(store)  # 4 BOLT waiting
+    adjust_stock_and_feed(product_id=store.bolt.id, location_id=pick_location.id, quantity=4,
+                          reason="found")
+    run(FAST, once=True, weekly=False)
+    [ready] = _kinds(smtp, "is ready to ship")
+    assert "4 x " in smtp.text(ready) and "[BOLT]" in smtp.text(ready)
+
+    first = fulfil_backorder(number=backorder.number, lines=[FulfilLine(sku="BOLT", quantity=3)])
+    dispatch_fulfillment(number=first.number, carrier="DHL", tracking_number="JD014600")
+    run(FAST, once=True, weekly=False)
+    [partly] = _kinds(smtp, "Part of backorder")
+    text = smtp.text(partly)
+    assert "Carrier: DHL" in text and "Tracking: JD014600" in text
+    assert "Shipped (" + first.number + "):\n  3 x " in text
+    assert "Still to come:\n  1 x " in text
+
+    rest = fulfil_backorder(number=backorder.number)
+    dispatch_fulfillment(number=rest.number, carrier="UPS", tracking_number="1Z999")
+    run(FAST, once=True, weekly=False)
+    [shipped] = [m for m in _kinds(smtp, "has shipped") if not m["Subject"].startswith("Part")]
+    text = smtp.text(shipped)
+    assert "UPS" in text and "1Z999" in text and "1 x " in text
+    assert "this backorder is complete" in text
+    assert "1Z999" in smtp.html(shipped)
+    logged = Communication.objects.filter(backorder_id=backorder.id, method="email")
+    assert logged.count() == 4  # created, ready, partly shipped, shipped
+
+
+def test_a_date_back_where_it_was_sends_nothing(store, smtp):
+    from fillrate.backorders.services import update_backorder
+
+    backorder = backordered(store)
+    run(FAST, once=True, weekly=False)
+    later = dt.date.today() + dt.timedelta(days=9)
+    update_backorder(number=backorder.number, changes={"expected_date": later})
+    update_backorder(number=backorder.number, changes={"expected_date": None})
+    tally = run(FAST, once=True, weekly=False)
+    assert tally.sent == 0
+    assert not _kinds(smtp, "expected date")
+
+
+def test_the_trigger_names_only_event_types_that_exist():
+    import importlib
+    import re
+
+    from fillrate.core.event_types import EventType
+
+    trigger = importlib.import_module("fillrate.comms.migrations.0002_notify_outbox_trigger")
+    named = set(re.findall(r"'([A-Z][A-Za-z]+)'", trigger.KIND + trigger.WANTED))
+    assert named
+    assert named <= {t.value for t in EventType}

@@ -1,6 +1,7 @@
 """The outbox: customer emails and webhook deliveries waiting for the worker.
 
-Rows are written by a database trigger on the event table (see `outbox.py`),
+Rows are written by a database trigger on the event table (migration
+`0002_notify_outbox_trigger`),
 in the transaction that writes the events, so a change and what it tells
 the world commit or roll back together. The worker (`worker.py`) claims due
 rows under a lease, delivers them and records the outcome.

@@ -6,7 +6,11 @@ PostgreSQL: one statement-level trigger with a transition table, so a
 receipt that writes 12,500 events in one INSERT queues 12,500 emails in
 one INSERT ... SELECT. SQLite (no statement triggers): row triggers.
 The event types are spelt here as they are in `core.event_types` (a test
-checks that each still exists: `comms.outbox.EMAIL_EVENT_TYPES`).
+checks that each still exists: tests/comms/test_emails.py). Which email an
+event becomes: BackorderOpened -> backorder_created,
+BackorderExpectedDateChanged -> date_changed, BackorderAllocated that made
+the backorder ready -> ready, BackorderFulfilled -> shipped (complete) or
+partly_shipped, BackorderCancelled / BackorderLinesCancelled -> cancelled.
 """
 
 from django.db import migrations
