@@ -93,3 +93,20 @@ def test_the_cancel_dialogs_notify_box_decides(store, smtp, admin_web, box):
     run(FAST, once=True, weekly=False)
     cancel_emails = [m for m in smtp.messages if "cancelled" in m["Subject"]]
     assert len(cancel_emails) == (1 if box else 0)
+
+
+def test_staff_turn_a_customers_emails_off_and_on(store, admin_web, login):
+    page = admin_web.get(reverse("web:customer", args=["C-ACME"]))
+    assert b"Stop emailing them" in page.content
+    admin_web.post(reverse("web:customer_notifications", args=["C-ACME"]),
+                   {"notifications": "none"})
+    assert CustomerPreference.objects.get(customer=store.customer).channel == "none"
+    page = admin_web.get(reverse("web:customer", args=["C-ACME"]))
+    assert b"none (the customer is not emailed)" in page.content
+    admin_web.post(reverse("web:customer_notifications", args=["C-ACME"]),
+                   {"notifications": "sms"})
+    assert CustomerPreference.objects.get(customer=store.customer).channel == "none"
+    refused = login(Role.WAREHOUSE).post(
+        reverse("web:customer_notifications", args=["C-ACME"]), {"notifications": "email"})
+    assert refused.status_code == 403
+    assert CustomerPreference.objects.get(customer=store.customer).channel == "none"

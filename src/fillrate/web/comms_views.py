@@ -77,3 +77,22 @@ def unsubscribe(request, token: str):
         set_preference(customer_id=customer.id, channel=Channel.NONE)
         done = True
     return render(request, "web/comms/unsubscribe.html", {"customer": customer, "done": done})
+
+
+@requires("notifications.manage")
+@require_POST
+def customer_notifications(request, code: str):
+    """Staff set how a customer is told: `email` or `none`."""
+    customer = Customer.objects.filter(code=code).first()
+    if customer is None:
+        raise Http404(f"no customer {code}")
+    try:
+        channel = set_preference(customer_id=customer.id,
+                                 channel=request.POST.get("notifications", ""),
+                                 actor_id=request.user.id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{customer.code}: backorder emails "
+                                  f"{'on' if channel == Channel.EMAIL else 'off'}.")
+    return redirect("web:customer", code=customer.code)

@@ -36,6 +36,8 @@ urlpatterns = [
     path("products/<path:sku>/", views.product_detail, name="product"),
     path("customers/", views.customer_list, name="customers"),
     path("customers/<path:code>/edit/", masterdata_views.customer_edit, name="customer_edit"),
+    path("customers/<path:code>/notifications/", comms_views.customer_notifications,
+         name="customer_notifications"),
     path("customers/<path:code>/", views.customer_detail, name="customer"),
     path("suppliers/<path:code>/edit/", masterdata_views.supplier_edit, name="supplier_edit"),
     path("suggest/customers/", masterdata_views.customer_suggest, name="customer_suggest"),

@@ -17,6 +17,7 @@ from fillrate.backorders.selectors import (
     waiting_for_product,
 )
 from fillrate.catalog.selectors import product_by_sku
+from fillrate.comms.services import preference_of
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customer_by_code, customers
@@ -94,6 +95,8 @@ def customer_detail(request, code: str):
         "events": events_for(subject_type="customer", subject=customer.code).reverse()[:20],
         "money": customer_money(customer.id),
         "can_manage": request.user.can("customers.manage"),
+        "notifications": preference_of(customer.id),
+        "can_notify": request.user.can("notifications.manage"),
     })
 
 
