@@ -224,6 +224,11 @@ def deploy_problems() -> list[str]:
                    "no HSTS (set it behind an HTTPS proxy)")
     if settings.EMAIL_URL.startswith(("console:", "locmem:")):
         out.append("FILLRATE_EMAIL_URL is not set: email is printed, not sent")
+    from urllib.parse import urlparse
+
+    if urlparse(settings.PUBLIC_URL).hostname in ("127.0.0.1", "localhost", None):
+        out.append(f"FILLRATE_PUBLIC_URL is {settings.PUBLIC_URL}: links in customer emails "
+                   "would point at this machine, not at the address customers reach")
     from fillrate.core import sql
 
     if not sql.set_based():
