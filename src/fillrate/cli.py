@@ -109,12 +109,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     for name, value, low in (("--batch", args.batch, 1), ("--max-attempts", args.max_attempts, 1),
                              ("--backoff", args.backoff, 0.001), ("--lease", args.lease, 1),
-                             ("--poll", args.poll, 0.01), ("--coalesce", args.coalesce, 0)):
+                             ("--poll", args.poll, 0.01)):
         if value < low:
             raise CliError(f"{name} must be at least {low:g}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     options = Options(
-        batch=args.batch, poll=args.poll, coalesce=dt.timedelta(seconds=args.coalesce),
+        batch=args.batch, poll=args.poll,
         retry=Retry(max_attempts=args.max_attempts, base=dt.timedelta(seconds=args.backoff),
                     lease=dt.timedelta(seconds=args.lease)))
     stop = threading.Event()
@@ -436,8 +436,6 @@ def build_parser() -> argparse.ArgumentParser:
                    "it (300)")
     p.add_argument("--poll", type=float, default=1.0,
                    help="seconds between looks when nothing is due (1)")
-    p.add_argument("--coalesce", type=float, default=3600,
-                   help="seconds an expected-date change waits so later ones merge (3600)")
     p.add_argument("--no-weekly", action="store_true",
                    help="do not queue weekly updates of long backorders")
     p.set_defaults(func=cmd_worker)

@@ -20,8 +20,7 @@ from fillrate.workflows.place_order import place_order
 
 pytestmark = pytest.mark.django_db
 
-FAST = Options(batch=50, retry=Retry(max_attempts=3, base=dt.timedelta(seconds=0)),
-               coalesce=dt.timedelta(0))
+FAST = Options(batch=50, retry=Retry(max_attempts=3, base=dt.timedelta(seconds=0)))
 
 
 def backordered(store, quantity: int = 4) -> Backorder:
@@ -141,9 +140,8 @@ def test_date_changes_within_the_hold_become_one_message(store, smtp):
     for days in (10, 12, 15):
         update_backorder(number=backorder.number,
                          changes={"expected_date": dt.date.today() + dt.timedelta(days=days)})
-    held = Options(batch=10, coalesce=dt.timedelta(hours=1))
-    assert deliver_emails(held).handled == 0  # held for the hour
-    tally = deliver_emails(held, now=timezone.now() + dt.timedelta(hours=1, minutes=1))
+    assert deliver_emails(FAST).handled == 0  # held for the hour
+    tally = deliver_emails(FAST, now=timezone.now() + dt.timedelta(hours=1, minutes=1))
     assert (tally.sent, tally.skipped) == (1, 2)
     [message] = [m for m in smtp.messages if "expected date" in m["Subject"]]
     text = smtp.text(message)
@@ -226,8 +224,8 @@ def test_a_date_back_where_it_was_sends_nothing(store, smtp):
     later = dt.date.today() + dt.timedelta(days=9)
     update_backorder(number=backorder.number, changes={"expected_date": later})
     update_backorder(number=backorder.number, changes={"expected_date": None})
-    tally = run(FAST, once=True, weekly=False)
-    assert tally.sent == 0
+    tally = deliver_emails(FAST, now=timezone.now() + dt.timedelta(hours=2))
+    assert (tally.sent, tally.skipped) == (0, 2)
     assert not _kinds(smtp, "expected date")
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("argv", [
     ["--batch", "0"], ["--max-attempts", "0"], ["--lease", "0"], ["--backoff", "-1"],
-    ["--coalesce", "-5"],
+    ["--poll", "0"],
 ])
 def test_bad_arguments_exit_2_and_deliver_nothing(store, smtp, capsys, argv):
     place_order(customer="C-ACME", lines=[LineInput(sku="BOLT", quantity=1)])

@@ -44,12 +44,11 @@ def due(now: dt.datetime) -> Q:
             & (Q(leased_until__isnull=True) | Q(leased_until__lt=now)))
 
 
-def claim(model, *, limit: int, retry: Retry, now: dt.datetime | None = None,
-          extra: Q | None = None) -> list[int]:
+def claim(model, *, limit: int, retry: Retry, now: dt.datetime | None = None) -> list[int]:
     """Lease up to `limit` due rows of `model` (oldest first) and count a
     try on each; returns their ids (committed before delivery starts)."""
     now = now or timezone.now()
-    condition = due(now) & (extra or Q())
+    condition = due(now)
     with transaction.atomic():
         ids = list(model.objects.select_for_update(skip_locked=True, of=("self",))
                    .filter(condition).order_by("available_at", "id")

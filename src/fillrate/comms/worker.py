@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.core.mail import get_connection
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from fillrate.backorders.models import Backorder, CommunicationMethod
@@ -28,6 +27,7 @@ from fillrate.comms import emails, queue, webhooks
 from fillrate.comms.models import DeliveryStatus, Notification, NotificationKind
 from fillrate.core.models import Event
 from fillrate.core.numbers import format_number
+from fillrate.core.sql import number_sql, table
 
 log = logging.getLogger("fillrate.worker")
 
@@ -42,18 +42,13 @@ _WEEKLY_LOCK = 0x66696C6C  # a PostgreSQL advisory lock key: one worker queues a
 class Options:
     batch: int = 100
     retry: queue.Retry = field(default_factory=queue.Retry)
-    # Date changes wait this long, so several within it become one message.
-    coalesce: dt.timedelta = dt.timedelta(hours=1)
     poll: float = 1.0
 
 
-def _date_changes_held(options: Options, now: dt.datetime) -> Q:
-    return ~Q(kind=NotificationKind.DATE_CHANGED) | Q(created_at__lte=now - options.coalesce)
-
-
 def _merge_date_changes(rows: list[emails.Row]) -> dict[int, str]:
-    """Date changes of one backorder become one message: the oldest claimed
-    one is sent, telling the date the customer was told before it; the
+    """Date changes of one backorder become one message. Each is due an hour
+    after it happened (the outbox trigger sets `available_at`), so the
+    oldest claimed one is sent, telling the date the customer was told before it; the
     other claimed ones, and queued ones not yet due, are merged into it
     (skipped, naming it). Returns the merged rows' reasons."""
     claimed = sorted((r for r in rows if r.kind == NotificationKind.DATE_CHANGED),
@@ -87,8 +82,7 @@ def deliver_emails(options: Options, *, now: dt.datetime | None = None) -> queue
     and record each outcome (logged on the backorder as a communication)."""
     injected = now
     now = now or timezone.now()
-    ids = queue.claim(Notification, limit=options.batch, retry=options.retry, now=now,
-                      extra=_date_changes_held(options, now))
+    ids = queue.claim(Notification, limit=options.batch, retry=options.retry, now=now)
     tally = queue.Tally()
     if not ids:
         return tally
@@ -145,19 +139,31 @@ def deliver_emails(options: Options, *, now: dt.datetime | None = None) -> queue
 
 def queue_weekly_updates(*, now: dt.datetime | None = None) -> int:
     """A weekly-update email for every backorder still waiting that is
-    older than 14 days and had none in the last 7 days. Returns how many
-    were queued."""
+    older than 14 days and had none in the last 7 days (one INSERT ...
+    SELECT on PostgreSQL, under an advisory lock so two workers do not both
+    queue them). Returns how many were queued."""
     now = now or timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
+            number = number_sql(Backorder.PREFIX, "b.id")
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_WEEKLY_LOCK])
+                cursor.execute(
+                    f"INSERT INTO {table(Notification)} (kind, subject, recipient, status,"
+                    f" attempts, available_at, last_error, created_at)"
+                    f" SELECT %s, {number}, '', 'queued', 0, %s, '', %s FROM {table(Backorder)} b"
+                    f" WHERE b.status = ANY(%s) AND b.created_at <= %s AND NOT EXISTS ("
+                    f"SELECT 1 FROM {table(Notification)} n WHERE n.subject = {number}"
+                    f" AND n.kind = %s AND n.created_at > %s) ORDER BY b.id",
+                    [NotificationKind.WEEKLY, now, now, list(emails.ACTIVE), now - WEEKLY_AFTER,
+                     NotificationKind.WEEKLY, now - WEEKLY_EVERY])
+                return cursor.rowcount
         recent = set(Notification.objects.filter(
             kind=NotificationKind.WEEKLY, created_at__gt=now - WEEKLY_EVERY)
             .values_list("subject", flat=True))
         due = [format_number(Backorder.PREFIX, pk) for pk in Backorder.objects.filter(
             status__in=emails.ACTIVE, created_at__lte=now - WEEKLY_AFTER)
-            .order_by("id").values_list("id", flat=True).iterator(chunk_size=5000)]
+            .order_by("id").values_list("id", flat=True)]
         rows = [Notification(kind=NotificationKind.WEEKLY, subject=number, available_at=now,
                              created_at=now) for number in due if number not in recent]
         Notification.objects.bulk_create(rows, batch_size=1000)
