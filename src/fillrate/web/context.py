@@ -35,6 +35,8 @@ SECTIONS = [
     ("Reports", "web:reports", "backorders.view"),
     ("Reorder", "web:reorder", "backorders.view"),
     ("Settings", "web:settings", "settings.view"),
+    ("Customer emails", "web:outbox", "notifications.view"),
+    ("Webhooks", "web:webhooks", "webhooks.view"),
 ]
 
 
