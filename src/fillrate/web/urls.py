@@ -3,9 +3,9 @@ from django.urls import path
 
 from fillrate.web import (
     backorders_views,
-    floor_views,
     choice_views,
     comms_views,
+    floor_views,
     fulfilment_views,
     imports_views,
     issues_views,
