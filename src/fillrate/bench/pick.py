@@ -129,10 +129,12 @@ def picker(port: int, token: str, tote: str, stop_at: float, pause: float,
             continue
         out.runs += 1
         url = f"/api/v1/pick-runs/{run['number']}/picks"
+        finished = True
         for step in run["path"]:
             if not step["remaining"] or step["location"] is None:
                 continue
             if time.monotonic() >= stop_at:
+                finished = False
                 break
             time.sleep(pause)
             started = time.perf_counter()
@@ -144,6 +146,9 @@ def picker(port: int, token: str, tote: str, stop_at: float, pause: float,
                 out.scans.append(elapsed)
             else:
                 out.error("scan", status, body)
+        if not finished:  # time is up: the next phase picks on from the tote
+            http(port, token, "POST", f"/api/v1/pick-runs/{run['number']}/cancel")
+            return
         status, body = http(port, token, "POST", f"/api/v1/totes/{tote}/pack")
         if status == 200:
             out.packed += len(body["packed"])
