@@ -263,3 +263,22 @@ def test_the_scan_screen_works_without_javascript(chromium, live_server,
         assert Pick.objects.get().quantity == 2
     finally:
         context.close()
+
+
+def test_cancelling_a_run_asks_first(open_tab, live_server, floor, people):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from fillrate.picking.models import PickRun
+
+    run = create_pick_run(fulfillments=[floor.first.number], picker="wendy",
+                          actor_id=None)
+    tab = open_tab(PHONE)
+    log_in(tab, live_server, "wendy", f"/pick-runs/{run.number}/")
+    tab.once("dialog", lambda dialog: dialog.dismiss())
+    tab.get_by_role("button", name="Cancel run").click()
+    expect(tab.get_by_role("button", name="Cancel run")).to_be_visible()
+    assert PickRun.objects.get(id=run.id).status == "open"
+    tab.once("dialog", lambda dialog: dialog.accept())
+    tab.get_by_role("button", name="Cancel run").click()
+    expect(tab.get_by_role("status").first).to_contain_text(f"{run.number} cancelled")
+    assert PickRun.objects.get(id=run.id).status == "cancelled"
