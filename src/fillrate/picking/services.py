@@ -24,7 +24,7 @@ from fillrate.accounts.selectors import active_user
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
-from fillrate.core.events import event_rows, record_event
+from fillrate.core.events import event_rows, record_event, record_events
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import WriteBatch
@@ -48,7 +48,7 @@ from fillrate.picking.models import (
     ToteContent,
 )
 from fillrate.picking.selectors import lines_to_pick, queue_queryset, scan_context
-from fillrate.picking.totes import park_if_only_issues, tote_by_code
+from fillrate.picking.totes import leave_tote, park_if_only_issues, tote_by_code
 
 MAX_RUN = 1000
 DEFAULT_RUN = 10
@@ -794,3 +794,41 @@ def requeue_backordered_fulfillments(*, product_ids: Sequence[int] = (),
             move_fulfillment(row, ff.QUEUED, actor_id=actor_id)
             back.append(row.number)
     return back
+
+
+def put_back_picks(*, fulfillment_ids: Sequence[int], actor_id: int | None = None) -> int:
+    """A fulfillment cancelled with units in its tote: the stock and its
+    allocation go back to the shelves they were picked from (two `picked`
+    movements each, noted "put back"), its picks are marked undone and it
+    leaves its tote. Expects the stock levels of its products locked (they
+    come first in the global order) and the fulfillments locked. Returns
+    the units put back."""
+    picks = list(Pick.objects.filter(fulfillment_id__in=list(fulfillment_ids),
+                                     undone_at__isnull=True)
+                 .select_related("tote", "fulfillment_line", "fulfillment", "product")
+                 .order_by("id"))
+    if not picks:
+        return 0
+    grouped: dict[tuple[int, int, int, int], int] = defaultdict(int)
+    for p in picks:
+        grouped[(p.product_id, p.location_id, p.tote.location_id,
+                 p.fulfillment_line.order_line_id)] += p.quantity
+    pairs = {(pid, loc) for pid, a, b, _ in grouped for loc in (a, b)}
+    levels = {(lv.product_id, lv.location_id): lv for lv in lock_stock_levels(
+        product_ids={pid for pid, _ in pairs}, location_ids={loc for _, loc in pairs})}
+    for (pid, shelf, tote_place, order_line_id), units in sorted(grouped.items()):
+        source, target = levels[(pid, tote_place)], levels[(pid, shelf)]
+        move_held_stock(moves=[HeldMove(source=source, target=target, quantity=units,
+                                        allocated=units)],
+                        kind=MovementKind.PICKED, note="put back", actor_id=actor_id,
+                        reference=picks[0].fulfillment.number)
+        orders.move_allocations(source_level_id=source.id, target_level_id=target.id,
+                                line_quantities={order_line_id: units})
+    Pick.objects.filter(id__in=[p.id for p in picks]).update(undone_at=timezone.now())
+    record_events([{"type": EventType.PICK_UNDONE, "subject_type": "fulfillment",
+                    "subject": p.fulfillment.number, "actor_id": actor_id,
+                    "payload": {"sku": p.product.sku, "quantity": p.quantity, "put_back": True,
+                                "tote": p.tote.code}} for p in picks])
+    for fid in {p.fulfillment_id for p in picks}:
+        leave_tote(fulfillment_id=fid, actor_id=actor_id)
+    return sum(p.quantity for p in picks)
