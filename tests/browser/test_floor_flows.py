@@ -115,9 +115,17 @@ def test_a_multi_order_tote_a_missing_item_split_and_shipped(open_tab, live_serv
     expect(tab.locator("#scan-progress")).to_contain_text("2 of 6 units")
     pick_line(tab, "A-01", "KIT-KET", "T-1")
 
-    # B-01: first's press, then third's two presses (the quantity defaults to 2).
+    # B-01: first's press, then third's two presses: the quantity is filled
+    # in (2) and the scanner goes straight on to the tote.
     pick_line(tab, "B-01", "KIT-PRS", "T-1")
-    pick_line(tab, "B-01", "KIT-PRS", "T-1")
+    expect(tab.locator("#scan-due")).to_have_text("Pick 2")
+    before = tab.locator("#scan-progress span").inner_text()
+    scan(tab, "1. Scan the location", "B-01")
+    scan(tab, "2. Scan the product (UPC or SKU)", "KIT-PRS")
+    expect(tab.get_by_label("3. Quantity")).to_be_focused()
+    tab.keyboard.type("T-1")
+    tab.keyboard.press("Enter")
+    expect(tab.locator("#scan-progress span")).not_to_have_text(before)
     expect(tab.locator("#scan-done")).to_contain_text("Nothing left to pick")
     expect(tab.locator("#scan-progress")).to_contain_text("6 of 6 units")
 
@@ -255,3 +263,22 @@ def test_the_scan_screen_works_without_javascript(chromium, live_server,
         assert Pick.objects.get().quantity == 2
     finally:
         context.close()
+
+
+def test_cancelling_a_run_asks_first(open_tab, live_server, floor, people):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from fillrate.picking.models import PickRun
+
+    run = create_pick_run(fulfillments=[floor.first.number], picker="wendy",
+                          actor_id=None)
+    tab = open_tab(PHONE)
+    log_in(tab, live_server, "wendy", f"/pick-runs/{run.number}/")
+    tab.once("dialog", lambda dialog: dialog.dismiss())
+    tab.get_by_role("button", name="Cancel run").click()
+    expect(tab.get_by_role("button", name="Cancel run")).to_be_visible()
+    assert PickRun.objects.get(id=run.id).status == "open"
+    tab.once("dialog", lambda dialog: dialog.accept())
+    tab.get_by_role("button", name="Cancel run").click()
+    expect(tab.get_by_role("status").first).to_contain_text(f"{run.number} cancelled")
+    assert PickRun.objects.get(id=run.id).status == "cancelled"

@@ -239,3 +239,16 @@ def test_bad_scans_and_missing_reports_change_nothing(floor, store):
     assert_error(picker.post(f"{API}/totes/T1/pack"), 409, "picking.nothing_to_pack", "code")
     assert_error(picker.post(f"{API}/fulfillments/{f}/pack"), 409, "picking.not_picked")
     assert db_state() == before
+
+
+def test_a_totes_place_is_not_a_location_people_manage(floor, api, store):
+    codes = [x["code"] for x in api.get(f"{API}/locations", {"limit": 500}).json()["items"]]
+    assert "tote:T1" not in codes and "A-01" in codes
+    warehouse = floor[0].get(f"{API}/totes/T1").json()["warehouse"]
+    before = db_state()
+    assert_error(api.patch(f"{API}/locations/{warehouse}/tote:T1", {"zone": "X"}), 409,
+                 "inventory.tote_location", "location")
+    assert_error(api.post(f"{API}/locations", {"warehouse": warehouse, "code": "TT",
+                                               "kind": "tote"}),
+                 422, "inventory.unknown_location_kind", "kind")
+    assert db_state() == before

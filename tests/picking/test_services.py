@@ -149,3 +149,25 @@ def test_the_queue_order_holds_and_a_cancelled_run(store):
     again = create_pick_run()
     assert [m.fulfillment for m in run_detail(again.number).members] == [old.number]
     assert Pick.objects.count() == 1
+
+
+def test_cancelling_puts_picked_units_back_on_their_shelves(store):
+    from fillrate.workflows.cancel_order import cancel_order
+    from fillrate.workflows.dispatch import cancel_fulfillment
+
+    f = queued("C-ACME", ("WIDGET", 2))
+    g = queued("C-VIP", ("GADGET", 1))
+    tote()
+    tote("T2")
+    run = create_pick_run(fulfillments=[f.number, g.number])
+    record_pick(run=run.number, fulfillment=f.number, sku="WIDGET", location="A-01",
+                quantity=2, tote="T1")
+    record_pick(run=run.number, fulfillment=g.number, sku="GADGET", location="A-01",
+                quantity=1, tote="T2")
+    cancel_fulfillment(number=f.number)
+    assert levels("WIDGET") == {"A-01": (15, 2), "B-01": (5, 0), "tote:T1": (0, 0)}
+    assert tote_detail("T1").status == "free"
+    cancel_order(number=g.order.number)
+    assert levels("GADGET") == {"A-01": (3, 0), "tote:T2": (0, 0)}
+    assert tote_detail("T2").status == "free"
+    assert not Pick.objects.filter(undone_at__isnull=True).exists()

@@ -82,3 +82,14 @@ def test_a_run_for_someone_who_may_not_pick_is_refused(login, floor):
     response = client.post("/pick-runs/new/", {"max_fulfillments": "2", "picker": "sally"})
     assert response.status_code == 422 and "start-error" in response.content.decode()
     assert not PickRun.objects.exists()
+
+
+def test_the_queue_is_paged_and_keeps_its_filters(login, floor, monkeypatch):
+    from fillrate.web import floor_views
+
+    monkeypatch.setattr(floor_views, "QUEUE_PAGE_SIZE", 2)
+    client = login(Role.WAREHOUSE)
+    html = client.get("/pick-queue/?zone=").content.decode()
+    assert "3 fulfillments" in html and "page=2" in html
+    second = client.get("/pick-queue/?page=2").content.decode()
+    assert second.count('id="q-FF-') == 1

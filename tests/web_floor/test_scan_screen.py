@@ -152,3 +152,15 @@ def test_an_unknown_tote_is_said_on_the_screen(picker, floor):
     assert picker.post(f"/pick-runs/{run.number}/scan/", data).status_code == 302
     again = picker.get(f"/pick-runs/{run.number}/scan/").content.decode()
     assert 'id="scan-done"' in again and "Go to the pack station" in again
+
+
+def test_a_cancelled_run_says_so_and_takes_no_scan(picker, run):
+    from fillrate.picking.services import cancel_pick_run
+
+    cancel_pick_run(number=run.number, actor_id=picker.user.id)
+    html = picker.get(f"/pick-runs/{run.number}/scan/").content.decode()
+    assert f"{run.number} was cancelled" in html and 'name="location"' not in html
+    response = picker.post(f"/pick-runs/{run.number}/scan/", {
+        "fulfillment": "FF-000001", "sku": "KIT-KET", "stop_location": "A-01",
+        "location": "A-01", "product": "KIT-KET", "quantity": "1", "tote": "T-1"})
+    assert response.status_code == 409 and not Pick.objects.exists()

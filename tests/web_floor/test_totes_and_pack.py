@@ -118,3 +118,12 @@ def test_sales_may_look_but_not_pack_or_dispatch(login, floor, picked):
     assert sales.post("/dispatch/", {"fulfillments": [floor.second.number],
                                      "carrier": "DHL"}).status_code == 403
     assert status(floor.second) == "picked"
+
+
+def test_with_the_pick_workflow_on_the_fulfillment_page_dispatches_only_packed_work(
+        packer, floor, picked):
+    page = packer.get(f"/fulfillments/{floor.second.number}/").content.decode()
+    assert "Dispatch</button>" not in page and "T-1" in page
+    packer.post("/pack/totes/T-1/")
+    page = packer.get(f"/fulfillments/{floor.second.number}/").content.decode()
+    assert "Dispatch</button>" in page

@@ -129,21 +129,31 @@ def picker(port: int, token: str, tote: str, stop_at: float, pause: float,
             continue
         out.runs += 1
         url = f"/api/v1/pick-runs/{run['number']}/picks"
+        finished, mine = True, False
         for step in run["path"]:
             if not step["remaining"] or step["location"] is None:
                 continue
             if time.monotonic() >= stop_at:
+                finished = False
                 break
             time.sleep(pause)
             started = time.perf_counter()
             status, body = http(port, token, "POST", url, {
                 "fulfillment": step["fulfillment"], "sku": step["upc"] or step["sku"],
-                "location": step["location"], "quantity": step["remaining"], "tote": tote})
+                "location": step["location"], "quantity": step["remaining"],
+                # one left half-picked by the last phase stays in its own tote
+                "tote": step["tote"] or tote})
             elapsed = time.perf_counter() - started
             if status == 201:
                 out.scans.append(elapsed)
+                mine = mine or not step["tote"] or step["tote"] == tote
             else:
                 out.error("scan", status, body)
+        if not finished:  # time is up: the next phase picks on from the tote
+            http(port, token, "POST", f"/api/v1/pick-runs/{run['number']}/cancel")
+            return
+        if not mine:  # all of it was in other pickers' totes
+            continue
         status, body = http(port, token, "POST", f"/api/v1/totes/{tote}/pack")
         if status == 200:
             out.packed += len(body["packed"])

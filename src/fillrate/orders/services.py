@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.buckets import move_between
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
-from fillrate.core.sql import Ref, WriteBatch, insert_instances
+from fillrate.core.sql import Ref, WriteBatch, insert_instances, table
 from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
 from fillrate.inventory.locks import lock_sellable_stock, lock_stock_levels
 from fillrate.inventory.models import SELLABLE_KINDS
@@ -209,6 +210,31 @@ def move_allocations(*, source_level_id: int, target_level_id: int,
     insert_instances(new)
     if changed:
         Allocation.objects.bulk_update(changed, ["quantity"])
+
+
+def shift_allocation(*, order_line_id: int, source_level_id: int, target_level_id: int,
+                     quantity: int, held_at_source: int) -> None:
+    """`move_allocations` for one order line on the hot path (a scan): the
+    source row, known to hold `held_at_source`, shrinks or goes, the target
+    row grows or is made, in two statements. Same locks as
+    `move_allocations`."""
+    if not 0 < quantity <= held_at_source:
+        raise RuntimeError(f"order line {order_line_id} holds {held_at_source} at stock level "
+                           f"{source_level_id}, not {quantity}")
+    allocations = table(Allocation)
+    with connection.cursor() as cursor:
+        if quantity == held_at_source:
+            cursor.execute(f"DELETE FROM {allocations} WHERE order_line_id = %s "
+                           "AND stock_level_id = %s", [order_line_id, source_level_id])
+        else:
+            cursor.execute(f"UPDATE {allocations} SET quantity = quantity - %s "
+                           "WHERE order_line_id = %s AND stock_level_id = %s",
+                           [quantity, order_line_id, source_level_id])
+        cursor.execute(
+            f"INSERT INTO {allocations} (order_line_id, stock_level_id, quantity) "
+            "VALUES (%s, %s, %s) ON CONFLICT (order_line_id, stock_level_id) "
+            f"DO UPDATE SET quantity = {allocations}.quantity + EXCLUDED.quantity",
+            [order_line_id, target_level_id, quantity])
 
 
 def take_allocations_at(*, stock_level_id: int, line_quantities: dict[int, int]) -> bool:

@@ -413,15 +413,24 @@ def scan_context(*, run_id: int, fulfillment_id: int, product: str, location: st
     return ScanContext(*row[:7], bool(row[7]), bool(row[8]))
 
 
-def lines_to_pick(fulfillment_id: int) -> list[tuple[int, int, int, int, int, int]]:
+def lines_to_pick(fulfillment_id: int, *, source_level_id: int = 0) -> list[tuple]:
     """(line id, order line id, product id, quantity, picked, missing on open
-    issues) of each line of a fulfillment, in one statement."""
+    issues, units its order line holds at `source_level_id`, the tote id and
+    code the fulfillment is in) of each line of a fulfillment, in one
+    statement."""
     lines, picks, open_issues = table(FulfillmentLine), table(Pick), table(Issue)
+    allocations, contents, totes = table(Allocation), table(ToteContent), table(Tote)
     return [tuple(r) for r in fetch(
         f"SELECT fl.id, fl.order_line_id, fl.product_id, fl.quantity, "
         f"COALESCE((SELECT SUM(quantity) FROM {picks} WHERE fulfillment_id = fl.fulfillment_id "
         f"AND fulfillment_line_id = fl.id AND undone_at IS NULL), 0), "
         f"COALESCE((SELECT SUM(quantity) FROM {open_issues} "
         f"WHERE fulfillment_id = fl.fulfillment_id AND status = 'open' "
-        f"AND fulfillment_line_id = fl.id), 0) "
-        f"FROM {lines} fl WHERE fl.fulfillment_id = %s ORDER BY fl.id", [fulfillment_id])]
+        f"AND fulfillment_line_id = fl.id), 0), "
+        f"COALESCE((SELECT quantity FROM {allocations} WHERE order_line_id = fl.order_line_id "
+        f"AND stock_level_id = %s), 0), "
+        f"(SELECT tote_id FROM {contents} WHERE fulfillment_id = fl.fulfillment_id), "
+        f"(SELECT t.code FROM {contents} c JOIN {totes} t ON t.id = c.tote_id "
+        f"WHERE c.fulfillment_id = fl.fulfillment_id) "
+        f"FROM {lines} fl WHERE fl.fulfillment_id = %s ORDER BY fl.id",
+        [source_level_id, fulfillment_id])]

@@ -24,9 +24,10 @@ from fillrate.accounts.selectors import active_user
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
-from fillrate.core.events import record_event
+from fillrate.core.events import event_rows, record_event, record_events
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
 from fillrate.core.retry import retry_on_lock_conflict
+from fillrate.core.sql import WriteBatch
 from fillrate.fulfilment import lifecycle as ff
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
 from fillrate.fulfilment.services import fulfillment_id, lock_fulfillment, move_fulfillment
@@ -47,7 +48,7 @@ from fillrate.picking.models import (
     ToteContent,
 )
 from fillrate.picking.selectors import lines_to_pick, queue_queryset, scan_context
-from fillrate.picking.totes import park_if_only_issues, tote_by_code
+from fillrate.picking.totes import leave_tote, park_if_only_issues, tote_by_code
 
 MAX_RUN = 1000
 DEFAULT_RUN = 10
@@ -467,7 +468,8 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
         raise Conflict("picking.wrong_location",
                        f"Wrong location: {ctx.location} is a {ctx.location_kind} location, "
                        "not a shelf.", field="location")
-    with transaction.atomic():
+    # retry_on_lock_conflict runs this in its own transaction: no savepoint
+    with transaction.atomic(savepoint=False):
         wanted = [ctx.location_id, ctx.tote_location_id]
         levels = {lv.location_id: lv for lv in lock_stock_levels(
             product_ids=[ctx.product_id], location_ids=wanted)}
@@ -487,7 +489,7 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
         if row.status not in PICKABLE:
             raise Conflict("picking.not_pickable", f"{number} is {row.status}: nothing to pick",
                            field="fulfillment")
-        lines = lines_to_pick(fid)
+        lines = lines_to_pick(fid, source_level_id=source.id)
         mine = [x for x in lines if x[2] == ctx.product_id]
         if not mine:
             raise Conflict("picking.wrong_product",
@@ -498,23 +500,19 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
             raise Conflict("picking.nothing_due",
                            f"All of {ctx.sku} for {number} is picked already. Put it back.",
                            field="sku")
-        line_id, order_line_id, _, _, picked_before, missing = line
+        line_id, order_line_id, _, _, picked_before, missing, held, in_tote, in_code = line
         due = line[3] - picked_before - missing
         if quantity > due:
             raise InvalidValue("picking.more_than_due",
                                f"Too many: {number} needs {due} more of {ctx.sku}, "
                                f"not {quantity}.", field="quantity")
-        content = ToteContent.objects.filter(fulfillment_id=fid).values_list(
-            "tote_id", "tote__code").first()
-        if content is not None and content[0] != ctx.tote_id:
+        if in_tote is not None and in_tote != ctx.tote_id:
             raise Conflict("picking.wrong_tote",
-                           f"Wrong tote: {number} goes in tote {content[1]}.", field="tote")
-        if content is None and ctx.tote_parked:
+                           f"Wrong tote: {number} goes in tote {in_code}.", field="tote")
+        if in_tote is None and ctx.tote_parked:
             raise Conflict("picking.tote_parked",
                            f"Tote {tote.strip().upper()} is on the issues wall: take another "
                            "tote.", field="tote")
-        held = (Allocation.objects.filter(order_line_id=order_line_id, stock_level_id=source.id)
-                .values_list("quantity", flat=True).first() or 0)
         if held < quantity:
             where = [f"{code} ({q})" for _, code, _, q in _held_at(order_line_id)]
             raise Conflict(
@@ -525,18 +523,23 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
         move_held_stock(moves=[HeldMove(source=source, target=target, quantity=quantity,
                                         allocated=quantity)],
                         kind=MovementKind.PICKED, reference=number, actor_id=actor_id)
-        orders.move_allocations(source_level_id=source.id, target_level_id=target.id,
-                                line_quantities={order_line_id: quantity})
-        pick = Pick.objects.create(run_id=rid, fulfillment_id=fid, fulfillment_line_id=line_id,
-                                   product_id=ctx.product_id, location_id=ctx.location_id,
-                                   tote_id=ctx.tote_id, quantity=quantity, picker_id=actor_id)
+        orders.shift_allocation(order_line_id=order_line_id, source_level_id=source.id,
+                                target_level_id=target.id, quantity=quantity,
+                                held_at_source=held)
         tote_code = tote.strip().upper()
-        if content is None:
-            ToteContent.objects.create(tote_id=ctx.tote_id, fulfillment_id=fid)
-        record_event(type=EventType.STOCK_PICKED, subject_type="fulfillment", subject=number,
-                     actor_id=actor_id,
-                     payload={"run": run_row.number, "sku": ctx.sku, "quantity": quantity,
-                              "location": ctx.location, "tote": tote_code})
+        pick = Pick(run_id=rid, fulfillment_id=fid, fulfillment_line_id=line_id,
+                    product_id=ctx.product_id, location_id=ctx.location_id,
+                    tote_id=ctx.tote_id, quantity=quantity, picker_id=actor_id)
+        batch = WriteBatch()
+        batch.insert("pick", [pick])
+        if in_tote is None:
+            batch.insert("tote", [ToteContent(tote_id=ctx.tote_id, fulfillment_id=fid)])
+        batch.insert("event", event_rows([dict(
+            type=EventType.STOCK_PICKED, subject_type="fulfillment", subject=number,
+            actor_id=actor_id,
+            payload={"run": run_row.number, "sku": ctx.sku, "quantity": quantity,
+                     "location": ctx.location, "tote": tote_code})]))
+        batch.run()
         if run_row.status == lifecycle.OPEN:
             _move_run(run_row, lifecycle.PICKING, actor_id=actor_id)
         if row.status == ff.QUEUED:
@@ -791,3 +794,41 @@ def requeue_backordered_fulfillments(*, product_ids: Sequence[int] = (),
             move_fulfillment(row, ff.QUEUED, actor_id=actor_id)
             back.append(row.number)
     return back
+
+
+def put_back_picks(*, fulfillment_ids: Sequence[int], actor_id: int | None = None) -> int:
+    """A fulfillment cancelled with units in its tote: the stock and its
+    allocation go back to the shelves they were picked from (two `picked`
+    movements each, noted "put back"), its picks are marked undone and it
+    leaves its tote. Expects the stock levels of its products locked (they
+    come first in the global order) and the fulfillments locked. Returns
+    the units put back."""
+    picks = list(Pick.objects.filter(fulfillment_id__in=list(fulfillment_ids),
+                                     undone_at__isnull=True)
+                 .select_related("tote", "fulfillment_line", "fulfillment", "product")
+                 .order_by("id"))
+    if not picks:
+        return 0
+    grouped: dict[tuple[int, int, int, int], int] = defaultdict(int)
+    for p in picks:
+        grouped[(p.product_id, p.location_id, p.tote.location_id,
+                 p.fulfillment_line.order_line_id)] += p.quantity
+    pairs = {(pid, loc) for pid, a, b, _ in grouped for loc in (a, b)}
+    levels = {(lv.product_id, lv.location_id): lv for lv in lock_stock_levels(
+        product_ids={pid for pid, _ in pairs}, location_ids={loc for _, loc in pairs})}
+    for (pid, shelf, tote_place, order_line_id), units in sorted(grouped.items()):
+        source, target = levels[(pid, tote_place)], levels[(pid, shelf)]
+        move_held_stock(moves=[HeldMove(source=source, target=target, quantity=units,
+                                        allocated=units)],
+                        kind=MovementKind.PICKED, note="put back", actor_id=actor_id,
+                        reference=picks[0].fulfillment.number)
+        orders.move_allocations(source_level_id=source.id, target_level_id=target.id,
+                                line_quantities={order_line_id: units})
+    Pick.objects.filter(id__in=[p.id for p in picks]).update(undone_at=timezone.now())
+    record_events([{"type": EventType.PICK_UNDONE, "subject_type": "fulfillment",
+                    "subject": p.fulfillment.number, "actor_id": actor_id,
+                    "payload": {"sku": p.product.sku, "quantity": p.quantity, "put_back": True,
+                                "tote": p.tote.code}} for p in picks])
+    for fid in {p.fulfillment_id for p in picks}:
+        leave_tote(fulfillment_id=fid, actor_id=actor_id)
+    return sum(p.quantity for p in picks)

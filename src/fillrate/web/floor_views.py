@@ -31,6 +31,7 @@ from fillrate.web.permissions import requires
 
 QUEUE_FILTERS = ("zone", "kind")
 PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 100
 MAX_RUN_SIZE = 1000
 
 
@@ -49,8 +50,10 @@ def _queue_page(request, params: dict[str, str], *, start=None, start_error: str
     kind = params["kind"]
     if kind and kind not in SELLABLE_KINDS:
         error, kind = f"Location kind is one of {', '.join(SELLABLE_KINDS)}.", ""
+    page = Paginator(pick_queue(zone=params["zone"] or None, location_kind=kind or None),
+                     QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/floor/queue.html", {
-        "rows": list(pick_queue(zone=params["zone"] or None, location_kind=kind or None)),
+        "rows": list(page), "page": page,
         "held": list(pick_queue(held=True)),
         "params": params, "query": query_string(params), "error": error,
         "zones": queue_zones(), "kinds": SELLABLE_KINDS,

@@ -142,11 +142,12 @@ def scan_page(request, number: str):
                     tote=values["tote"], actor_id=request.user.id)
     except DomainError as error:
         run, path = _load(number)
-        field = error.field if error.field in STEPS else "tote" if error.field else None
+        field = {"sku": "product"}.get(error.field or "", error.field)
+        field = field if field in STEPS else None
         return _panel(request, run, path, values=values,
                       errors={field: error.message} if field else {},
                       notice=Notice(error.message, "error"), focus=field or "location",
-                      status=404 if error.status == 404 else error.status)
+                      status=error.status)
     done = f"Picked {values['quantity']} × {stop.sku} into {values['tote'].upper()}."
     if not request.htmx:
         messages.success(request, done)

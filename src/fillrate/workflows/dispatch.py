@@ -33,6 +33,7 @@ from fillrate.inventory.locks import lock_stock_levels
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
 from fillrate.picking.selectors import picked_units
+from fillrate.picking.services import put_back_picks
 from fillrate.picking.totes import leave_tote
 
 
@@ -191,13 +192,19 @@ def dispatch_fulfillments(*, numbers: Sequence[str], carrier: str = "",
 @retry_on_lock_conflict
 def cancel_fulfillment(*, number: str, actor_id: int | None = None) -> Fulfillment:
     """Take a pending fulfillment out of the queue; its units stay allocated
-    and can be fulfilled again. Dispatched, delivered or cancelled:
+    (any picked into a tote go back to their shelves) and can be fulfilled
+    again. Dispatched, delivered or cancelled:
     `fulfilment.invalid_transition` (409)."""
     with transaction.atomic():
         fid, order_pk = _order_of(number)
+        # Units picked into a tote go back to their shelves: their stock
+        # levels are locked first, in the global order.
+        lock_stock_levels(product_ids=FulfillmentLine.objects.filter(
+            fulfillment_id=fid).values_list("product_id", flat=True))
         SalesOrder.objects.select_for_update(of=("self",)).filter(id=order_pk).first()
         fulfillment = lock_fulfillment(fid)
         move_fulfillment(fulfillment, lifecycle.CANCELLED, actor_id=actor_id)
+        put_back_picks(fulfillment_ids=[fulfillment.id], actor_id=actor_id)
         leave_tote(fulfillment_id=fulfillment.id, actor_id=actor_id)
     return fulfillment
 

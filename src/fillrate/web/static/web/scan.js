@@ -56,6 +56,15 @@
   }
 
   function onEnter(form, input) {
+    // The due quantity is filled in: a scanner that goes straight on to the
+    // tote types the tote's code into the quantity box. Take it as the tote.
+    const tote = form.querySelector("input[data-step=tote]");
+    if (input.dataset.step === "quantity" && tote && /\D/.test(input.value.trim())) {
+      tote.value = input.value.trim();
+      input.value = input.dataset.default || "";
+      onEnter(form, tote);
+      return;
+    }
     const wrong = problem(input);
     mark(input, Boolean(wrong));
     if (wrong) {
