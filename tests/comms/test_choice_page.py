@@ -54,6 +54,7 @@ def test_the_link_opens_the_backorder_without_a_login(api, waiting, client):
     assert 'name="csrfmiddlewaretoken"' in body
     assert 'value="wait"' in body and 'value="partial"' in body and 'value="cancel"' in body
     assert 'value="substitute"' not in body  # none proposed
+    assert "owed back" not in body  # nothing was paid
     assert other.number not in body and other.customer.name not in body
     assert page["Cache-Control"].startswith("max-age=0")
 
@@ -105,7 +106,9 @@ def test_cancel_is_customer_requested_and_money_is_owed_back(api, shop, client):
     placed = place("C-ACME", ("GADGET", 5))
     pay_order(number=placed.order.number)
     bo = placed.backorders[0].number
-    done = client.post(link_path(api, bo), {"choice": "cancel"})
+    path = link_path(api, bo)
+    assert "the $20.00 you paid for it is owed back" in client.get(path).content.decode()
+    done = client.post(path, {"choice": "cancel"})
     assert done.status_code == 200
     assert Credit.objects.get().number in done.content.decode()
     backorder = Backorder.objects.get(id=placed.backorders[0].id)
