@@ -200,3 +200,44 @@ def test_the_staff_page_offers_the_link_to_copy_and_shows_the_choice(admin_web, 
     page = admin_web.get(f"/backorders/{bo}/").content.decode()
     assert "Link" in page and "The customer chose to wait for the stock." in page
     assert "Wait for stock" in page
+
+
+def test_an_unknown_choice_changes_nothing_and_keeps_the_link(api, waiting, client):
+    path = link_path(api, waiting.backorders[0].number)
+    before = snapshot()
+    for form in ({"choice": "refund-me-twice"}, {}):
+        page = client.post(path, form)
+        assert page.status_code == 422 and "Choose one of the options" in page.content.decode()
+    assert snapshot() == before and not ChoiceLinkUse.objects.exists()
+    assert client.post(path, {"choice": "wait"}).status_code == 200
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"shop_name": "  "}, "shop_name"),
+    ({"shop_name": "x" * 101}, "shop_name"),
+    ({"contact_email": "not an address"}, "contact_email"),
+    ({"contact_phone": "call me maybe"}, "contact_phone"),
+    ({"contact_phone": 5550100}, "contact_phone"),
+])
+def test_bad_shop_contact_settings_are_422_and_change_nothing(api, db, changes, field):
+    before = api.get("/api/v1/settings").json()
+    r = api.patch("/api/v1/settings", changes)
+    assert r.status_code == 422, r.content
+    assert r.json()["error"]["field"] == field
+    assert api.get("/api/v1/settings").json() == before
+
+
+def test_the_settings_page_changes_the_shop_contact(admin_web, api, db):
+    form = {k: v for k, v in api.get("/api/v1/settings").json().items()
+            if not isinstance(v, bool)}
+    form.update({"partial_shipments": "on", "charge_backorders_on_shipment": "on",
+                 "notify_customers": "on", "shop_name": "Harbour Goods",
+                 "contact_email": "hi@harbour.test", "contact_phone": "+44 20 7946 0001"})
+    assert admin_web.post("/settings/", form).status_code == 302
+    got = api.get("/api/v1/settings").json()
+    assert (got["shop_name"], got["contact_email"], got["contact_phone"]) == (
+        "Harbour Goods", "hi@harbour.test", "+44 20 7946 0001")
+    form["contact_email"] = "nope"
+    page = admin_web.post("/settings/", form).content.decode()
+    assert "is not an email address" in page
+    assert api.get("/api/v1/settings").json()["contact_email"] == "hi@harbour.test"
