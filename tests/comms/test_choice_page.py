@@ -80,7 +80,8 @@ def test_ship_what_is_ready_now_ships_partly_even_with_partial_shipments_off(api
     assert fulfillments[1].number in comm.summary
     detail = api.get(f"/api/v1/backorders/{bo}").json()
     assert detail["communications"][0]["method"] == "link"
-    assert "BackorderChoiceMade" in [e["type"] for e in detail["events"]]
+    (made,) = [e for e in detail["events"] if e["type"] == "BackorderChoiceMade"]
+    assert made["payload"]["choice"] == "partial" and made["payload"]["ships_in_parts"] is True
     # used: the same link again is the used page, and changes nothing
     before = snapshot()
     again = client.post(path, {"choice": "cancel"})
