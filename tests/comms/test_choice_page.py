@@ -54,6 +54,7 @@ def test_the_link_opens_the_backorder_without_a_login(api, waiting, client):
     assert 'name="csrfmiddlewaretoken"' in body
     assert 'value="wait"' in body and 'value="partial"' in body and 'value="cancel"' in body
     assert 'value="substitute"' not in body  # none proposed
+    assert "owed back" not in body  # nothing was paid
     assert other.number not in body and other.customer.name not in body
     assert page["Cache-Control"].startswith("max-age=0")
 
@@ -79,7 +80,8 @@ def test_ship_what_is_ready_now_ships_partly_even_with_partial_shipments_off(api
     assert fulfillments[1].number in comm.summary
     detail = api.get(f"/api/v1/backorders/{bo}").json()
     assert detail["communications"][0]["method"] == "link"
-    assert "BackorderChoiceMade" in [e["type"] for e in detail["events"]]
+    (made,) = [e for e in detail["events"] if e["type"] == "BackorderChoiceMade"]
+    assert made["payload"]["choice"] == "partial" and made["payload"]["ships_in_parts"] is True
     # used: the same link again is the used page, and changes nothing
     before = snapshot()
     again = client.post(path, {"choice": "cancel"})
@@ -105,9 +107,11 @@ def test_cancel_is_customer_requested_and_money_is_owed_back(api, shop, client):
     placed = place("C-ACME", ("GADGET", 5))
     pay_order(number=placed.order.number)
     bo = placed.backorders[0].number
-    done = client.post(link_path(api, bo), {"choice": "cancel"})
+    path = link_path(api, bo)
+    assert "the $20.00 you paid for it is owed back" in client.get(path).content.decode()
+    done = client.post(path, {"choice": "cancel"})
     assert done.status_code == 200
-    assert "CN-000001" in done.content.decode()
+    assert Credit.objects.get().number in done.content.decode()
     backorder = Backorder.objects.get(id=placed.backorders[0].id)
     assert (backorder.status, backorder.cancel_reason) == ("cancelled", "customer_requested")
     assert Credit.objects.get().amount == 20
@@ -197,3 +201,44 @@ def test_the_staff_page_offers_the_link_to_copy_and_shows_the_choice(admin_web, 
     page = admin_web.get(f"/backorders/{bo}/").content.decode()
     assert "Link" in page and "The customer chose to wait for the stock." in page
     assert "Wait for stock" in page
+
+
+def test_an_unknown_choice_changes_nothing_and_keeps_the_link(api, waiting, client):
+    path = link_path(api, waiting.backorders[0].number)
+    before = snapshot()
+    for form in ({"choice": "refund-me-twice"}, {}):
+        page = client.post(path, form)
+        assert page.status_code == 422 and "Choose one of the options" in page.content.decode()
+    assert snapshot() == before and not ChoiceLinkUse.objects.exists()
+    assert client.post(path, {"choice": "wait"}).status_code == 200
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"shop_name": "  "}, "shop_name"),
+    ({"shop_name": "x" * 101}, "shop_name"),
+    ({"contact_email": "not an address"}, "contact_email"),
+    ({"contact_phone": "call me maybe"}, "contact_phone"),
+    ({"contact_phone": 5550100}, "contact_phone"),
+])
+def test_bad_shop_contact_settings_are_422_and_change_nothing(api, db, changes, field):
+    before = api.get("/api/v1/settings").json()
+    r = api.patch("/api/v1/settings", changes)
+    assert r.status_code == 422, r.content
+    assert r.json()["error"]["field"] == field
+    assert api.get("/api/v1/settings").json() == before
+
+
+def test_the_settings_page_changes_the_shop_contact(admin_web, api, db):
+    form = {k: v for k, v in api.get("/api/v1/settings").json().items()
+            if not isinstance(v, bool)}
+    form.update({"partial_shipments": "on", "charge_backorders_on_shipment": "on",
+                 "notify_customers": "on", "shop_name": "Harbour Goods",
+                 "contact_email": "hi@harbour.test", "contact_phone": "+44 20 7946 0001"})
+    assert admin_web.post("/settings/", form).status_code == 302
+    got = api.get("/api/v1/settings").json()
+    assert (got["shop_name"], got["contact_email"], got["contact_phone"]) == (
+        "Harbour Goods", "hi@harbour.test", "+44 20 7946 0001")
+    form["contact_email"] = "nope"
+    page = admin_web.post("/settings/", form).content.decode()
+    assert "is not an email address" in page
+    assert api.get("/api/v1/settings").json()["contact_email"] == "hi@harbour.test"

@@ -239,3 +239,22 @@ def test_the_trigger_names_only_event_types_that_exist():
     named = set(re.findall(r"'([A-Z][A-Za-z]+)'", trigger.KIND + trigger.WANTED))
     assert named
     assert named <= {t.value for t in EventType}
+
+
+def test_stock_that_readies_many_backorders_queues_their_emails_in_its_transaction(
+        store, pick_location):
+    from fillrate.workflows.adjust_stock import adjust_stock_and_feed
+    from tests.factories import CustomerFactory
+
+    numbers = set()
+    for i in range(5):
+        customer = CustomerFactory(code=f"C-R{i}")
+        placed = place_order(customer=customer.code, lines=[LineInput(sku="BOLT", quantity=2)])
+        numbers.add(placed.backorders[0].number)
+    with transaction.atomic():
+        adjust_stock_and_feed(product_id=store.bolt.id, location_id=pick_location.id,
+                              quantity=10, reason="found")
+        ready = set(Notification.objects.filter(kind="ready").values_list("subject", flat=True))
+        assert ready == numbers
+        transaction.set_rollback(True)
+    assert not Notification.objects.filter(kind="ready").exists()

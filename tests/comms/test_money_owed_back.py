@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -39,7 +40,9 @@ def test_cancelling_a_paid_backorder_credits_its_value_and_nothing_is_due(api, p
     r = api.post(f"/api/v1/backorders/{bo}/cancel", {"reason": "customer_requested"})
     assert r.status_code == 200, r.content
     body = order(api, number)
-    assert body["credits"] == [{"number": "CN-000001", "order": number, "amount": "23.00",
+    credit = Credit.objects.get()
+    assert re.fullmatch(r"CN-\d{6}", credit.number)
+    assert body["credits"] == [{"number": credit.number, "order": number, "amount": "23.00",
                                 "reason": "backorder_cancelled",
                                 "source": f"{bo} customer_requested",
                                 "created_at": body["credits"][0]["created_at"]}]
@@ -94,7 +97,8 @@ def test_refunds_pay_credits_back_and_never_more(api, paid_in_full):
     assert r.status_code == 201, r.content
     body = r.json()
     assert [(x["number"], x["amount"], x["method"], x["reference"]) for x in body["refunds"]] == [
-        ("RF-000001", "20.00", "card", "ch_123")]
+        (Refund.objects.get().number, "20.00", "card", "ch_123")]
+    assert re.fullmatch(r"RF-\d{6}", Refund.objects.get().number)
     assert (body["refunded"], body["owed_back"], body["amount_due"]) == ("20.00", "3.00", "0.00")
 
     before = snapshot(), Refund.objects.count()
@@ -130,7 +134,7 @@ def test_credits_export_as_quickbooks_credit_memos(api, paid_in_full):
     rows = list(csv.DictReader(io.StringIO(r.content.decode())))
     credit = Credit.objects.get()
     assert rows == [{
-        "Credit Memo No": "CN-000001", "Customer": credit.order.customer.name,
+        "Credit Memo No": credit.number, "Customer": credit.order.customer.name,
         "Credit Memo Date": credit.created_at.strftime("%m/%d/%Y"),
         "Product/Service": "Backorder credit",
         "Product/Service Description":
@@ -149,7 +153,8 @@ def test_the_order_and_customer_pages_show_credits_and_record_refunds(admin_web,
     number, bo = paid_in_full.order.number, paid_in_full.backorders[0].number
     api.post(f"/api/v1/backorders/{bo}/cancel", {"reason": "customer_requested"})
     page = admin_web.get(f"/orders/{number}/").content.decode()
-    assert "CN-000001" in page and 'id="refund-form"' in page
+    credit = Credit.objects.get().number
+    assert credit in page and 'id="refund-form"' in page
     before = snapshot(), Refund.objects.count()
     for form in ({"amount": "lots", "method": "card"}, {"amount": "99.00", "method": "card"},
                  {"amount": "1.00", "method": "barter"}):
@@ -158,8 +163,22 @@ def test_the_order_and_customer_pages_show_credits_and_record_refunds(admin_web,
     done = admin_web.post(f"/orders/{number}/refunds/",
                           {"amount": "23.00", "method": "bank_transfer"}, follow=True)
     body = done.content.decode()
-    assert "Refund of 23.00 recorded" in body and "RF-000001" in body
+    refund = Refund.objects.get().number
+    assert "Refund of 23.00 recorded" in body and refund in body
     assert 'id="refund-form"' not in body  # nothing is owed back any more
     customer = admin_web.get("/customers/C-ACME/").content.decode()
-    assert "CN-000001" in customer and "RF-000001" in customer
+    assert credit in customer and refund in customer
     assert "owed back $0.00 of $23.00 credited" in customer
+
+
+def test_cancelling_a_paid_oversold_shortfall_credits_it(api, store):
+    change_settings(changes={"oversell_policy": "hold"})
+    placed = place("C-ACME", ("GADGET", 5))  # 3 in stock: on hold, 2 short
+    pay_order(number=placed.order.number)
+    assert order(api, placed.order.number)["amount_paid"] == "50.00"
+    r = api.post(f"/api/v1/orders/{placed.order.number}/resolve-oversold", {"action": "cancel"})
+    assert r.status_code == 200, r.content
+    assert [(c.amount, c.reason) for c in Credit.objects.all()] == [
+        (D("20.00"), "shortfall_cancelled")]
+    body = order(api, placed.order.number)
+    assert (body["owed_back"], body["amount_due"]) == ("20.00", "0.00")

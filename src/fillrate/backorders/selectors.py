@@ -105,6 +105,14 @@ def last_contact_at():
     return Subquery(_contacts().values("created_at")[:1])
 
 
+def with_contacts(qs: QuerySet[Backorder]) -> QuerySet[Backorder]:
+    """Backorders annotated with `last_contact_at` and `next_follow_up`
+    (for the list pages; exports and reports leave them out)."""
+    if "next_follow_up" in qs.query.annotations:
+        return qs
+    return qs.annotate(last_contact_at=last_contact_at(), next_follow_up=next_follow_up())
+
+
 def follow_up_of(newest_first) -> dt.date | None:
     """`next_follow_up` over a backorder's communications already loaded."""
     for c in newest_first:
@@ -145,8 +153,6 @@ def backorders(filters: BackorderFilters, *,
             _line_sum(ExpressionWrapper(OPEN_QTY * F("unit_price"), output_field=money)),
             Value(0), output_field=money),
         is_high=ExpressionWrapper(Q(priority="high"), output_field=IntegerField()),
-        last_contact_at=last_contact_at(),
-        next_follow_up=next_follow_up(),
     )
     f = filters
     if f.status:
@@ -204,7 +210,8 @@ def backorders(filters: BackorderFilters, *,
             raise InvalidValue("backorders.invalid_filter",
                                f"follow_up is one of {', '.join(FOLLOW_UP_FILTERS)}",
                                field="follow_up")
-        return qs.filter(status__in=lifecycle.ACTIVE, next_follow_up__lte=today).order_by(
+        return with_contacts(qs).filter(status__in=lifecycle.ACTIVE,
+                                        next_follow_up__lte=today).order_by(
             "next_follow_up", "id")
     return qs.order_by(*ORDERINGS[f.ordering])
 

@@ -35,6 +35,8 @@ WEEKLY_AFTER = dt.timedelta(days=14)
 WEEKLY_EVERY = dt.timedelta(days=7)
 # How often a running worker looks for backorders due a weekly update.
 WEEKLY_CHECK_EVERY = dt.timedelta(hours=1)
+# Seconds to wait for the SMTP server before a try counts as failed.
+SMTP_TIMEOUT = 30
 _WEEKLY_LOCK = 0x66696C6C  # a PostgreSQL advisory lock key: one worker queues at a time
 
 
@@ -96,13 +98,19 @@ def deliver_emails(options: Options, *, now: dt.datetime | None = None) -> queue
     skips = {pk: c.skip for pk, c in composed.items() if c.message is None}
     outgoing = [(pk, c) for pk, c in composed.items() if c.message is not None]
     if outgoing:
-        smtp = get_connection(fail_silently=False)
+        smtp = get_connection(fail_silently=False, timeout=SMTP_TIMEOUT)
+        lease_from = time.monotonic()
         try:
             smtp.open()
         except Exception as exc:  # noqa: BLE001 - any failure to connect is a failed try
             errors = {pk: f"could not connect to the mail server: {exc}" for pk, _ in outgoing}
             outgoing = []
-        for pk, c in outgoing:
+        for i, (pk, c) in enumerate(outgoing):
+            if time.monotonic() - lease_from > options.retry.lease.total_seconds() / 2:
+                # A slow server: keep the rest of the batch ours.
+                Notification.objects.filter(id__in=[p for p, _ in outgoing[i:]]).update(
+                    leased_until=timezone.now() + options.retry.lease)
+                lease_from = time.monotonic()
             try:
                 if smtp.send_messages([c.message]) != 1:
                     raise RuntimeError("the mail server did not accept the message")

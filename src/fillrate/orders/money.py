@@ -116,10 +116,12 @@ class CustomerMoney:
 
 
 def customer_money(customer_id: int, *, recent: int = 20) -> CustomerMoney:
-    """A customer's latest credits and refunds, and their totals."""
-    credits = Credit.objects.filter(order__customer_id=customer_id)
-    refunds = Refund.objects.filter(order__customer_id=customer_id)
-    return CustomerMoney(credits=list(credits.select_related("order").order_by("-id")[:recent]),
-                         refunds=list(refunds.select_related("order").order_by("-id")[:recent]),
-                         credited=_sum(credits, F("amount")),
-                         refunded=_sum(refunds, F("amount")))
+    """A customer's latest credits and refunds, and their totals: two
+    queries however many there are."""
+    credits = list(Credit.objects.filter(order__customer_id=customer_id)
+                   .select_related("order").order_by("-id"))
+    refunds = list(Refund.objects.filter(order__customer_id=customer_id)
+                   .select_related("order").order_by("-id"))
+    return CustomerMoney(credits=credits[:recent], refunds=refunds[:recent],
+                         credited=sum((c.amount for c in credits), ZERO),
+                         refunded=sum((r.amount for r in refunds), ZERO))

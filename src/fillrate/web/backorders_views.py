@@ -26,6 +26,7 @@ from fillrate.backorders.selectors import (
     row_flags,
     status_counts,
     stock_of_products,
+    with_contacts,
 )
 from fillrate.backorders.services import (
     CancelLine,
@@ -81,7 +82,8 @@ def backorder_list(request):
     rows, page = [], None
     if filters is not None:
         try:
-            qs = filtered_backorders(filters, partial_shipments=settings.partial_shipments)
+            qs = with_contacts(filtered_backorders(filters,
+                                                   partial_shipments=settings.partial_shipments))
             page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         except DomainError as error:
             errors[error.field or "form"] = error.message

@@ -9,6 +9,7 @@ CSRF token; every address is rate-limited (`PER_ADDRESS` requests and
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,6 +22,7 @@ from fillrate.comms.links import CHOICE_LINK_MAX_AGE, ChoiceLinkError, read_choi
 from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.orders.models import OrderLine
+from fillrate.orders.money import kept_value, order_money
 from fillrate.web.models import PublicPageHit
 from fillrate.workflows.choice import apply_choice
 from fillrate.workflows.substitute import proposed_substitutes
@@ -62,7 +64,16 @@ def _context(backorder: Backorder) -> dict:
     own_ready = sum(OrderLine.objects.filter(order_id=backorder.order_id)
                     .values_list("allocated", flat=True))
     ready = sum(x.allocated for x in lines) + own_ready
+    # What cancelling would owe back: what was paid beyond the value of the
+    # units that would still come (as `fillrate.orders.money` credits it).
+    open_value = sum((x.open_quantity * x.unit_price for x in lines), Decimal("0"))
+    paid = backorder.order.amount_paid
+    owed_if_cancelled = Decimal("0")
+    if paid:
+        owed_if_cancelled = max(paid - order_money(backorder.order_id).credited
+                                - (kept_value(backorder.order_id) - open_value), Decimal("0"))
     return {
+        "owed_if_cancelled": owed_if_cancelled,
         "b": backorder, "shop": business_settings(),
         "lines": [x for x in lines if x.open_quantity],
         "ready": ready,

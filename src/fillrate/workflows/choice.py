@@ -41,6 +41,7 @@ class ChoiceApplied:
     fulfillments: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     substitutes: list[str] = field(default_factory=list)
+    ships_in_parts: bool = False  # the order shipped complete only until this choice
 
 
 def _summary(choice: str, result: ChoiceApplied) -> str:
@@ -88,7 +89,8 @@ def apply_choice(*, token: ChoiceToken, choice: str) -> ChoiceApplied:
                      subject=number, payload={"choice": choice,
                                               "fulfillments": result.fulfillments,
                                               "credits": result.credits,
-                                              "substitutes": result.substitutes})
+                                              "substitutes": result.substitutes,
+                                              "ships_in_parts": result.ships_in_parts})
     return result
 
 
@@ -102,6 +104,7 @@ def _apply(number: str, choice: str, backorder_pk: int) -> ChoiceApplied:
     if choice == Preference.PARTIAL:
         # This order ships in parts from now on, whatever `partial_shipments` says.
         if order.ship_complete:
+            # recorded in the `BackorderChoiceMade` event (`ships_in_parts`)
             SalesOrder.objects.filter(id=order.id).update(ship_complete=False)
         made = []
         for ship in (lambda: fulfil_order(number=order.number),
@@ -111,7 +114,8 @@ def _apply(number: str, choice: str, backorder_pk: int) -> ChoiceApplied:
             except Conflict as error:
                 if error.code not in NOTHING_TO_SHIP:
                     raise
-        return ChoiceApplied(number, choice, fulfillments=made)
+        return ChoiceApplied(number, choice, fulfillments=made,
+                             ships_in_parts=order.ship_complete)
     if choice == Preference.CANCEL:
         before = set(Credit.objects.filter(order_id=order.id).values_list("id", flat=True))
         cancel_backorder_and_feed(number=number, reason=CancelReason.CUSTOMER_REQUESTED,

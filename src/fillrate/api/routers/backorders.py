@@ -85,8 +85,9 @@ class BackorderPage(Page[BackorderRow]):
 @router.get("/backorders", response=BackorderPage, auth=needs("backorders.view"))
 def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[PageParams]):
     settings = business_settings()
-    qs = filtered_backorders(selectors.BackorderFilters(**filters.dict()),
-                             partial_shipments=settings.partial_shipments)
+    qs = selectors.with_contacts(filtered_backorders(
+        selectors.BackorderFilters(**filters.dict()),
+        partial_shipments=settings.partial_shipments))
     rows = list(qs[page.offset: page.offset + page.limit])
     flags = selectors.row_flags(rows, max_age_days=settings.max_backorder_age_days)
     return {
