@@ -100,3 +100,16 @@ def test_an_expired_link_shows_the_expired_page(open_tab, live_server, waiting):
     expect(page.get_by_test_id("choice-problem")).to_have_text("This link has expired")
     expect(page.get_by_test_id("shop-contact")).to_contain_text("Bean Supplies")
     expect(page.locator("body")).not_to_contain_text(waiting)
+
+
+def test_the_choice_page_fits_a_phone(open_tab, live_server, waiting):
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import PHONE
+
+    page = open_tab(PHONE)
+    page.goto(choice_url(int(waiting.split("-")[1])))
+    expect(page.get_by_role("button", name="Send my choice")).to_be_visible()
+    widths = page.evaluate("[document.documentElement.scrollWidth,"
+                           " document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"{widths[0]}px wide in a {widths[1]}px screen"

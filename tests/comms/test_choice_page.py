@@ -242,3 +242,15 @@ def test_the_settings_page_changes_the_shop_contact(admin_web, api, db):
     page = admin_web.post("/settings/", form).content.decode()
     assert "is not an email address" in page
     assert api.get("/api/v1/settings").json()["contact_email"] == "hi@harbour.test"
+
+
+def test_behind_the_trusted_proxy_the_limit_is_per_client(api, waiting, client, settings):
+    settings.HTTPS = True
+    for i in range(BAD_LINKS):
+        client.get(f"/choice/guess{i}/", headers={"X-Forwarded-For": "203.0.113.9"},
+                   secure=True)
+    blocked = client.get("/choice/x/", headers={"X-Forwarded-For": "203.0.113.9"}, secure=True)
+    assert blocked.status_code == 429
+    other = client.get("/choice/x/", headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.7"},
+                       secure=True)
+    assert other.status_code == 404

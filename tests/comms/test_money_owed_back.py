@@ -182,3 +182,31 @@ def test_cancelling_a_paid_oversold_shortfall_credits_it(api, store):
         (D("20.00"), "shortfall_cancelled")]
     body = order(api, placed.order.number)
     assert (body["owed_back"], body["amount_due"]) == ("20.00", "0.00")
+
+
+def test_fillrate_check_finds_paid_units_taken_away_without_a_credit(paid_in_full):
+    from django.db import transaction
+
+    from fillrate.backorders.models import BackorderLine
+    from fillrate.backorders.services import (
+        cancel_backorder_units,
+        lock_backorder,
+        refresh_backorder_status,
+    )
+    from fillrate.orders import services as orders
+    from fillrate.orders.money import credit_overpayment
+    from fillrate.workflows.invariants import money_problems
+
+    number = paid_in_full.order.number
+    assert money_problems() == []
+    with transaction.atomic():  # a cancel path that forgets the credit
+        backorder = lock_backorder(paid_in_full.backorders[0].number)
+        lines = list(BackorderLine.objects.filter(backorder=backorder))
+        by_id = {x.id: x for x in orders.lines_of(backorder.order_id, lock=True)}
+        cancel_backorder_units(backorder=backorder, lines=lines, order_lines=by_id,
+                               quantities={x.id: x.open_quantity for x in lines})
+        refresh_backorder_status(backorder, lines)
+    assert money_problems() == [
+        f"{number}: paid 53.00, credited 0.00, refunded 0.00, units still coming worth 30.00"]
+    credit_overpayment(order_id=paid_in_full.order.id, reason="backorder_cancelled")
+    assert money_problems() == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -34,6 +35,12 @@ STATUS = {"invalid": 404, "expired": 410, "used": 410, "closed": 409, "busy": 42
 
 
 def _address(request) -> str:
+    """The client's address. Behind the TLS proxy fillrate trusts
+    (`FILLRATE_HTTPS`), every request comes from the proxy: the address the
+    proxy appended to `X-Forwarded-For` (the last one) is the client's."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if getattr(settings, "HTTPS", False) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:45]
     return (request.META.get("REMOTE_ADDR") or "unknown")[:45]
 
 
