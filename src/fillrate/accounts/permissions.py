@@ -63,12 +63,11 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "picking.resolve": ("decide issues on the issues wall: found, cancel, split, wait",
                         frozenset({A, S})),
     # customer notifications and webhooks (fillrate.comms)
-    "notifications.view": ("read the customer email outbox: sent, waiting and failed",
-                           frozenset({A, S, SA})),
+    "notifications.view": ("read the customer email outbox: sent, waiting and failed", ALL),
     "notifications.manage": ("retry failed customer emails", frozenset({A, S, SA})),
-    "webhooks.view": ("read webhooks and their deliveries", frozenset({A, S})),
+    "webhooks.view": ("read webhooks and their deliveries", ALL),
     "webhooks.manage": ("subscribe and delete webhooks; retry their deliveries",
-                        frozenset({A})),
+                        frozenset({A, S})),
 }
 
 
