@@ -47,11 +47,14 @@ def demo(demo_data, db):
 
 
 def added(summary: str) -> dict[str, int]:
-    """"demo data loaded (added 4 users, 8 locations, ...)" -> {"users": 4, ...}"""
+    """"demo data loaded (added 4 users, 1 issue, ...)" -> {"users": 4, "issues": 1, ...}"""
     match = re.search(r"\(added ([^)]*)\)", summary)
     assert match, summary
-    return {what: int(n) for n, what in (part.split(" ", 1) for part in
-                                         match.group(1).split(", "))}
+    counts = {}
+    for n, what in (part.split(" ", 1) for part in match.group(1).split(", ")):
+        assert what.endswith("s") == (n != "1"), f"{n} {what}"
+        counts[what if n != "1" else f"{what}s"] = int(n)
+    return counts
 
 
 def test_loading_again_adds_nothing_and_fills_gaps(db):

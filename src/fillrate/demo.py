@@ -213,7 +213,8 @@ def load_demo() -> str:
         for what, model in FLOOR_ROWS.items():
             added[what] = model.objects.count() - before[what]
 
-    parts = ", ".join(f"{n} {what}" for what, n in added.items())
+    # "1 pick run", "2 pick runs" (every key is a plural in s)
+    parts = ", ".join(f"{n} {what[:-1] if n == 1 else what}" for what, n in added.items())
     return (f"demo data loaded (added {parts}); log in as admin, supervisor, picker or "
             f"sales with password {DEMO_PASSWORD!r}")
 
