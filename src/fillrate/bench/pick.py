@@ -5,9 +5,9 @@ call, and `POST /pick-runs` with its pick path). Then K pickers work at
 once, twice for T seconds: each asks for a run of the next fulfillments in
 the queue into its own multi-order tote, scans every step of the pick path
 with one `POST /pick-runs/{number}/picks` per scan, and packs the tote.
-The first time each picker takes `pause` seconds between scans (walking
-to the next location and scanning location, product and tote take a
-person longer than that), which gives the latency a picker sees; the
+The first time each picker takes `pause` seconds between scans on average
+(walking to the next location and scanning location, product and tote
+take a person longer than that), which gives the latency a picker sees; the
 second time they scan flat out, which gives the most scans per second
 the server takes. Figures: latency per scan (p50/p95/p99) and scans per
 second of each. Afterwards the invariants are checked.
@@ -117,8 +117,11 @@ class Picker:
 def picker(port: int, token: str, tote: str, stop_at: float, pause: float,
            out: Picker) -> None:
     """Runs of `RUN_SIZE` fulfillments into one tote until time is up or the
-    queue is empty: every step scanned (`pause` seconds apart), then the
-    tote packed."""
+    queue is empty: every step scanned (`pause` seconds apart on average,
+    from half to one and a half times that: people do not scan in step),
+    then the tote packed."""
+    rng = random.Random(tote)
+    time.sleep(rng.uniform(0, pause))
     while time.monotonic() < stop_at:
         status, run = http(port, token, "POST", "/api/v1/pick-runs",
                            {"max_fulfillments": RUN_SIZE, "tote": tote})
@@ -136,7 +139,7 @@ def picker(port: int, token: str, tote: str, stop_at: float, pause: float,
             if time.monotonic() >= stop_at:
                 finished = False
                 break
-            time.sleep(pause)
+            time.sleep(rng.uniform(0.5 * pause, 1.5 * pause))
             started = time.perf_counter()
             status, body = http(port, token, "POST", url, {
                 "fulfillment": step["fulfillment"], "sku": step["upc"] or step["sku"],
