@@ -231,13 +231,21 @@ def run(*, pickers: int, seconds: float, workers: int, output: str, database_url
     totes = [create_tote(code=f"BT-{i:03d}").code for i in range(pickers)]
     server = Server(database_url=database_url, workers=workers)
     try:
-        # the same run over HTTP: the request that starts a picker's work
-        started = time.perf_counter()
-        status, body = http(server.port, token, "POST", "/api/v1/pick-runs",
-                            {"max_fulfillments": 20})
-        creation["http_run_of_20_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        if status == 201:
-            http(server.port, token, "POST", f"/api/v1/pick-runs/{body['number']}/cancel")
+        # every worker loads the app and connects before anything is timed
+        warm_until = time.monotonic() + 2
+        while time.monotonic() < warm_until:
+            http(server.port, token, "GET", "/api/v1/pick-queue?limit=1")
+        # the same run over HTTP (the request that starts a picker's work):
+        # the median of five, each cancelled after
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            status, body = http(server.port, token, "POST", "/api/v1/pick-runs",
+                                {"max_fulfillments": 20})
+            timings.append(time.perf_counter() - started)
+            if status == 201:
+                http(server.port, token, "POST", f"/api/v1/pick-runs/{body['number']}/cancel")
+        creation["http_run_of_20_ms"] = round(sorted(timings)[2] * 1000, 1)
         paced = phase(server.port, token, totes, seconds, pause)
         flat_out = phase(server.port, token, totes, seconds, 0.0)
     finally:
@@ -265,7 +273,7 @@ def run(*, pickers: int, seconds: float, workers: int, output: str, database_url
          f"{paced['fulfillments_packed'] + flat_out['fulfillments_packed']}"),
         (f"run of 20 from a queue of {creation['queue']}",
          f"{r20['create_ms']} ms (+ path {r20['path_ms']} ms); over HTTP with its path "
-         f"{creation['http_run_of_20_ms']} ms"),
+         f"{creation['http_run_of_20_ms']} ms (median of 5)"),
         (f"run of 1000 from a queue of {creation['queue']}",
          f"{r1000['create_ms']} ms (+ path {r1000['path_ms']} ms, {r1000['steps']} steps)"),
         ("errors", {**paced["errors"], **flat_out["errors"]} or "none"),
