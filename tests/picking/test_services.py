@@ -171,3 +171,15 @@ def test_cancelling_puts_picked_units_back_on_their_shelves(store):
     assert levels("GADGET") == {"A-01": (3, 0), "tote:T2": (0, 0)}
     assert tote_detail("T2").status == "free"
     assert not Pick.objects.filter(undone_at__isnull=True).exists()
+
+
+def test_a_shelf_that_never_held_the_product_is_a_wrong_location(store):
+    f = queued("C-ACME", ("GADGET", 1))
+    tote()
+    run = create_pick_run(fulfillments=[f.number])
+    before = snapshot()
+    with pytest.raises(Conflict) as err:
+        record_pick(run=run.number, fulfillment=f.number, sku="GADGET", location="B-01",
+                    quantity=1, tote="T1")
+    assert err.value.code == "picking.wrong_location" and "A-01 (1)" in err.value.message
+    assert snapshot() == before

@@ -470,14 +470,12 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
                        "not a shelf.", field="location")
     # retry_on_lock_conflict runs this in its own transaction: no savepoint
     with transaction.atomic(savepoint=False):
-        wanted = [ctx.location_id, ctx.tote_location_id]
+        if not ctx.tote_level:  # the first time this product goes into this tote
+            ensure_stock_levels([(ctx.product_id, ctx.tote_location_id)])
         levels = {lv.location_id: lv for lv in lock_stock_levels(
-            product_ids=[ctx.product_id], location_ids=wanted)}
-        if len(levels) < 2:  # the first time this product goes into this tote
-            ensure_stock_levels([(ctx.product_id, loc) for loc in wanted])
-            levels = {lv.location_id: lv for lv in lock_stock_levels(
-                product_ids=[ctx.product_id], location_ids=wanted)}
-        source, target = levels[ctx.location_id], levels[ctx.tote_location_id]
+            product_ids=[ctx.product_id], location_ids=[ctx.location_id, ctx.tote_location_id])}
+        # No stock level at the shelf: nothing is held there (a wrong location).
+        source, target = levels.get(ctx.location_id), levels[ctx.tote_location_id]
         row = lock_fulfillment(fid)
         run_row = _lock_run(rid)
         if run_row.status not in lifecycle.ACTIVE:
@@ -489,7 +487,7 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
         if row.status not in PICKABLE:
             raise Conflict("picking.not_pickable", f"{number} is {row.status}: nothing to pick",
                            field="fulfillment")
-        lines = lines_to_pick(fid, source_level_id=source.id)
+        lines = lines_to_pick(fid, source_level_id=source.id if source else 0)
         mine = [x for x in lines if x[2] == ctx.product_id]
         if not mine:
             raise Conflict("picking.wrong_product",
@@ -513,7 +511,7 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
             raise Conflict("picking.tote_parked",
                            f"Tote {tote.strip().upper()} is on the issues wall: take another "
                            "tote.", field="tote")
-        if held < quantity:
+        if source is None or held < quantity:
             where = [f"{code} ({q})" for _, code, _, q in _held_at(order_line_id)]
             raise Conflict(
                 "picking.wrong_location",
