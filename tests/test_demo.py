@@ -21,6 +21,7 @@ from fillrate.demo import DEMO_PASSWORD, load_demo
 from fillrate.inventory.models import Location, StockMovement, Warehouse
 from fillrate.inventory.selectors import ledger_mismatches, products_with_stock
 from fillrate.orders.models import SalesOrder
+from fillrate.picking.models import Tote
 
 
 def row_counts() -> dict[str, int]:
@@ -69,8 +70,9 @@ def test_loading_again_adds_nothing_and_fills_gaps(db):
 def test_a_warehouse_with_every_kind_of_location(demo):
     (warehouse,) = Warehouse.objects.all()
     kinds = Counter(Location.objects.filter(warehouse=warehouse).values_list("kind", flat=True))
-    assert set(kinds) == {"pick", "bulk", "receiving", "issues"}
+    assert set(kinds) == {"pick", "bulk", "receiving", "issues", "tote"}
     assert kinds["pick"] >= 2 and kinds["issues"] == 1
+    assert kinds["tote"] == Tote.objects.count() == 8  # each tote's own place
 
 
 def test_about_fifty_products_some_out_of_stock_one_discontinued(demo):

@@ -19,6 +19,8 @@ from fillrate.inventory.places import create_location, create_warehouse
 from fillrate.inventory.services import adjust_stock
 from fillrate.orders.models import SalesOrder
 from fillrate.orders.services import LineInput
+from fillrate.picking.models import Tote
+from fillrate.picking.totes import create_tote
 from fillrate.workflows.place_order import place_order
 
 # customer, [(sku, quantity)]: several run past the stock and open backorders
@@ -135,6 +137,9 @@ CUSTOMERS = [
 ]
 
 
+DEMO_TOTES = 8
+
+
 def _slug(code: str) -> str:
     return code.split("-", 1)[1].lower()
 
@@ -143,7 +148,7 @@ def _slug(code: str) -> str:
 def load_demo() -> str:
     added: dict[str, int] = {"users": 0, "locations": 0, "products": 0, "customers": 0,
                              "orders": 0,
-                             "stock adjustments": 0}
+                             "stock adjustments": 0, "totes": 0}
     for username, role in DEMO_USERS:
         if not User.objects.filter(username=username).exists():
             add_user(username=username, role=role, password=DEMO_PASSWORD)
@@ -159,6 +164,12 @@ def load_demo() -> str:
                                        pick_sequence=seq)
             added["locations"] += 1
         by_code[code] = location
+
+    # Reusable totes for the warehouse floor (each with its own place, kind `tote`).
+    for n in range(1, DEMO_TOTES + 1):
+        if not Tote.objects.filter(code=f"T-{n:02d}").exists():
+            create_tote(code=f"T-{n:02d}", warehouse=warehouse.code)
+            added["totes"] += 1
 
     pick_codes = [c for c, kind, _ in LOCATIONS if kind == "pick"]
     for i, (sku, name, variant, category, price, pick_qty, bulk_qty) in enumerate(PRODUCTS):
