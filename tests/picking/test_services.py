@@ -183,3 +183,17 @@ def test_a_shelf_that_never_held_the_product_is_a_wrong_location(store):
                     quantity=1, tote="T1")
     assert err.value.code == "picking.wrong_location" and "A-01 (1)" in err.value.message
     assert snapshot() == before
+
+
+def test_once_picking_starts_the_order_is_not_split_by_hand(store):
+    from fillrate.workflows.split_order import SplitLine, backorder_order_lines
+
+    f = queued("C-ACME", ("WIDGET", 2))
+    tote()
+    run = create_pick_run(fulfillments=[f.number])
+    record_pick(run=run.number, fulfillment=f.number, sku="WIDGET", location="A-01",
+                quantity=1, tote="T1")
+    line = f.order.lines.get()
+    with pytest.raises(Conflict) as err:
+        backorder_order_lines(number=f.order.number, lines=[SplitLine(line.id, 1)])
+    assert err.value.code == "orders.picking_started"

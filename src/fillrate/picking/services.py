@@ -542,6 +542,8 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
             _move_run(run_row, lifecycle.PICKING, actor_id=actor_id)
         if row.status == ff.QUEUED:
             move_fulfillment(row, ff.PICKING, actor_id=actor_id)
+            # its order's lines are no longer split by hand: the issues wall decides
+            orders.mark_picking_started(order_id=row.order_id)
         done = {x[0]: x[4] for x in lines}
         done[line_id] += quantity
         left = [x for x in lines if x[3] - done[x[0]] - x[5] > 0]
