@@ -437,3 +437,14 @@ def lines_to_pick(fulfillment_id: int, *, source_level_id: int = 0) -> list[tupl
         f"WHERE c.fulfillment_id = fl.fulfillment_id) "
         f"FROM {lines} fl WHERE fl.fulfillment_id = %s ORDER BY fl.id",
         [source_level_id, fulfillment_id])]
+
+
+def picked_per_fulfillment_line(*, order_line_ids: Sequence[int]) -> dict[int, int]:
+    """Units in totes per pending fulfillment line of these order lines."""
+    if not order_line_ids:
+        return {}
+    return dict(Pick.objects.filter(fulfillment_line__order_line_id__in=list(order_line_ids),
+                                    fulfillment__status__in=ff.PENDING,
+                                    undone_at__isnull=True)
+                .values("fulfillment_line_id").annotate(n=Sum("quantity"))
+                .values_list("fulfillment_line_id", "n"))

@@ -832,3 +832,22 @@ def put_back_picks(*, fulfillment_ids: Sequence[int], actor_id: int | None = Non
     for fid in {p.fulfillment_id for p in picks}:
         leave_tote(fulfillment_id=fid, actor_id=actor_id)
     return sum(p.quantity for p in picks)
+
+
+def refresh_picked(*, fulfillment_numbers: Sequence[str], actor_id: int | None = None) -> None:
+    """Fulfillments being picked that lost their unpicked units (stock lost
+    on the shelf took them) are `picked` when what is left is all in the
+    tote, and their run is done when nothing is left to pick. Expects the
+    fulfillments locked."""
+    ids = [fulfillment_id(n) for n in fulfillment_numbers]
+    rows = list(Fulfillment.objects.filter(id__in=ids, status=ff.PICKING).order_by("id"))
+    if not rows:
+        return
+    left = _work_left([r.id for r in rows])
+    for row in rows:
+        if row.id not in left:
+            move_fulfillment(row, ff.PICKED, actor_id=actor_id)
+            rid = (PickRunFulfillment.objects.filter(fulfillment_id=row.id, active=True)
+                   .values_list("run_id", flat=True).first())
+            if rid is not None:
+                _finish_run_if_done(_lock_run(rid), actor_id=actor_id)
