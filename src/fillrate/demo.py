@@ -170,6 +170,7 @@ def load_demo() -> str:
             added["locations"] += 1
         by_code[code] = location
 
+
     pick_codes = [c for c, kind, _ in LOCATIONS if kind == "pick"]
     for i, (sku, name, variant, category, price, pick_qty, bulk_qty) in enumerate(PRODUCTS):
         product = Product.objects.filter(sku=sku).first()
