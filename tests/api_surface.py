@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -114,6 +115,10 @@ class World:
     packable_tote: str = ""
     issue: str = ""  # open: 1 of `sku` missing at A-01 for a queued fulfillment
     held_fulfillment: str = ""  # queued, held
+    # set by `add_webhook`
+    webhook: str = ""  # the id of a webhook subscribed to OrderPlaced
+    # set by `add_choice`
+    credited_order: str = ""  # paid, then cancelled: 1 unit's price owed back
 
 
 def build_world(stock) -> World:
@@ -156,7 +161,29 @@ def build_world(stock) -> World:
     )
     add_fulfilment(world, stock)
     add_floor(world)
+    add_webhook(world)
+    add_choice(world)
     return world
+
+
+def add_webhook(world: World) -> None:
+    from fillrate.comms.webhooks import subscribe
+
+    world.webhook = str(subscribe(url="http://127.0.0.1:9/hook", events=["OrderPlaced"]).id)
+
+
+def add_choice(world: World) -> None:
+    """An order paid and cancelled, so money is owed back (refunds)."""
+    from fillrate.orders.services import LineInput
+    from fillrate.workflows.cancel_order import cancel_order
+    from fillrate.workflows.payments import pay_order
+    from fillrate.workflows.place_order import place_order
+
+    paid = place_order(customer=world.customer, lines=[LineInput(world.sku, 1,
+                                                                 Decimal("3.00"))]).order
+    pay_order(number=paid.number)
+    cancel_order(number=paid.number)
+    world.credited_order = paid.number
 
 
 def add_fulfilment(world: World, stock) -> None:
@@ -224,6 +251,7 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("backorders", "number"): lambda w: w.backorder,
     "POST /orders/{number}/release": lambda w: w.held,
     "POST /orders/{number}/resolve-oversold": lambda w: w.oversold,
+    "POST /orders/{number}/refunds": lambda w: w.credited_order,
     ("purchase-orders", "number"): lambda w: w.purchase_order,
     "POST /purchase-orders/{number}/order": lambda w: w.draft_purchase_order,
     "POST /backorders/{number}/fulfil": lambda w: w.ready_backorder,
@@ -244,6 +272,8 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     "POST /fulfillments/{number}/release": lambda w: w.held_fulfillment,
     "POST /fulfillments/{number}/missing": lambda w: w.run_fulfillment,
     "POST /fulfillments/{number}/pack": lambda w: w.picked_fulfillment,
+    ("webhooks", "webhook_id"): lambda w: w.webhook,
+    ("notification-preferences", "code"): lambda w: w.customer,
 }
 
 _serial = itertools.count()
@@ -264,10 +294,13 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /orders/{number}/hold": lambda w: None,
     "POST /orders/{number}/release": lambda w: None,
     "POST /orders/{number}/payments": lambda w: {},
+    "POST /orders/{number}/refunds": lambda w: {"amount": "0.01", "method": "card"},
     "PATCH /backorders/{number}": lambda w: {"priority": "high"},
     "POST /backorders/{number}/cancel": lambda w: {"reason": "customer_requested"},
     "POST /backorders/{number}/communications": lambda w: {"method": "phone",
                                                            "summary": "called"},
+    "POST /backorders/{number}/substitute": lambda w: {"lines": [{
+        "sku": "WORLD-SHORT", "substitute_sku": w.sku, "quantity": 1}]},
     "PATCH /settings": lambda w: {"notify_customers": False},
     "PATCH /products/{sku}": lambda w: {"list_price": "12.50"},
     "POST /products/{sku}/discontinue": lambda w: {"cancel_backorders": True},
@@ -313,6 +346,10 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /fulfillments/{number}/missing": lambda w: {"sku": w.sku, "quantity": 1,
                                                       "location": "A-01"},
     "POST /issues/{number}/resolve": lambda w: {"action": "split"},
+    "POST /webhooks": lambda w: {"url": "https://example.com/hooks/fillrate",
+                                 "events": ["BackorderOpened", "OrderShipped"]},
+    "DELETE /webhooks/{webhook_id}": lambda w: None,
+    "PUT /notification-preferences/{code}": lambda w: {"notifications": "none"},
     # bytes go as text/csv
     "POST /imports/{kind}": lambda w: f"sku,name,list_price\r\nIMP-{next(_serial)},"
                                       "Imported,2.50\r\n".encode(),

@@ -30,6 +30,7 @@ RESOURCE_DOMAIN = {
     # the warehouse floor's steps of a fulfillment (missing, pack, hold) are picking's
     "fulfillments": ("fulfilment", "picking"),
     "invoices": "invoices",
+    "credits": "invoices",
     "suppliers": "purchasing",
     "purchase-orders": "purchasing",
     "settings": "settings",
@@ -40,6 +41,8 @@ RESOURCE_DOMAIN = {
     "pick-runs": "picking",
     "totes": "picking",
     "issues": "picking",
+    "webhooks": "webhooks",
+    "notification-preferences": "notifications",
 }
 
 

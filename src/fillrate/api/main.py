@@ -10,6 +10,7 @@ from fillrate.api import errors
 from fillrate.api.routers import (
     backorders,
     catalog,
+    credits,
     customers,
     events,
     fulfillments,
@@ -22,6 +23,7 @@ from fillrate.api.routers import (
     sales_reps,
     settings,
     stock,
+    webhooks,
 )
 
 api = NinjaAPI(
@@ -39,7 +41,7 @@ errors.install(api, body_param_names={"payload"})
 # before the backorders router's `/backorders/{number}`; `picking` before it:
 # its `/fulfillments/dispatch` before `/fulfillments/{number}`.
 for module in (picking, fulfillments, catalog, customers, sales_reps, stock, places, orders,
-               backorders, purchasing, settings, events, imports, reports):
+               backorders, purchasing, settings, events, imports, reports, credits, webhooks):
     api.add_router("", module.router)
 
 

@@ -88,3 +88,11 @@ class EventType(StrEnum):
     STOCK_RELOCATED = "StockRelocated"
     TOTE_CREATED = "ToteCreated"
     TOTE_PARKED = "ToteParked"
+    # issue 15, the customer's choice and money owed back (branch choice)
+    BACKORDER_CHOICE_MADE = "BackorderChoiceMade"
+    BACKORDER_SUBSTITUTED = "BackorderSubstituted"
+    CREDIT_ISSUED = "CreditIssued"
+    ORDER_LINE_ADDED = "OrderLineAdded"
+    REFUND_RECORDED = "RefundRecorded"
+    SUBSTITUTE_PROPOSED = "SubstituteProposed"
+    SUBSTITUTE_WITHDRAWN = "SubstituteWithdrawn"

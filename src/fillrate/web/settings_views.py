@@ -30,7 +30,11 @@ LABELS = {
     "notify_customers": "Notify customers",
     "currency": "Currency",
     "pick_workflow": "Pick workflow",
+    "shop_name": "Shop name",
+    "contact_email": "Contact email",
+    "contact_phone": "Contact telephone",
 }
+CODES = ("currency",)  # short upper-case codes; other text is free text
 CHOICES = {"oversell_policy": OVERSELL_POLICIES, "allocation_policy": ALLOCATION_POLICIES,
            "pick_workflow": PICK_WORKFLOWS}
 
@@ -42,7 +46,8 @@ def _rows(values: dict, errors: dict) -> list[dict]:
                 else "text" if f.type in (str, "str") else "bool")
         rows.append({"name": f.name, "label": LABELS.get(f.name, f.name), "kind": kind,
                      "value": values[f.name], "choices": CHOICES.get(f.name, ()),
-                     "help": DESCRIPTIONS.get(f.name, ""), "error": errors.get(f.name)})
+                     "help": DESCRIPTIONS.get(f.name, ""), "error": errors.get(f.name),
+                     "code": f.name in CODES})
     return rows
 
 
@@ -61,8 +66,10 @@ def _parse(post) -> tuple[dict, dict]:
                 changes[name] = text
         elif name in CHOICES:  # left out of the form, it stays
             changes[name] = post.get(name, value).strip()
-        else:  # a code such as the currency: "usd" is USD; left out, it stays
+        elif name in CODES:  # "usd" is USD; left out, it stays
             changes[name] = post.get(name, value).strip().upper()
+        else:
+            changes[name] = post.get(name, value).strip()
     return changes, errors
 
 

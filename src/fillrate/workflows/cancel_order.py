@@ -17,8 +17,10 @@ from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.services import cancel_pending_fulfillments, fulfillment_id
+from fillrate.orders import money
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
+from fillrate.orders.money import credit_overpayment
 from fillrate.picking.services import put_back_picks
 
 
@@ -65,6 +67,8 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
                        "payload": {"notes": notes,
                                    "backorders": [b.number for b in backorders]}})
         record_events(events)
+        credit_overpayment(order_id=order.id, reason=money.ORDER_CANCELLED,
+                           source=order.number, actor_id=actor_id)
         feed_backorders(product_ids=[x.product_id for x in lines], actor_id=actor_id,
                         cause=order.number)
     return order

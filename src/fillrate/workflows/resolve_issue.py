@@ -61,8 +61,10 @@ from fillrate.inventory.models import (
     StockLevel,
 )
 from fillrate.inventory.services import HeldMove, adjust_stock, move_held_stock
+from fillrate.orders import money
 from fillrate.orders import services as orders
 from fillrate.orders.models import Allocation, OrderLine, SalesOrder
+from fillrate.orders.money import credit_overpayment
 from fillrate.picking.models import Issue, IssueStatus, Resolution
 from fillrate.picking.selectors import issue_by_number
 from fillrate.picking.services import (
@@ -275,9 +277,10 @@ def _cancel_units(*, issue: Issue, order: SalesOrder, order_line: OrderLine,
         BackorderLine.objects.bulk_update([bl], ["allocated", "cancelled"])
         _refresh_backorder(bl)
     orders.save_line_counters([order_line])
-    total = sum(((x.quantity - x.cancelled) * x.unit_price for x in orders.lines_of(order.id)),
-                Decimal("0"))
-    owed = max(Decimal("0"), order.amount_paid - total).quantize(Decimal("0.01"))
+    # What the customer paid for the cancelled units is owed back as a credit.
+    credit = credit_overpayment(order_id=order.id, reason=money.SHORT_SHIPPED,
+                                source=issue.number, actor_id=actor_id)
+    owed = credit.amount if credit else Decimal("0.00")
     record_event(type=EventType.ORDER_UNITS_CANCELLED, subject_type="order",
                  subject=order.number, actor_id=actor_id,
                  payload={"sku": order_line.product.sku, "quantity": issue.quantity,

@@ -21,6 +21,9 @@ class SettingsOut(Schema):
     notify_customers: bool
     currency: str
     pick_workflow: str
+    shop_name: str
+    contact_email: str
+    contact_phone: str
 
 
 class SettingsPatch(RequestSchema):
@@ -32,6 +35,9 @@ class SettingsPatch(RequestSchema):
     notify_customers: Flag | None = None
     currency: str | None = None
     pick_workflow: str | None = None
+    shop_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
 
 
 @router.get("/settings", response=SettingsOut, auth=needs("settings.view"))
