@@ -136,8 +136,8 @@ def locations(*, warehouse: str | None = None, kind: str | None = None,
         "warehouse_id", "pick_sequence", "code")
     if warehouse:
         qs = qs.filter(warehouse__code=warehouse)
-    if kind:
-        qs = qs.filter(kind=kind)
+    # A tote's place is listed with the totes, not with the locations.
+    qs = qs.filter(kind=kind) if kind else qs.exclude(kind=LocationKind.TOTE)
     if active is not None:
         qs = qs.filter(active=active)
     return qs

@@ -41,6 +41,8 @@ from fillrate.inventory.models import StockLevel
 from fillrate.inventory.services import Adjustment, adjust_stock
 from fillrate.orders import services as orders
 from fillrate.orders.models import Allocation, OrderLine, OrderStatus, SalesOrder
+from fillrate.picking.selectors import picked_per_fulfillment_line
+from fillrate.picking.services import refresh_picked
 
 # What became of the units taken from a holder.
 REALLOCATED, BACKORDERED, HELD, WAITING = "reallocated", "backordered", "held", "waiting"
@@ -71,7 +73,7 @@ class _Holder:
 
 
 def adjust_lost_stock(*, level: StockLevel, quantity: int, reason: str, note: str = "",
-                      sku: str, location: str,
+                      sku: str, location: str, kind: str | None = None,
                       actor_id: int | None = None) -> tuple[Adjustment, Withdrawn]:
     """Remove `-quantity` units from `level` where fewer than that are free:
     the allocated units it needs are taken off their holders first (see the
@@ -171,7 +173,8 @@ def adjust_lost_stock(*, level: StockLevel, quantity: int, reason: str, note: st
     # The units are gone from this level before the order lines look for
     # stock elsewhere (else they would take the lost units back).
     adjustment = adjust_stock(product_id=level.product_id, location_id=level.location_id,
-                              quantity=quantity, reason=reason, note=note, actor_id=actor_id)
+                              quantity=quantity, reason=reason, note=note, kind=kind,
+                              actor_id=actor_id)
     taken += _settle_order_lines(own=dict(own), order_lines=order_lines,
                                  order_rows=order_rows, sku=sku, location=location,
                                  reason=reason, actor_id=actor_id)
@@ -181,7 +184,10 @@ def adjust_lost_stock(*, level: StockLevel, quantity: int, reason: str, note: st
                                       if x.order_id == order.id])
     reduced = reduce_uncovered_fulfillments(
         own_held={k: order_lines[k].allocated for k in own},
-        backorder_held={k: bo_lines[k].allocated for k in held}, actor_id=actor_id)
+        backorder_held={k: bo_lines[k].allocated for k in held},
+        keep=picked_per_fulfillment_line(order_line_ids=list(per_line)), actor_id=actor_id)
+    refresh_picked(fulfillment_numbers=sorted({r.fulfillment for r in reduced if not r.cancelled}),
+                   actor_id=actor_id)
     return adjustment, Withdrawn(taken=taken, reduced=reduced, backorder_ids=changed)
 
 

@@ -20,6 +20,10 @@ class SettingsOut(Schema):
     max_backorder_age_days: int
     notify_customers: bool
     currency: str
+    pick_workflow: str
+    shop_name: str
+    contact_email: str
+    contact_phone: str
 
 
 class SettingsPatch(RequestSchema):
@@ -30,6 +34,10 @@ class SettingsPatch(RequestSchema):
     max_backorder_age_days: Count | None = None
     notify_customers: Flag | None = None
     currency: str | None = None
+    pick_workflow: str | None = None
+    shop_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
 
 
 @router.get("/settings", response=SettingsOut, auth=needs("settings.view"))
