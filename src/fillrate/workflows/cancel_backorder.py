@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import CancelLine, cancel_backorder
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.services import cancel_uncovered_fulfillments
+from fillrate.workflows.feeding import feed_and_requeue
 
 
 @retry_on_lock_conflict
@@ -30,6 +30,6 @@ def cancel_backorder_and_feed(
         cancel_uncovered_fulfillments(backorder_id=backorder.id, actor_id=actor_id)
         product_ids = list(BackorderLine.objects.filter(backorder_id=backorder.id)
                            .values_list("product_id", flat=True))
-        feed_backorders(product_ids=product_ids, actor_id=actor_id, cause=backorder.number,
+        feed_and_requeue(product_ids=product_ids, actor_id=actor_id, cause=backorder.number,
                         changed_backorders=[backorder.id])
     return backorder

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from fillrate.backorders import lifecycle
-from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
 from fillrate.backorders.services import cancel_backorder_units
 from fillrate.core.errors import Conflict
@@ -22,6 +21,7 @@ from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
 from fillrate.orders.money import credit_overpayment
 from fillrate.picking.services import put_back_picks
+from fillrate.workflows.feeding import feed_and_requeue
 
 
 @retry_on_lock_conflict
@@ -69,6 +69,6 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
         record_events(events)
         credit_overpayment(order_id=order.id, reason=money.ORDER_CANCELLED,
                            source=order.number, actor_id=actor_id)
-        feed_backorders(product_ids=[x.product_id for x in lines], actor_id=actor_id,
+        feed_and_requeue(product_ids=[x.product_id for x in lines], actor_id=actor_id,
                         cause=order.number)
     return order

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fillrate.backorders.feeding import Fed, feed_backorders
+from fillrate.backorders.feeding import Fed
 from fillrate.backorders.promises import Consumed
 from fillrate.catalog.selectors import require_known_sku
 from fillrate.catalog.services import refuse_repeated_skus
@@ -26,7 +26,6 @@ from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.models import SELLABLE_KINDS, Location
 from fillrate.inventory.selectors import receiving_location
 from fillrate.inventory.services import StockIn, receive_stock
-from fillrate.picking.services import requeue_backordered_fulfillments
 from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from fillrate.purchasing.services import (
@@ -34,6 +33,7 @@ from fillrate.purchasing.services import (
     purchase_order_id,
     record_receipt_status,
 )
+from fillrate.workflows.feeding import feed_and_requeue
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,7 @@ def receive_purchase_order(
                         "lines": [{"sku": p.product.sku, "quantity": x.quantity}
                                   for x, p in zip(lines, chosen, strict=True)]}}])
     record_receipt_status(po, actor_id=actor_id)
-    allocations = feed_backorders(product_ids=product_ids, actor_id=actor_id,
+    allocations = feed_and_requeue(product_ids=product_ids, actor_id=actor_id,
                                   cause=po.number, consumed=consumed)
-    if allocations:  # a fulfillment waiting on the issues wall for them goes back to picking
-        requeue_backordered_fulfillments(product_ids=product_ids, actor_id=actor_id)
     return ReceivedStock(receipt=receipt, purchase_order=po, lines=receipt_lines,
                          allocations=list(allocations))

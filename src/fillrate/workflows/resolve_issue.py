@@ -12,7 +12,7 @@
   now ("ship available items immediately").
 - `wait`: confirmed missing; the whole fulfillment waits (`backorder`) in its
   tote; when stock for the units is allocated to it, it returns to the pick
-  queue by itself (`fillrate.picking.services.requeue_backordered_fulfillments`).
+  queue by itself (`fillrate.workflows.feeding.feed_and_requeue`).
 
 Confirmed-missing stock leaves the ledger with a `missing` movement. The
 issue's own allocation at the location is given up first (those are the
@@ -36,7 +36,6 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder, BackorderLine, CommunicationMethod
 from fillrate.backorders.services import (
     ShortLine,
@@ -71,9 +70,9 @@ from fillrate.picking.services import (
     location_by_scan,
     missing_per_line,
     picked_per_line,
-    requeue_backordered_fulfillments,
 )
 from fillrate.picking.totes import leave_tote
+from fillrate.workflows.feeding import feed_and_requeue
 from fillrate.workflows.lost_stock import adjust_lost_stock
 
 
@@ -187,9 +186,8 @@ def resolve_issue(*, number: str, action: str, location: str | None = None, note
                               "backorder": backorder_number, "money_owed": owed,
                               "fulfillment_status": fulfillment.status, "notes": notes})
         if action != Resolution.FOUND:
-            feed_backorders(product_ids=[product_id], actor_id=actor_id, cause=issue.number,
+            feed_and_requeue(product_ids=[product_id], actor_id=actor_id, cause=issue.number,
                             changed_backorders=[bl.backorder_id] if bl else [])
-            requeue_backordered_fulfillments(product_ids=[product_id], actor_id=actor_id)
             fulfillment.refresh_from_db(fields=["status"])
     return Resolved(issue=issue, action=action, fulfillment=fulfillment.number,
                     fulfillment_status=fulfillment.status, backorder=backorder_number,

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import Backorder
 from fillrate.backorders.services import ShortLine, open_backorder
 from fillrate.core.errors import Conflict, InvalidValue
@@ -25,6 +24,7 @@ from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.fulfilment.services import fulfillments_carrying, pending_quantities
 from fillrate.orders import services as orders
+from fillrate.workflows.feeding import feed_and_requeue
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def backorder_order_lines(
         # (handing it to this order's own backorders would undo the split);
         # the feed also promises incoming supply to the new backorder's lines.
         own = Backorder.objects.filter(order_id=order.id).values_list("id", flat=True)
-        feed_backorders(product_ids={by_id[k].product_id for k in wanted}, actor_id=actor_id,
+        feed_and_requeue(product_ids={by_id[k].product_id for k in wanted}, actor_id=actor_id,
                         cause=backorder.number, passed_over=list(own),
                         changed_backorders=[backorder.id])
         record_event(type=EventType.ORDER_SPLIT, subject_type="order", subject=order.number,

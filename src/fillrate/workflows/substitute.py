@@ -23,7 +23,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from fillrate.backorders import lifecycle
-from fillrate.backorders.feeding import feed_backorders
 from fillrate.backorders.models import (
     Backorder,
     BackorderLine,
@@ -51,6 +50,7 @@ from fillrate.orders import money
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine, SalesOrder
 from fillrate.orders.money import credit_overpayment
+from fillrate.workflows.feeding import feed_and_requeue
 
 MAX_PRICE = Decimal("9999999999.99")
 
@@ -223,7 +223,7 @@ def substitute(*, number: str, lines: Sequence[SubstituteLine], actor_id: int | 
              "payload": {"substitute_for": backorder.number, "lines": detail}},
         ])
         cancel_uncovered_fulfillments(backorder_id=backorder.id, actor_id=actor_id)
-        feed_backorders(product_ids=[x.product_id for x in bo_lines] + [
+        feed_and_requeue(product_ids=[x.product_id for x in bo_lines] + [
             p.product.id for p in planned], actor_id=actor_id, cause=backorder.number,
             changed_backorders=[backorder.id])
         credit_overpayment(order_id=order.id, reason=money.SUBSTITUTED,

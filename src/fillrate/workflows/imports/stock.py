@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fillrate.backorders.feeding import feed_backorders
 from fillrate.catalog.models import Product
 from fillrate.core.event_types import EventType
 from fillrate.core.sql import fetch, table
 from fillrate.inventory.counts import Count, CountBelowAllocated, count_stock
 from fillrate.inventory.models import Location, StockLevel, Warehouse
+from fillrate.workflows.feeding import feed_and_requeue
 from fillrate.workflows.imports.base import Counts, Kind, ids_by_key, pairs_in
 from fillrate.workflows.imports.rows import (
     Column,
@@ -133,7 +133,7 @@ class Stock(Kind):
         tick(len(counts))
         fed = []
         if counted.raised_product_ids:
-            fed = feed_backorders(product_ids=counted.raised_product_ids, actor_id=actor_id,
+            fed = feed_and_requeue(product_ids=counted.raised_product_ids, actor_id=actor_id,
                                   cause="stock count")
         return Counts(created=0, updated=counted.changed, unchanged=len(counts) - counted.changed,
                       extra={"units_up": counted.units_up, "units_down": counted.units_down,
