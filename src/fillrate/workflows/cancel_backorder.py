@@ -22,7 +22,7 @@ def cancel_backorder_and_feed(
 ) -> Backorder:
     """`fillrate.backorders.services.cancel_backorder` (its locks, errors and
     events); pending fulfillments that carried units it no longer holds are
-    cancelled; then `feed_backorders` for the backorder's products while
+    cancelled; then `feed_and_requeue` for the backorder's products while
     their stock levels are still locked."""
     with transaction.atomic():
         backorder = cancel_backorder(number=number, reason=reason, notes=notes, notify=notify,
