@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger
+    # UI from the package, not from a CDN, so it works with no internet.
+    "ninja",
     "fillrate.core",
     "fillrate.accounts",
     "fillrate.catalog",
