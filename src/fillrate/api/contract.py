@@ -4,16 +4,24 @@ the size limit, a method the path does not allow, a CSRF refusal.
 
 The middleware sits first, so it sees the request before anything asks for
 the host or reads the body, and every response last.
+
+`ContractAPI` makes the OpenAPI document tell the whole truth, for every
+operation alike (those added later too): each status an operation can
+answer with the error schema and an example, and request schemas no looser
+than the server (see `truthful_openapi`).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
 
 from fillrate.api.errors import error_response
 
@@ -78,3 +86,144 @@ class ApiContractMiddleware:
         if response.status_code >= 400 and not content_type.startswith("application/json"):
             return _as_json_error(request, response)
         return response
+
+
+# --- The OpenAPI document -------------------------------------------------
+
+# Strings the server takes hold no NUL character (PostgreSQL cannot store
+# one: 400 request.malformed), so every request string says so.
+NO_NUL = "^[^\\x00]*$"
+
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+# status -> (when, example code, example message, example field)
+_ERRORS: dict[int, tuple[str, str, str, str | None]] = {
+    400: ("Malformed: the body is not JSON or not a JSON object, a NUL character in the "
+          "URL or body, a Host this server does not answer for, a bad Idempotency-Key",
+          "request.malformed", "the request body must be a JSON object, not a number",
+          "body"),
+    401: ("No API token, or not a live one (`Authorization: Bearer <token>`)",
+          "auth.unauthenticated", "send a valid API token as 'Authorization: Bearer <token>'",
+          None),
+    403: ("The token's role may not do this", "auth.forbidden",
+          "the sales role may not do this (needs stock.adjust)", None),
+    404: ("Not found: the object in the path, or one a body names (with `field`)",
+          "request.not_found", "not found", None),
+    409: ("Conflicts with the current state (nothing changed)", "orders.insufficient_stock",
+          "only 3 of SL-1 available", "lines[0].quantity"),
+    413: ("The body is over the limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2,621,440 bytes)",
+          "request.too_large", "the request body is over the limit of 2621440 bytes", "body"),
+    422: ("Invalid: a value out of bounds or not one of the choices, an unknown field or "
+          "query parameter (named in `field`)", "request.unknown_parameter",
+          "stauts: no such query parameter here", "stauts"),
+}
+
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    when, code, message, field = _ERRORS[status]
+    return {"description": when, "content": {"application/json": {
+        "schema": _ERROR_REF,
+        "example": {"error": {"code": code, "message": message, "field": field}}}}}
+
+
+def _statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    params = operation.get("parameters", [])
+    has_body = "requestBody" in operation
+    statuses = [400, 422]  # NUL characters, the Host; unknown query parameters
+    if operation.get("security"):
+        statuses += [401, 403]
+    if has_body or any(p["in"] == "path" for p in params):
+        statuses.append(404)
+    if method in WRITE_METHODS:
+        statuses.append(409)
+    if has_body:
+        statuses.append(413)
+    return sorted(statuses)
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [X, {type: null}]` -> X: a query parameter cannot be null, and a
+    body that is null is refused (400) even where the body is optional."""
+    options = schema.get("anyOf")
+    if options and any(o.get("type") == "null" for o in options):
+        rest = [o for o in options if o.get("type") != "null"]
+        if len(rest) == 1:
+            merged = {k: v for k, v in schema.items() if k != "anyOf"}
+            return {**merged, **rest[0]}
+        return {**schema, "anyOf": rest}
+    return schema
+
+
+def _no_nul(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
+    """Every request string (bodies and parameters, followed through $refs)
+    says it holds no NUL character, unless it is a choice or has a format."""
+    if isinstance(schema, list):
+        for item in schema:
+            _no_nul(item, components, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if ref:
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            _no_nul(components.get(name), components, seen)
+        return
+    if (schema.get("type") == "string" and "enum" not in schema and "format" not in schema
+            and "pattern" not in schema and "const" not in schema):
+        schema["pattern"] = NO_NUL
+    for key, value in schema.items():
+        if key in {"properties", "$defs"}:
+            for sub in value.values():
+                _no_nul(sub, components, seen)
+        elif key in {"items", "anyOf", "allOf", "oneOf", "additionalProperties", "not"}:
+            _no_nul(value, components, seen)
+
+
+def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    document = copy.deepcopy(document)
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Error", {
+        "title": "Error", "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message", "field"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "field": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}}})
+    request_components: set[str] = set()
+    for path in document.get("paths", {}).values():
+        for method, operation in path.items():
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
+            for status in _statuses(method, operation):
+                responses.setdefault(str(status), _error_response(status))
+            for param in operation.get("parameters", []):
+                param["schema"] = _without_null(param.get("schema", {}))
+                _no_nul(param["schema"], components, request_components)
+                if param["in"] == "query" and param["name"] == "format":
+                    _add_csv(responses)
+            body = operation.get("requestBody", {}).get("content", {})
+            for media in body.values():
+                media["schema"] = _without_null(media.get("schema", {}))
+                _no_nul(media["schema"], components, request_components)
+    return document
+
+
+def _add_csv(responses: dict[str, Any]) -> None:
+    for status, response in responses.items():
+        if status.startswith("2"):
+            response.setdefault("content", {}).setdefault(
+                "text/csv", {"schema": {"type": "string"}})
+
+
+class ContractAPI(NinjaAPI):
+    """The API whose OpenAPI document passes through `truthful_openapi`."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        truthful = truthful_openapi(dict(schema))
+        schema.clear()
+        schema.update(truthful)
+        return schema
