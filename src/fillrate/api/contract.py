@@ -94,6 +94,10 @@ class ApiContractMiddleware:
 # one: 400 request.malformed), so every request string says so.
 NO_NUL = "^[^\\x00]*$"
 
+# Dates in a request run from 2000-01-01 to 2100-12-31 (api.schemas.EARLIEST,
+# LATEST).
+DATE_PATTERN = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
+
 _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 # status -> (when, example code, example message, example field)
@@ -113,16 +117,26 @@ _ERRORS: dict[int, tuple[str, str, str, str | None]] = {
           "only 3 of SL-1 available", "lines[0].quantity"),
     413: ("The body is over the limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2,621,440 bytes)",
           "request.too_large", "the request body is over the limit of 2621440 bytes", "body"),
+    414: ("Refused by gunicorn before fillrate sees the request: a request line over "
+          "4,094 bytes (an HTML page, not JSON)", "", "", None),
+    431: ("Refused by gunicorn before fillrate sees the request: over 100 header fields or "
+          "one over 8,190 bytes (an HTML page, not JSON)", "", "", None),
     422: ("Invalid: a value out of bounds or not one of the choices, an unknown field or "
           "query parameter (named in `field`)", "request.unknown_parameter",
           "stauts: no such query parameter here", "stauts"),
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+# query parameters that name no object
+_NOT_NAMES = {"limit", "offset", "format", "search", "ordering", "dry_run", "after", "weeks",
+              "status", "kind", "active", "vip", "discontinued", "fulfillable", "priority",
+              "expected", "age", "by", "from", "to"}
 
 
 def _error_response(status: int) -> dict[str, Any]:
     when, code, message, field = _ERRORS[status]
+    if status in (414, 431):
+        return {"description": when, "content": {"text/html": {"schema": {"type": "string"}}}}
     return {"description": when, "content": {"application/json": {
         "schema": _ERROR_REF,
         "example": {"error": {"code": code, "message": message, "field": field}}}}}
@@ -131,10 +145,12 @@ def _error_response(status: int) -> dict[str, Any]:
 def _statuses(method: str, operation: dict[str, Any]) -> list[int]:
     params = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    statuses = [400, 422]  # NUL characters, the Host; unknown query parameters
+    # NUL characters, the Host; unknown query parameters; gunicorn's refusals
+    statuses = [400, 414, 422, 431]
     if operation.get("security"):
         statuses += [401, 403]
-    if has_body or any(p["in"] == "path" for p in params):
+    # an object named in the path, a body or a query filter may not exist
+    if has_body or any(p["in"] == "path" or p["name"] not in _NOT_NAMES for p in params):
         statuses.append(404)
     if method in WRITE_METHODS:
         statuses.append(409)
@@ -172,6 +188,8 @@ def _no_nul(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
             seen.add(name)
             _no_nul(components.get(name), components, seen)
         return
+    if schema.get("type") == "string" and schema.get("format") == "date":
+        schema.setdefault("pattern", DATE_PATTERN)
     if (schema.get("type") == "string" and "enum" not in schema and "format" not in schema
             and "pattern" not in schema and "const" not in schema):
         schema["pattern"] = NO_NUL
@@ -198,7 +216,10 @@ def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
             responses = {str(k): v for k, v in operation.get("responses", {}).items()}
             operation["responses"] = responses
             for status in _statuses(method, operation):
-                responses.setdefault(str(status), _error_response(status))
+                if str(status) in responses:
+                    _or_error(responses[str(status)])
+                else:
+                    responses[str(status)] = _error_response(status)
             for param in operation.get("parameters", []):
                 param["schema"] = _without_null(param.get("schema", {}))
                 _no_nul(param["schema"], components, request_components)
@@ -209,6 +230,14 @@ def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
                 media["schema"] = _without_null(media.get("schema", {}))
                 _no_nul(media["schema"], components, request_components)
     return document
+
+
+def _or_error(response: dict[str, Any]) -> None:
+    """An operation's own schema for an error status (an import's row errors)
+    also admits the one error shape, which the checks before it answer in."""
+    media = response.get("content", {}).get("application/json")
+    if media and media.get("schema") != _ERROR_REF:
+        media["schema"] = {"anyOf": [media["schema"], _ERROR_REF]}
 
 
 def _add_csv(responses: dict[str, Any]) -> None:

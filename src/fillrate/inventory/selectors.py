@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from fillrate.catalog.models import Product
-from fillrate.core.errors import Conflict, NotFound
+from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.inventory.models import (
     SELLABLE_KINDS,
     Location,
@@ -137,6 +137,10 @@ def locations(*, warehouse: str | None = None, kind: str | None = None,
     if warehouse:
         qs = qs.filter(warehouse__code=warehouse)
     if kind:
+        if kind not in LocationKind.values:
+            raise InvalidValue("inventory.unknown_location_kind",
+                               f"kind must be one of {', '.join(LocationKind.values)}",
+                               field="kind")
         qs = qs.filter(kind=kind)
     if active is not None:
         qs = qs.filter(active=active)

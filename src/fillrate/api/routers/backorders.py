@@ -10,16 +10,19 @@ from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
 from fillrate.api.schemas import (
+    NAME,
+    QUANTITY,
     Count,
     EventOut,
     Flag,
     Money,
+    OneOf,
     Page,
     RequestSchema,
     past_date_warnings,
 )
-from fillrate.backorders import selectors
-from fillrate.backorders.models import Backorder
+from fillrate.backorders import aging, lifecycle, selectors
+from fillrate.backorders.models import Backorder, CancelReason, CommunicationMethod, Priority
 from fillrate.backorders.services import (
     CancelLine,
     log_communication,
@@ -37,18 +40,19 @@ CENTS = Decimal("0.01")
 
 
 class BackorderFilterParams(Schema):
-    status: str | None = None
+    status: OneOf(["active", *lifecycle.TRANSITIONS]) | None = None
     customer: str | None = None
     sku: str | None = None
     sales_rep: str | None = None
-    priority: str | None = None
-    expected: str | None = None
+    priority: OneOf(Priority.values) | None = None
+    expected: OneOf(selectors.EXPECTED_BUCKETS) | None = None
     fulfillable: bool | None = Field(
         None, description="true: can ship now (allocated units on no pending fulfillment, "
         "order not on hold); false: the rest")
-    ordering: str = "created"
-    age: str | None = Field(None, description="active backorders aged 0_7, 8_14, 15_30 or "
-                            "31_plus whole days (the aging report's buckets)")
+    ordering: OneOf(selectors.ORDERINGS) = "created"
+    age: OneOf(aging.BUCKET_KEYS) | None = Field(
+        None, description="active backorders aged 0_7, 8_14, 15_30 or "
+                          "31_plus whole days (the aging report's buckets)")
 
 
 class BackorderRow(Schema):
@@ -208,8 +212,10 @@ def get_backorder(request, number: str):
 
 
 class BackorderPatch(RequestSchema):
+    NULLABLE = frozenset({"expected_date"})
+
     expected_date: dt.date | None = None
-    priority: str | None = None
+    priority: OneOf(Priority.values) | None = None
     notes: str | None = None
 
 
@@ -231,11 +237,11 @@ def patch_backorder(request, number: str, payload: BackorderPatch):
 
 class CancelLineIn(RequestSchema):
     sku: str
-    quantity: Count | None = None
+    quantity: Count | None = Field(None, json_schema_extra=QUANTITY)
 
 
-class CancelIn(RequestSchema):
-    reason: str
+class BackorderCancelIn(RequestSchema):
+    reason: OneOf(CancelReason.values)
     notes: str = ""
     notify: Flag = False
     lines: list[CancelLineIn] | None = None
@@ -243,7 +249,7 @@ class CancelIn(RequestSchema):
 
 @router.post("/backorders/{number}/cancel", response=BackorderDetail,
              auth=needs("backorders.manage"))
-def post_cancel(request, number: str, payload: CancelIn):
+def post_cancel(request, number: str, payload: BackorderCancelIn):
     lines = None
     if payload.lines is not None:
         # SKUs in any case: the backorder's lines are matched by stored SKU.
@@ -257,8 +263,8 @@ def post_cancel(request, number: str, payload: CancelIn):
 
 
 class CommunicationIn(RequestSchema):
-    method: str
-    summary: str = Field(..., min_length=1)
+    method: OneOf(CommunicationMethod.values)
+    summary: str = Field(..., min_length=1, json_schema_extra=NAME)
     next_follow_up: dt.date | None = None
 
 

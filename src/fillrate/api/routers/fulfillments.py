@@ -9,11 +9,11 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Count, Money, Page, RequestSchema
+from fillrate.api.schemas import QUANTITY, Count, Money, OneOf, Page, RequestSchema
 from fillrate.backorders.models import Backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.fulfilment import selectors
-from fillrate.fulfilment.models import Fulfillment, Invoice
+from fillrate.fulfilment.models import Fulfillment, FulfillmentStatus, Invoice
 from fillrate.workflows.dispatch import (
     cancel_fulfillment,
     deliver_fulfillment,
@@ -82,11 +82,11 @@ def detail(number: str) -> dict:
 
 class FulfilLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
-    quantity: Count
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
 
 
 class FulfilIn(RequestSchema):
-    lines: list[FulfilLineIn] | None = None
+    lines: list[FulfilLineIn] | None = Field(None, json_schema_extra={"minItems": 1})
 
 
 class BatchIn(RequestSchema):
@@ -124,7 +124,7 @@ def post_fulfil_order(request, number: str):
 
 
 class FulfillmentFilters(Schema):
-    status: str | None = None
+    status: OneOf(FulfillmentStatus.values) | None = None
     order: str | None = None
     backorder: str | None = None
 
@@ -198,7 +198,7 @@ def render_invoice(inv: Invoice) -> dict:
 
 
 class FormatParams(Schema):
-    format: str = "json"
+    format: OneOf(["json", "csv"]) = "json"
 
 
 class InvoiceFilters(FormatParams):

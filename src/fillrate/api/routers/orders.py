@@ -9,14 +9,24 @@ from ninja.responses import NinjaJSONEncoder
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
-from fillrate.api.schemas import Count, Flag, Money, MoneyIn, Page, RequestSchema, money_text
+from fillrate.api.schemas import (
+    QUANTITY,
+    Count,
+    Flag,
+    Money,
+    MoneyIn,
+    OneOf,
+    Page,
+    RequestSchema,
+    money_text,
+)
 from fillrate.backorders.selectors import backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.orders import selectors
-from fillrate.orders.models import SalesOrder
+from fillrate.orders.models import OrderStatus, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.workflows.cancel_order import cancel_order
-from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
+from fillrate.workflows.oversold import ACTIONS, hold_order, release_order, resolve_oversold
 from fillrate.workflows.payments import pay_order
 from fillrate.workflows.place_order_any_case import place_order_any_case
 from fillrate.workflows.split_order import SplitLine, backorder_order_lines
@@ -26,13 +36,13 @@ router = Router(tags=["orders"])
 
 class OrderLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
-    quantity: Count
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
     unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
 class OrderIn(RequestSchema):
     customer: str = Field(..., min_length=1)
-    lines: list[OrderLineIn]
+    lines: list[OrderLineIn] = Field(..., json_schema_extra={"minItems": 1})
     reference: str = Field("", max_length=100)
     hold: Flag = False
 
@@ -122,7 +132,7 @@ def post_order(request, payload: OrderIn):
 
 
 class OrderFilters(Schema):
-    status: str | None = None
+    status: OneOf(OrderStatus.values) | None = None
     customer: str | None = None
 
 
@@ -175,12 +185,12 @@ def get_order(request, number: str):
 
 
 class SplitLineIn(RequestSchema):
-    line: Count
-    quantity: Count
+    line: Count = Field(..., json_schema_extra=QUANTITY)
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
 
 
 class SplitIn(RequestSchema):
-    lines: list[SplitLineIn]
+    lines: list[SplitLineIn] = Field(..., json_schema_extra={"minItems": 1})
     expected_date: dt.date | None = None
     reason: str = Field("", max_length=200)
     notes: str = ""
@@ -208,7 +218,7 @@ def post_cancel(request, number: str, payload: CancelOrderIn | None = None):
 
 
 class OversoldActionIn(RequestSchema):
-    action: str
+    action: OneOf(ACTIONS)
 
 
 @router.post("/orders/{number}/resolve-oversold", response=OrderOut,

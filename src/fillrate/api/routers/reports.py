@@ -13,20 +13,25 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
-from fillrate.api.schemas import Day, Money
+from fillrate.api.schemas import Day, Money, OneOf
 from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
-from fillrate.reports.backlog import backorder_aging, backorders_by_product, timeline
+from fillrate.reports.backlog import (
+    PRODUCT_ORDERINGS,
+    backorder_aging,
+    backorders_by_product,
+    timeline,
+)
 from fillrate.reports.fill_rate import fill_rate, period_for
 from fillrate.reports.reorder import reorder_suggestions
 from fillrate.reports.review import max_age_review
-from fillrate.reports.scope import check_breakdown, scope_for
+from fillrate.reports.scope import BREAKDOWNS, check_breakdown, scope_for
 
 router = Router(tags=["reports"])
 
 
 class ScopeParams(Schema):
-    format: str = Field("json", description="json or csv")
+    format: OneOf(["json", "csv"]) = Field("json", description="json or csv")
     customer: str | None = Field(None, description="one customer's backorders (code)")
     sales_rep: str | None = Field(None, description="the backorders of one rep's customers")
 
@@ -70,7 +75,7 @@ class AgingOut(Schema):
 
 
 class AgingParams(ScopeParams):
-    by: str | None = Field(None, description="customer, product or sales_rep")
+    by: OneOf(BREAKDOWNS) | None = Field(None, description="customer, product or sales_rep")
 
 
 @router.get("/reports/backorder-aging", response=AgingOut, auth=needs("backorders.view"))
@@ -84,7 +89,7 @@ def aging(request, params: Query[AgingParams]):
     return exports.aging_data(report)
 
 
-class ProductOut(Schema):
+class BackloggedProduct(Schema):
     sku: str
     name: str
     open_units: int
@@ -101,12 +106,13 @@ class ProductOut(Schema):
 
 
 class ProductPage(Schema):
-    items: list[ProductOut]
+    items: list[BackloggedProduct]
     count: int
 
 
 class ProductParams(ScopeParams):
-    ordering: str = Field("value", description="value, units, shortfall, oldest or sku")
+    ordering: OneOf(PRODUCT_ORDERINGS) = Field(
+        "value", description="value, units, shortfall, oldest or sku")
 
 
 @router.get("/reports/backorders-by-product", response=ProductPage,

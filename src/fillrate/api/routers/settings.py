@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
-from fillrate.api.schemas import Count, Flag, RequestSchema
-from fillrate.core.business import business_settings
+from fillrate.api.schemas import Count, Flag, OneOf, RequestSchema
+from fillrate.core.business import ALLOCATION_POLICIES, OVERSELL_POLICIES, business_settings
 from fillrate.workflows.settings import change_business_settings
 
 router = Router(tags=["settings"])
@@ -23,13 +23,20 @@ class SettingsOut(Schema):
 
 
 class SettingsPatch(RequestSchema):
-    oversell_policy: str | None = None
-    allocation_policy: str | None = None
+    """Only the settings sent change; null leaves one as it is."""
+
+    NULLABLE = frozenset({"oversell_policy", "allocation_policy", "partial_shipments",
+                          "charge_backorders_on_shipment", "max_backorder_age_days",
+                          "notify_customers", "currency"})
+
+    oversell_policy: OneOf(OVERSELL_POLICIES) | None = None
+    allocation_policy: OneOf(ALLOCATION_POLICIES) | None = None
     partial_shipments: Flag | None = None
     charge_backorders_on_shipment: Flag | None = None
-    max_backorder_age_days: Count | None = None
+    max_backorder_age_days: Count | None = Field(
+        None, json_schema_extra={"minimum": 1, "maximum": 3650})
     notify_customers: Flag | None = None
-    currency: str | None = None
+    currency: str | None = Field(None, json_schema_extra={"pattern": "^[A-Z]{3}$"})
 
 
 @router.get("/settings", response=SettingsOut, auth=needs("settings.view"))
