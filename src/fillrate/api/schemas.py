@@ -67,6 +67,8 @@ Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str),
 MoneyIn = Annotated[Decimal, BeforeValidator(_plain_decimal),
                     WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$",
                                     "examples": ["12.50"]}, mode="validation")]
+# Money above zero, up to 12 digits before the point.
+POSITIVE_MONEY = r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0?\.(0[1-9]|[1-9][0-9]?))$"
 # A share or an average in a report: a decimal string, or null when there is
 # nothing to divide by.
 Ratio = Annotated[Decimal, WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
@@ -79,13 +81,20 @@ def OneOf(values: Iterable[str]) -> Any:  # noqa: N802 (a type, as used)
     return Annotated[str, WithJsonSchema({"type": "string", "enum": list(values)})]
 
 
+def Filter(values: Iterable[str]) -> Any:  # noqa: N802 (a type, as used)
+    """A list filter that is one of `values`, or empty for no filter."""
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": [*values, ""],
+                                          "description": "empty: no filter"})]
+
+
 # Codes (SKUs, customer and supplier codes) have no whitespace; warehouse,
 # location and sales rep codes no '/' either (as the services check).
 # (Whitespace spelled out as str.isspace() has it, which the services ask.)
 SPACE = ("\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
          "\\u202f\\u205f\\u3000")
-CODE_PATTERN = f"^[^{SPACE}\\x00]+$"
-PLACE_CODE_PATTERN = f"^[^{SPACE}/\\x00]+$"
+# (the services strip the spaces around a code first)
+CODE_PATTERN = f"^[{SPACE}]*[^{SPACE}\\x00]+[{SPACE}]*$"
+PLACE_CODE_PATTERN = f"^[{SPACE}]*[^{SPACE}/\\x00]+[{SPACE}]*$"
 CODE = {"pattern": CODE_PATTERN}
 # A name has something in it besides spaces.
 NAME = {"pattern": f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"}
@@ -137,10 +146,15 @@ class RequestSchema(Schema):
     not a JSON object where one is expected is 422 too. Every date in it
     lies between `EARLIEST` and `LATEST` (a year 1 or 9999 is a typo)."""
 
-    # Fields where null is a value the server takes (e.g. "no sales rep");
-    # elsewhere a field may be left out but not sent as null, and the
-    # OpenAPI document says so.
+    # A partial body (a PATCH: only the fields sent change) takes null only
+    # where null is a value (`NULLABLE`, e.g. "no sales rep"); elsewhere a
+    # field may be left out but not sent as null, and the OpenAPI document
+    # says so. In a whole body, null is the same as leaving the field out.
+    PARTIAL: ClassVar[bool] = False
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
+    # Rules between fields (JSON Schema `if`/`then`) the server checks and
+    # the OpenAPI document states.
+    RULES: ClassVar[dict[str, Any]] = {}
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=lambda schema, cls:
                               _document_not_null(schema, cls))
@@ -152,6 +166,9 @@ class RequestSchema(Schema):
 
 
 def _document_not_null(schema: dict[str, Any], cls: Any) -> None:
+    schema.update(getattr(cls, "RULES", {}))
+    if not getattr(cls, "PARTIAL", False):
+        return
     nullable = getattr(cls, "NULLABLE", frozenset())
     for name, prop in schema.get("properties", {}).items():
         options = prop.get("anyOf")
@@ -198,6 +215,8 @@ class ProductPatch(RequestSchema):
     """Only the fields sent change; a field not named here is 422
     `request.unknown_field` (the SKU itself cannot be changed)."""
 
+    PARTIAL = True
+
     name: str | None = Field(None, min_length=1, max_length=200, json_schema_extra=NAME)
     upc: str | None = Field(None, max_length=32)
     variant: str | None = Field(None, max_length=100)
@@ -240,8 +259,6 @@ class ProductDetail(ProductOut):
 
 
 class CustomerIn(RequestSchema):
-    NULLABLE = frozenset({"sales_rep"})
-
     code: str = Field(..., min_length=1, max_length=32, json_schema_extra=CODE)
     name: str = Field(..., min_length=1, max_length=200, json_schema_extra=NAME)
     email: str = Field("", max_length=254, json_schema_extra=EMAIL)
@@ -255,6 +272,8 @@ class CustomerIn(RequestSchema):
 class CustomerPatch(RequestSchema):
     """Only the fields sent change; `sales_rep` is a sales rep's code, or
     null for none. A field not named here is 422 `request.unknown_field`."""
+
+    PARTIAL = True
 
     NULLABLE = frozenset({"sales_rep"})
 

@@ -14,6 +14,7 @@ from fillrate.api.schemas import (
     QUANTITY,
     Count,
     EventOut,
+    Filter,
     Flag,
     Money,
     OneOf,
@@ -40,17 +41,17 @@ CENTS = Decimal("0.01")
 
 
 class BackorderFilterParams(Schema):
-    status: OneOf(["active", *lifecycle.TRANSITIONS]) | None = None
+    status: Filter(["active", *lifecycle.TRANSITIONS]) | None = None
     customer: str | None = None
     sku: str | None = None
     sales_rep: str | None = None
-    priority: OneOf(Priority.values) | None = None
-    expected: OneOf(selectors.EXPECTED_BUCKETS) | None = None
+    priority: Filter(Priority.values) | None = None
+    expected: Filter(selectors.EXPECTED_BUCKETS) | None = None
     fulfillable: bool | None = Field(
         None, description="true: can ship now (allocated units on no pending fulfillment, "
         "order not on hold); false: the rest")
     ordering: OneOf(selectors.ORDERINGS) = "created"
-    age: OneOf(aging.BUCKET_KEYS) | None = Field(
+    age: Filter(aging.BUCKET_KEYS) | None = Field(
         None, description="active backorders aged 0_7, 8_14, 15_30 or "
                           "31_plus whole days (the aging report's buckets)")
 
@@ -212,6 +213,7 @@ def get_backorder(request, number: str):
 
 
 class BackorderPatch(RequestSchema):
+    PARTIAL = True
     NULLABLE = frozenset({"expected_date"})
 
     expected_date: dt.date | None = None
@@ -241,10 +243,14 @@ class CancelLineIn(RequestSchema):
 
 
 class BackorderCancelIn(RequestSchema):
+    # reason `other` needs notes that say something
+    RULES = {"if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+             "then": {"required": ["notes"], "properties": {"notes": NAME}}}
+
     reason: OneOf(CancelReason.values)
     notes: str = ""
     notify: Flag = False
-    lines: list[CancelLineIn] | None = None
+    lines: list[CancelLineIn] | None = Field(None, json_schema_extra={"minItems": 1})
 
 
 @router.post("/backorders/{number}/cancel", response=BackorderDetail,

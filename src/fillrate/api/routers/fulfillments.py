@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import QUANTITY, Count, Money, OneOf, Page, RequestSchema
+from fillrate.api.schemas import QUANTITY, Count, Filter, Money, OneOf, Page, RequestSchema
 from fillrate.backorders.models import Backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.fulfilment import selectors
@@ -124,7 +124,7 @@ def post_fulfil_order(request, number: str):
 
 
 class FulfillmentFilters(Schema):
-    status: OneOf(FulfillmentStatus.values) | None = None
+    status: Filter(FulfillmentStatus.values) | None = None
     order: str | None = None
     backorder: str | None = None
 

@@ -10,8 +10,10 @@ from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
 from fillrate.api.schemas import (
+    POSITIVE_MONEY,
     QUANTITY,
     Count,
+    Filter,
     Flag,
     Money,
     MoneyIn,
@@ -132,7 +134,7 @@ def post_order(request, payload: OrderIn):
 
 
 class OrderFilters(Schema):
-    status: OneOf(OrderStatus.values) | None = None
+    status: Filter(OrderStatus.values) | None = None
     customer: str | None = None
 
 
@@ -241,7 +243,8 @@ def post_release(request, number: str):
 
 
 class PaymentIn(RequestSchema):
-    amount: MoneyIn | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    amount: MoneyIn | None = Field(None, gt=0, max_digits=14, decimal_places=2,
+                                   json_schema_extra={"pattern": POSITIVE_MONEY})
 
 
 @router.post("/orders/{number}/payments", response={201: OrderOut},

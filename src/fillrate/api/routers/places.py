@@ -11,6 +11,7 @@ from fillrate.api.schemas import (
     NAME,
     PLACE_CODE,
     Count,
+    Filter,
     Flag,
     LocationOut,
     OneOf,
@@ -35,6 +36,7 @@ class WarehouseIn(RequestSchema):
 
 
 class WarehousePatch(RequestSchema):
+    PARTIAL = True
     # A field that cannot change (the code) is refused, not silently ignored.
 
     name: str | None = Field(None, min_length=1, max_length=200, json_schema_extra=NAME)
@@ -80,6 +82,7 @@ class LocationIn(RequestSchema):
 
 
 class LocationPatch(RequestSchema):
+    PARTIAL = True
     # A field that cannot change (the code) is refused, not silently ignored.
 
     name: str | None = None
@@ -92,7 +95,7 @@ class LocationPatch(RequestSchema):
 
 class LocationFilters(Schema):
     warehouse: str | None = None
-    kind: OneOf(LocationKind.values) | None = None
+    kind: Filter(LocationKind.values) | None = None
     active: bool | None = None
 
 

@@ -19,6 +19,7 @@ from fillrate.api.schemas import (
     QUANTITY,
     Count,
     EventOut,
+    Filter,
     Flag,
     Money,
     MoneyIn,
@@ -83,6 +84,8 @@ def get_supplier(request, code: str):
 class SupplierPatch(RequestSchema):
     """Only the fields sent change; a field not named here is 422
     `request.unknown_field` (the code cannot be changed)."""
+
+    PARTIAL = True
 
     name: str | None = Field(None, min_length=1, max_length=200, json_schema_extra=NAME)
     email: str | None = Field(None, max_length=254, json_schema_extra=EMAIL)
@@ -232,7 +235,7 @@ def post_purchase_order(request, payload: PurchaseOrderIn):
 
 
 class PurchaseOrderFilters(Schema):
-    status: OneOf(PurchaseOrderStatus.values) | None = None
+    status: Filter(PurchaseOrderStatus.values) | None = None
     supplier: str | None = None
     sku: str | None = None
 
@@ -251,6 +254,7 @@ def get_purchase_order(request, number: str):
 
 
 class PurchaseOrderPatch(RequestSchema):
+    PARTIAL = True
     NULLABLE = frozenset({"expected_date"})
 
     expected_date: dt.date | None

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
-from fillrate.api.schemas import Day, Money, OneOf
+from fillrate.api.schemas import Day, Filter, Money, OneOf
 from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
 from fillrate.reports.backlog import (
@@ -75,7 +75,7 @@ class AgingOut(Schema):
 
 
 class AgingParams(ScopeParams):
-    by: OneOf(BREAKDOWNS) | None = Field(None, description="customer, product or sales_rep")
+    by: Filter(BREAKDOWNS) | None = Field(None, description="customer, product or sales_rep")
 
 
 @router.get("/reports/backorder-aging", response=AgingOut, auth=needs("backorders.view"))

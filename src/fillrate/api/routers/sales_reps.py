@@ -21,6 +21,7 @@ class SalesRepIn(RequestSchema):
 
 
 class SalesRepPatch(RequestSchema):
+    PARTIAL = True
     NULLABLE = frozenset({"email"})  # null: no email
     # A field that cannot change (the code) is refused, not silently ignored.
 

@@ -25,6 +25,8 @@ class SettingsOut(Schema):
 class SettingsPatch(RequestSchema):
     """Only the settings sent change; null leaves one as it is."""
 
+    PARTIAL = True
+
     NULLABLE = frozenset({"oversell_policy", "allocation_policy", "partial_shipments",
                           "charge_backorders_on_shipment", "max_backorder_age_days",
                           "notify_customers", "currency"})
