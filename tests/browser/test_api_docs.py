@@ -3,6 +3,7 @@ served by fillrate itself, and a request to any other host is refused."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -36,5 +37,9 @@ def test_the_api_docs_render_offline(tab, live_server):
     blocks = tab.locator(".opblock")
     expect(blocks.first).to_be_visible()
     assert blocks.count() == len(OPERATIONS)
+    # one operation opens and shows its documented answers, errors too
+    tab.locator(".opblock-summary-path", has_text=re.compile(r"^/api/v1/products/\{sku\}$")
+                ).first.click()
+    expect(tab.locator(".responses-table").first).to_contain_text("404")
     assert elsewhere == []
     assert problems == []
