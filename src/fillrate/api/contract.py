@@ -121,6 +121,9 @@ _ERRORS: dict[int, tuple[str, str, str, str | None]] = {
           "4,094 bytes (an HTML page, not JSON)", "", "", None),
     431: ("Refused by gunicorn before fillrate sees the request: over 100 header fields or "
           "one over 8,190 bytes (an HTML page, not JSON)", "", "", None),
+    503: ("Busy: the stock or backorders involved kept changing (a lock wait ran out); "
+          "nothing changed, try again", "request.busy",
+          "the stock involved is busy: try again in a moment", None),
     422: ("Invalid: a value out of bounds or not one of the choices, an unknown field or "
           "query parameter (named in `field`)", "request.unknown_parameter",
           "stauts: no such query parameter here", "stauts"),
@@ -153,7 +156,7 @@ def _statuses(method: str, operation: dict[str, Any]) -> list[int]:
     if has_body or any(p["in"] == "path" or p["name"] not in _NOT_NAMES for p in params):
         statuses.append(404)
     if method in WRITE_METHODS:
-        statuses.append(409)
+        statuses += [409, 503]
     if has_body:
         statuses.append(413)
     return sorted(statuses)
