@@ -206,3 +206,20 @@ def test_no_two_schemas_share_a_name():
     assert {"ProductIn", "OrderIn", "BackorderCancelIn", "PurchaseOrderCancelIn"} <= set(found)
     shared = {name: classes for name, classes in found.items() if len(classes) > 1}
     assert shared == {}
+
+
+def test_every_json_body_has_an_example_the_schema_takes():
+    import jsonschema_rs
+
+    bodies = 0
+    for method, path, op in OPS:
+        for content_type, media in op.get("requestBody", {}).get("content", {}).items():
+            if content_type != "application/json":
+                continue
+            bodies += 1
+            assert "example" in media, (method, path)
+            root = {**media["schema"], "components": DOC["components"]}
+            errors = [e.message for e in
+                      jsonschema_rs.validator_for(root).iter_errors(media["example"])]
+            assert errors == [], (method, path, media["example"])
+    assert bodies >= 25

@@ -204,6 +204,57 @@ def _no_nul(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
             _no_nul(value, components, seen)
 
 
+# Values for an operation's example body, by field name (the demo data's
+# objects where a field names one); other fields take their first choice,
+# their lower bound, false, or a short text.
+EXAMPLE_VALUES: dict[str, Any] = {
+    "sku": "WIN-SHZ-750", "customer": "C-BRIGHTON", "supplier": "SUP-BEAN",
+    "warehouse": "MAIN", "location": "A-01", "sales_rep": "REP-ANNA", "code": "NEW-1",
+    "name": "Shiraz 2021", "quantity": 6, "line": 1, "list_price": "18.50",
+    "unit_price": "18.50", "unit_cost": "9.20", "amount": "50.00",
+    "email": "orders@example.com", "summary": "Called: they will wait for the next delivery",
+    "expected_date": "2031-03-01", "next_follow_up": "2031-03-01", "lead_time_days": 14,
+    "pick_sequence": 10, "carrier": "DHL", "tracking_number": "JD014600003",
+    "max_backorder_age_days": 30, "currency": "EUR", "notes": "the customer asked",
+    "reason": "the supplier is out of stock",
+}
+# `name` by the resource a path starts with
+EXAMPLE_NAMES = {"customers": "Brighton Wine Bar", "sales-reps": "Anna Lee",
+                 "warehouses": "Overflow store", "locations": "Aisle 7",
+                 "suppliers": "Bean Importers"}
+
+
+def _example(schema: dict[str, Any], components: dict[str, Any], name: str = "",
+             depth: int = 0, tag: str = "") -> Any:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
+    if options:
+        schema = {**options[0], **{k: v for k, v in schema.items() if k != "anyOf"}}
+        return _example(schema, components, name, depth, tag)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" and depth < 4:
+        props = schema.get("properties", {})
+        names = list(schema.get("required", [])) or [
+            next((n for n in props if n in EXAMPLE_VALUES), next(iter(props), None))]
+        return {n: _example(props[n], components, n, depth + 1, tag) for n in names if n}
+    if kind == "array":
+        return [_example(schema.get("items", {}), components, name, depth + 1, tag)]
+    if name == "name" and tag in EXAMPLE_NAMES:
+        return EXAMPLE_NAMES[tag]
+    if name in EXAMPLE_VALUES:
+        return EXAMPLE_VALUES[name]
+    if kind == "boolean":
+        return False
+    if kind == "integer":
+        return max(schema.get("minimum", 1), 1)
+    if schema.get("format") == "date":
+        return "2031-03-01"
+    return "example text"
+
+
 def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
     document = copy.deepcopy(document)
     components = document.setdefault("components", {}).setdefault("schemas", {})
@@ -214,7 +265,9 @@ def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
             "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                            "field": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}}})
     request_components: set[str] = set()
-    for path in document.get("paths", {}).values():
+    for url, path in document.get("paths", {}).items():
+        resource = next((s for s in url.split("/") if s and s != "api"
+                         and not (s[0] == "v" and s[1:].isdigit())), "")
         for method, operation in path.items():
             responses = {str(k): v for k, v in operation.get("responses", {}).items()}
             operation["responses"] = responses
@@ -229,9 +282,12 @@ def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
                 if param["in"] == "query" and param["name"] == "format":
                     _add_csv(responses)
             body = operation.get("requestBody", {}).get("content", {})
-            for media in body.values():
+            for content_type, media in body.items():
                 media["schema"] = _without_null(media.get("schema", {}))
                 _no_nul(media["schema"], components, request_components)
+                if content_type == "application/json" and "example" not in media:
+                    media["example"] = _example(media["schema"], components,
+                                                tag=resource)
     return document
 
 
