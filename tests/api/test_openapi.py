@@ -223,3 +223,23 @@ def test_every_json_body_has_an_example_the_schema_takes():
                       jsonschema_rs.validator_for(root).iter_errors(media["example"])]
             assert errors == [], (method, path, media["example"])
     assert bodies >= 25
+
+
+def test_no_decimal_is_typed_number_or_string():
+    """Decimals (money, rates) are decimal strings with a pattern, never
+    pydantic's default "a number, or a string that looks like one"."""
+    loose = []
+
+    def walk(schema, where):
+        if isinstance(schema, dict):
+            types = {o.get("type") for o in schema.get("anyOf", [])}
+            if {"number", "string"} <= types:
+                loose.append(where)
+            for key, value in schema.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(schema, list):
+            for i, value in enumerate(schema):
+                walk(value, f"{where}[{i}]")
+
+    walk(DOC, "")
+    assert loose == []

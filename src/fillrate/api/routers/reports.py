@@ -5,7 +5,6 @@ to one customer or one rep's customers."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
@@ -13,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
-from fillrate.api.schemas import Day, Filter, Money, OneOf
+from fillrate.api.schemas import Day, Filter, Money, OneOf, Ratio
 from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
 from fillrate.reports.backlog import (
@@ -167,7 +166,7 @@ def timeline_report(request, params: Query[TimelineParams]):
 
 class DaysToFill(Schema):
     backorder_lines: int
-    average: Decimal | None
+    average: Ratio | None
     p90: int | None
 
 
@@ -185,10 +184,10 @@ class FillRateFigures(Schema):
     lines_complete: int
     units_ordered: int
     units_first_shipment: int
-    unit_fill_rate: Decimal | None
-    line_fill_rate: Decimal | None
-    order_fill_rate: Decimal | None
-    backorder_rate: Decimal | None
+    unit_fill_rate: Ratio | None
+    line_fill_rate: Ratio | None
+    order_fill_rate: Ratio | None
+    backorder_rate: Ratio | None
     days_to_fill: DaysToFill
     cancellations: list[Cancellation]
 
