@@ -39,7 +39,7 @@ class WarehousePatch(RequestSchema):
     PARTIAL = True
     # A field that cannot change (the code) is refused, not silently ignored.
 
-    name: str | None = Field(None, min_length=1, max_length=200, json_schema_extra=NAME)
+    name: str | None = Field(None, json_schema_extra={**NAME, "maxLength": 200})
 
 
 class WarehouseOut(Schema):

@@ -25,8 +25,8 @@ class SalesRepPatch(RequestSchema):
     NULLABLE = frozenset({"email"})  # null: no email
     # A field that cannot change (the code) is refused, not silently ignored.
 
-    name: str | None = Field(None, min_length=1, max_length=200, json_schema_extra=NAME)
-    email: str | None = Field(None, max_length=254, json_schema_extra=EMAIL)
+    name: str | None = Field(None, json_schema_extra={**NAME, "maxLength": 200})
+    email: str | None = Field(None, json_schema_extra={**EMAIL, "maxLength": 254})
 
 
 class SalesRepOut(Schema):
