@@ -115,8 +115,8 @@ _ERRORS: dict[int, tuple[str, str, str, str | None]] = {
           "request.not_found", "not found", None),
     409: ("Conflicts with the current state (nothing changed)", "orders.insufficient_stock",
           "only 3 of SL-1 available", "lines[0].quantity"),
-    413: ("The body is over the limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2,621,440 bytes)",
-          "request.too_large", "the request body is over the limit of 2621440 bytes", "body"),
+    413: ("The body is over the limit (DATA_UPLOAD_MAX_MEMORY_SIZE, {limit:,} bytes)",
+          "request.too_large", "the request body is over the limit of {limit} bytes", "body"),
     414: ("Refused by gunicorn before fillrate sees the request: a request line over "
           "4,094 bytes (an HTML page, not JSON)", "", "", None),
     431: ("Refused by gunicorn before fillrate sees the request: over 100 header fields or "
@@ -138,6 +138,8 @@ _NOT_NAMES = {"limit", "offset", "format", "search", "ordering", "dry_run", "aft
 
 def _error_response(status: int) -> dict[str, Any]:
     when, code, message, field = _ERRORS[status]
+    if status == 413:
+        when, message = (text.format(limit=max_body_bytes()) for text in (when, message))
     if status in (414, 431):
         return {"description": when, "content": {"text/html": {"schema": {"type": "string"}}}}
     return {"description": when, "content": {"application/json": {
