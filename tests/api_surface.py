@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -105,6 +106,19 @@ class World:
     fulfillment: str = ""  # queued: 1 of `sku` from its own order
     dispatched: str = ""  # dispatched: 1 of `sku`, with `invoice`
     invoice: str = ""
+    # set by `add_floor`
+    tote: str = ""  # empty
+    run: str = ""  # open, with `run_fulfillment` (1 of `sku`, queued, nothing picked)
+    run_fulfillment: str = ""
+    picked_run: str = ""  # done: `picked_fulfillment` picked into `packable_tote`
+    picked_fulfillment: str = ""
+    packable_tote: str = ""
+    issue: str = ""  # open: 1 of `sku` missing at A-01 for a queued fulfillment
+    held_fulfillment: str = ""  # queued, held
+    # set by `add_webhook`
+    webhook: str = ""  # the id of a webhook subscribed to OrderPlaced
+    # set by `add_choice`
+    credited_order: str = ""  # paid, then cancelled: 1 unit's price owed back
 
 
 def build_world(stock) -> World:
@@ -146,7 +160,30 @@ def build_world(stock) -> World:
         draft_purchase_order=draft.number,
     )
     add_fulfilment(world, stock)
+    add_floor(world)
+    add_webhook(world)
+    add_choice(world)
     return world
+
+
+def add_webhook(world: World) -> None:
+    from fillrate.comms.webhooks import subscribe
+
+    world.webhook = str(subscribe(url="http://127.0.0.1:9/hook", events=["OrderPlaced"]).id)
+
+
+def add_choice(world: World) -> None:
+    """An order paid and cancelled, so money is owed back (refunds)."""
+    from fillrate.orders.services import LineInput
+    from fillrate.workflows.cancel_order import cancel_order
+    from fillrate.workflows.payments import pay_order
+    from fillrate.workflows.place_order import place_order
+
+    paid = place_order(customer=world.customer, lines=[LineInput(world.sku, 1,
+                                                                 Decimal("3.00"))]).order
+    pay_order(number=paid.number)
+    cancel_order(number=paid.number)
+    world.credited_order = paid.number
 
 
 def add_fulfilment(world: World, stock) -> None:
@@ -173,6 +210,38 @@ def add_fulfilment(world: World, stock) -> None:
     world.invoice = shipped.invoice.number
 
 
+def add_floor(world: World) -> None:
+    """Totes, an open run, a done run with a picked fulfillment in a tote,
+    an open issue and a held fulfillment (1 unit of `sku` each)."""
+    from fillrate.orders.services import LineInput
+    from fillrate.picking.services import (
+        create_pick_run,
+        hold_fulfillment,
+        mark_missing,
+        record_pick,
+    )
+    from fillrate.picking.totes import create_tote
+    from fillrate.workflows.fulfil import fulfil_order
+    from fillrate.workflows.place_order import place_order
+
+    def one() -> str:
+        return fulfil_order(number=place_order(
+            customer=world.customer, lines=[LineInput(world.sku, 1)]).order.number).number
+
+    world.tote = create_tote(code="WORLD-T1").code
+    world.packable_tote = create_tote(code="WORLD-T2").code
+    world.run_fulfillment = one()
+    world.run = create_pick_run(fulfillments=[world.run_fulfillment]).number
+    world.picked_fulfillment = one()
+    world.picked_run = create_pick_run(fulfillments=[world.picked_fulfillment]).number
+    record_pick(run=world.picked_run, fulfillment=world.picked_fulfillment, sku=world.sku,
+                location="A-01", quantity=1, tote=world.packable_tote)
+    world.issue = mark_missing(fulfillment=one(), sku=world.sku, quantity=1,
+                               location="A-01").number
+    world.held_fulfillment = one()
+    hold_fulfillment(number=world.held_fulfillment, reason="address check")
+
+
 # (resource, path parameter) -> value of an existing object; an operation id
 # overrides it where one endpoint needs an object in a particular state.
 PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
@@ -182,6 +251,7 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("backorders", "number"): lambda w: w.backorder,
     "POST /orders/{number}/release": lambda w: w.held,
     "POST /orders/{number}/resolve-oversold": lambda w: w.oversold,
+    "POST /orders/{number}/refunds": lambda w: w.credited_order,
     ("purchase-orders", "number"): lambda w: w.purchase_order,
     "POST /purchase-orders/{number}/order": lambda w: w.draft_purchase_order,
     "POST /backorders/{number}/fulfil": lambda w: w.ready_backorder,
@@ -194,6 +264,16 @@ PATH_VALUES: dict[tuple[str, str] | str, Callable[[World], str]] = {
     ("sales-reps", "code"): lambda w: w.sales_rep,
     ("suppliers", "code"): lambda w: w.supplier,
     ("imports", "kind"): lambda w: "products",
+    ("pick-runs", "number"): lambda w: w.run,
+    "DELETE /pick-runs/{number}/picks/last": lambda w: w.picked_run,
+    ("totes", "code"): lambda w: w.tote,
+    "POST /totes/{code}/pack": lambda w: w.packable_tote,
+    ("issues", "number"): lambda w: w.issue,
+    "POST /fulfillments/{number}/release": lambda w: w.held_fulfillment,
+    "POST /fulfillments/{number}/missing": lambda w: w.run_fulfillment,
+    "POST /fulfillments/{number}/pack": lambda w: w.picked_fulfillment,
+    ("webhooks", "webhook_id"): lambda w: w.webhook,
+    ("notification-preferences", "code"): lambda w: w.customer,
 }
 
 _serial = itertools.count()
@@ -214,10 +294,13 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /orders/{number}/hold": lambda w: None,
     "POST /orders/{number}/release": lambda w: None,
     "POST /orders/{number}/payments": lambda w: {},
+    "POST /orders/{number}/refunds": lambda w: {"amount": "0.01", "method": "card"},
     "PATCH /backorders/{number}": lambda w: {"priority": "high"},
     "POST /backorders/{number}/cancel": lambda w: {"reason": "customer_requested"},
     "POST /backorders/{number}/communications": lambda w: {"method": "phone",
                                                            "summary": "called"},
+    "POST /backorders/{number}/substitute": lambda w: {"lines": [{
+        "sku": "WORLD-SHORT", "substitute_sku": w.sku, "quantity": 1}]},
     "PATCH /settings": lambda w: {"notify_customers": False},
     "PATCH /products/{sku}": lambda w: {"list_price": "12.50"},
     "POST /products/{sku}/discontinue": lambda w: {"cancel_backorders": True},
@@ -247,6 +330,26 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "POST /sales-reps": lambda w: {"code": f"REP-{next(_serial)}", "name": "New rep",
                                    "email": "new.rep@example.com"},
     "PATCH /sales-reps/{code}": lambda w: {"email": "world.rep@example.com"},
+    "POST /fulfillments/{number}/hold": lambda w: {"reason": "address check"},
+    "POST /fulfillments/{number}/release": lambda w: None,
+    "POST /pick-runs": lambda w: {"fulfillments": [w.fulfillment]},
+    "POST /pick-runs/{number}/picks": lambda w: {"fulfillment": w.run_fulfillment,
+                                                 "sku": w.sku, "location": "A-01",
+                                                 "quantity": 1, "tote": w.tote},
+    "DELETE /pick-runs/{number}/picks/last": lambda w: None,
+    "POST /pick-runs/{number}/cancel": lambda w: None,
+    "POST /totes": lambda w: {"code": f"T-{next(_serial)}"},
+    "POST /totes/{code}/pack": lambda w: None,
+    "POST /fulfillments/{number}/pack": lambda w: None,
+    "POST /fulfillments/dispatch": lambda w: {"fulfillments": [w.fulfillment],
+                                              "carrier": "DHL"},
+    "POST /fulfillments/{number}/missing": lambda w: {"sku": w.sku, "quantity": 1,
+                                                      "location": "A-01"},
+    "POST /issues/{number}/resolve": lambda w: {"action": "split"},
+    "POST /webhooks": lambda w: {"url": "https://example.com/hooks/fillrate",
+                                 "events": ["BackorderOpened", "OrderShipped"]},
+    "DELETE /webhooks/{webhook_id}": lambda w: None,
+    "PUT /notification-preferences/{code}": lambda w: {"notifications": "none"},
     # bytes go as text/csv
     "POST /imports/{kind}": lambda w: f"sku,name,list_price\r\nIMP-{next(_serial)},"
                                       "Imported,2.50\r\n".encode(),

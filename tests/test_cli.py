@@ -236,11 +236,12 @@ def test_check_deploy_lists_what_is_not_set_for_production(run, settings, monkey
     settings.DEBUG = True
     settings.HTTPS = False
     settings.EMAIL_URL = "console://"
+    settings.PUBLIC_URL = "http://127.0.0.1:8000"
     monkeypatch.setattr("fillrate.core.sql.set_based", lambda: False)
     code, out, _ = run("check", "--deploy")
     assert code == 1
     for name in ("FILLRATE_SECRET_KEY", "FILLRATE_DEBUG", "FILLRATE_ALLOWED_HOSTS",
-                 "FILLRATE_HTTPS", "FILLRATE_EMAIL_URL", "DATABASE_URL"):
+                 "FILLRATE_HTTPS", "FILLRATE_EMAIL_URL", "DATABASE_URL", "FILLRATE_PUBLIC_URL"):
         assert name in out
     assert "setting(s) to set before production" in out
 
@@ -251,6 +252,7 @@ def test_check_deploy_is_ok_when_everything_is_set(run, settings, monkeypatch):
     settings.DEBUG = False
     settings.HTTPS = True
     settings.EMAIL_URL = "smtp://mail.example.com"
+    settings.PUBLIC_URL = "https://shop.example.com"
     monkeypatch.setattr("fillrate.core.sql.set_based", lambda: True)
     code, out, _ = run("check", "--deploy")
     assert (code, out.strip()) == (0, "ok: set for production")

@@ -66,10 +66,65 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     print(f"fillrate serving on http://{args.host}:{args.port}/ with {args.workers} workers",
           flush=True)
+    if settings.DEBUG and not args.no_worker:
+        _worker_beside_server()
     from fillrate.core.process import freeze_startup_objects
 
     freeze_startup_objects()
     Server().run()
+    return 0
+
+
+def _worker_beside_server() -> None:
+    """In debug, `fillrate serve` (so `make run`) delivers notifications too:
+    a `fillrate worker` process beside the server, ended with it. In
+    production the worker runs as its own process."""
+    import atexit
+    import subprocess
+
+    worker = subprocess.Popen([sys.executable, "-m", "fillrate.cli", "worker"])
+    print(f"fillrate worker started beside the server (pid {worker.pid})", flush=True)
+    server_pid = os.getpid()
+
+    def stop() -> None:
+        # gunicorn's workers are forks of this process and inherit the hook
+        if os.getpid() == server_pid and worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    atexit.register(stop)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import logging
+    import signal
+    import threading
+
+    from fillrate.comms.queue import Retry
+    from fillrate.comms.worker import Options, run
+
+    for name, value, low in (("--batch", args.batch, 1), ("--max-attempts", args.max_attempts, 1),
+                             ("--backoff", args.backoff, 0.001), ("--lease", args.lease, 1),
+                             ("--poll", args.poll, 0.01)):
+        if value < low:
+            raise CliError(f"{name} must be at least {low:g}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    options = Options(
+        batch=args.batch, poll=args.poll,
+        retry=Retry(max_attempts=args.max_attempts, base=dt.timedelta(seconds=args.backoff),
+                    lease=dt.timedelta(seconds=args.lease)))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if not args.once:
+        print(f"fillrate worker delivering (batches of {args.batch}; Ctrl-C stops)", flush=True)
+    total = run(options, stop=stop, once=args.once, weekly=not args.no_weekly)
+    print(f"sent {total.sent}, skipped {total.skipped}, retrying {total.retrying}, "
+          f"failed {total.failed}", flush=True)
     return 0
 
 
@@ -169,6 +224,11 @@ def deploy_problems() -> list[str]:
                    "no HSTS (set it behind an HTTPS proxy)")
     if settings.EMAIL_URL.startswith(("console:", "locmem:")):
         out.append("FILLRATE_EMAIL_URL is not set: email is printed, not sent")
+    from urllib.parse import urlparse
+
+    if urlparse(settings.PUBLIC_URL).hostname in ("127.0.0.1", "localhost", None):
+        out.append(f"FILLRATE_PUBLIC_URL is {settings.PUBLIC_URL}: links in customer emails "
+                   "would point at this machine, not at the address customers reach")
     from fillrate.core import sql
 
     if not sql.set_based():
@@ -310,6 +370,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from fillrate.bench.common import BenchError
 
+    if args.clients is None:
+        args.clients = 20 if args.kind == "pick" else 8
     for name, value in (("--clients", args.clients), ("--workers", args.workers)):
         if value < 1:
             raise CliError(f"{name} must be at least 1")
@@ -337,6 +399,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
             return run_reports(output=args.output or "bench-reports.json",
                                database_url=args.database_url, intake_seconds=args.seconds)
+        if args.kind == "pick":
+            from fillrate.bench.pick import run as run_pick
+
+            if args.pause < 0:
+                raise CliError("--pause cannot be negative")
+            return run_pick(pickers=args.clients, seconds=args.seconds, workers=args.workers,
+                            output=args.output or "bench-pick.json",
+                            database_url=args.database_url, pause=args.pause)
+        if args.kind == "notify":
+            from fillrate.bench.notify import run as run_notify
+
+            return run_notify(output=args.output or "bench-notify.json")
     except BenchError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown benchmark {args.kind!r}")
@@ -355,7 +429,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--access-log", action="store_true", help="log every request to stdout")
+    p.add_argument("--no-worker", action="store_true",
+                   help="in debug, do not start a notification worker beside the server")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="deliver customer emails and webhooks (run beside the "
+                       "server in production)")
+    p.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    p.add_argument("--batch", type=int, default=100, help="deliveries claimed at a time (100)")
+    p.add_argument("--max-attempts", type=int, default=8,
+                   help="tries before a delivery is marked failed (8)")
+    p.add_argument("--backoff", type=float, default=30,
+                   help="seconds before the 2nd try; doubles each time, at most 6 hours (30)")
+    p.add_argument("--lease", type=float, default=300,
+                   help="seconds a claimed delivery is held before another worker may take "
+                   "it (300)")
+    p.add_argument("--poll", type=float, default=1.0,
+                   help="seconds between looks when nothing is due (1)")
+    p.add_argument("--no-weekly", action="store_true",
+                   help="do not queue weekly updates of long backorders")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("demo", help="load a realistic demo data set (idempotent)")
     p.set_defaults(func=cmd_demo)
@@ -391,15 +484,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("bench", help="benchmarks on PostgreSQL: prints a table, writes JSON")
-    p.add_argument("kind", choices=["intake", "receive", "import", "reports"],
+    p.add_argument("kind", choices=["intake", "receive", "import", "reports", "pick", "notify"],
                    help="intake: POST /orders over HTTP; receive: receipts that feed 50,000 "
                    "waiting backorder lines; import: CSV files of 100,000 products and "
                    "100,000 stock rows; reports: each report, the backorder list and "
-                   "intake at 1,000,000 open backorder lines")
-    p.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
+                   "intake at 1,000,000 open backorder lines; pick: pickers scanning "
+                   "through pick runs over HTTP, and creating a run from a queue of 1,000; "
+                   "notify: 10,000 queued emails delivered to a local SMTP sink by one worker")
+    p.add_argument("--clients", type=int, default=None,
+                   help="concurrent clients (8; pickers for pick: 20)")
     p.add_argument("--seconds", type=float, default=30,
                    help="how long to drive load (30; each of the two intake runs of reports)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    p.add_argument("--pause", type=float, default=1.0,
+                   help="pick: seconds a picker takes between scans in the paced run (1)")
     p.add_argument("--output", help="JSON file (bench-KIND.json)")
     p.add_argument("--database", default="fillrate_bench",
                    help="scratch database, recreated on the DATABASE_URL server")

@@ -208,10 +208,15 @@ def _demo_orders() -> int:
 
     from fillrate.backorders.models import Backorder
     from fillrate.backorders.services import cancel_backorder, log_communication, update_backorder
+    from fillrate.core.business import change_settings
     from fillrate.core.models import Event
 
     admin = User.objects.get(username="sales")
     now = timezone.now()
+    # Who the customer's choice page tells customers to contact.
+    change_settings(changes={"shop_name": "Demo Wine & Pantry",
+                             "contact_email": "orders@demo-wine-pantry.example.com",
+                             "contact_phone": "+44 20 7946 0000"})
     for k, (customer, lines) in enumerate(DEMO_ORDERS):
         placed_order = place_order(customer=customer, actor_id=admin.id,
                                    lines=[LineInput(sku, qty) for sku, qty in lines])
@@ -239,6 +244,7 @@ def _demo_orders() -> int:
     if backorders:
         log_communication(number=backorders[0].number, method="phone", actor_id=admin.id,
                           summary="Customer happy to wait; call when the Shiraz lands.",
+                          preference="wait", agreed="Wait for the next Shiraz delivery.",
                           next_follow_up=today + dt.timedelta(days=7))
         cancel_backorder(number=backorders[-1].number, reason="customer_requested",
                          notes="Found it elsewhere.", actor_id=admin.id)

@@ -196,6 +196,10 @@ else:
     EMAIL_USE_SSL = _email.scheme == "smtps"
 DEFAULT_FROM_EMAIL = os.environ.get("FILLRATE_FROM_EMAIL", "fillrate@localhost")
 
+# Links sent to customers (choice links in emails) are absolute: this is the
+# address the shop's customers reach the service at.
+PUBLIC_URL = os.environ.get("FILLRATE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 NINJA_PAGINATION_MAX_LIMIT = 500
 
 LOGGING = {

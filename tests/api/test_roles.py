@@ -27,14 +27,22 @@ RESOURCE_DOMAIN = {
     "sales-reps": "reference",
     "orders": "orders",
     "backorders": "backorders",
-    "fulfillments": "fulfilment",
+    # the warehouse floor's steps of a fulfillment (missing, pack, hold) are picking's
+    "fulfillments": ("fulfilment", "picking"),
     "invoices": "invoices",
+    "credits": "invoices",
     "suppliers": "purchasing",
     "purchase-orders": "purchasing",
     "settings": "settings",
     "events": "events",
     "imports": "imports",
     "reports": "backorders",  # the reports are read with backorders.view (issue 16)
+    "pick-queue": "picking",
+    "pick-runs": "picking",
+    "totes": "picking",
+    "issues": "picking",
+    "webhooks": "webhooks",
+    "notification-preferences": "notifications",
 }
 
 
@@ -62,7 +70,8 @@ def test_reads_need_a_view_permission_and_writes_a_stronger_one(op):
     (permission,) = op.permissions
     domain = RESOURCE_DOMAIN.get(op.resource)
     assert domain, f"add /{op.resource} to RESOURCE_DOMAIN in {__name__}"
-    assert permission.startswith(domain + "."), (op.id, permission)
+    domains = domain if isinstance(domain, tuple) else (domain,)
+    assert permission.split(".")[0] in domains, (op.id, permission)
     assert permission.endswith(".view") != op.writes, (op.id, permission)
 
 

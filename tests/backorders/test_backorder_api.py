@@ -146,7 +146,7 @@ def test_log_a_communication_and_see_it_on_the_backorder(api, backorder):
         "BackorderOpened", "CustomerContacted", "CustomerContacted"]
     event = Event.objects.filter(type="CustomerContacted").first()
     assert event.payload == {"method": "phone", "summary": "Agreed to wait two weeks",
-                             "next_follow_up": "2030-01-10"}
+                             "preference": "", "agreed": "", "next_follow_up": "2030-01-10"}
 
 
 @pytest.mark.parametrize(("body", "status", "code", "field"), [
@@ -183,7 +183,10 @@ def test_a_closed_backorder_still_takes_a_communication(backorder):
 def test_settings_start_at_the_documented_defaults(make_api, db):
     expected = {"oversell_policy": "backorder", "allocation_policy": "fifo",
                 "partial_shipments": True, "charge_backorders_on_shipment": True,
-                "max_backorder_age_days": 30, "notify_customers": True, "currency": "USD"}
+                "max_backorder_age_days": 30, "notify_customers": True, "currency": "USD",
+                "pick_workflow": "off",
+
+                "shop_name": "fillrate", "contact_email": "", "contact_phone": ""}
     for role in ("administrator", "supervisor", "warehouse", "sales"):
         r = make_api(role).get("/api/v1/settings")
         assert r.status_code == 200 and r.json() == expected

@@ -45,7 +45,8 @@ def stock_writes(source: str) -> list[str]:
             if (isinstance(func, ast.Attribute) and func.attr in WRITES
                     and _names_in(func.value) & STOCK_MODELS):
                 found.append(f"line {node.lineno}: {func.attr} on a stock model")
-            if (isinstance(func, ast.Name) and func.id in {"add_to_column", "insert_instances"}
+            if (isinstance(func, ast.Name)
+                    and func.id in {"add_to_column", "add_to_columns", "insert_instances"}
                     or isinstance(func, ast.Attribute) and func.attr in {"add", "insert"}) \
                     and any(isinstance(a, ast.Name) and a.id in STOCK_MODELS
                             for a in node.args):
@@ -92,6 +93,7 @@ def test_the_check_finds_what_it_looks_for():
     assert stock_writes("StockMovement.objects.bulk_create([])")
     assert stock_writes("x = StockMovement(quantity=1)")
     assert stock_writes("add_to_column(StockLevel, 'allocated', {})")
+    assert stock_writes("add_to_columns(StockLevel, {'allocated': {}})")
     assert stock_writes("batch.add(StockLevel, 'allocated', d)")
     assert stock_writes("sl, loc = table(StockLevel), table(Location)\n"
                         "sql = f'UPDATE {sl} sl SET allocated = 0'")

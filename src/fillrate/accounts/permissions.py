@@ -33,11 +33,11 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
                          frozenset({A, S})),
     "orders.view": ("read orders, the oversold list", ALL),
     "orders.place": ("place orders", frozenset({A, S, SA})),
-    "orders.manage": ("cancel, hold, release, split orders; record payments",
+    "orders.manage": ("cancel, hold, release, split orders; record payments and refunds",
                       frozenset({A, S, SA})),
     "orders.fulfil": ("turn an order's allocated stock into a fulfillment", frozenset({A, S, W})),
-    "backorders.view": ("read backorders", ALL),
-    "backorders.manage": ("edit, cancel backorders; log customer communication",
+    "backorders.view": ("read backorders; copy the customer's choice link", ALL),
+    "backorders.manage": ("edit, cancel, substitute backorders; log customer communication",
                           frozenset({A, S, SA})),
     "backorders.fulfil": ("fulfil backorders' allocated stock, one or by product",
                           frozenset({A, S, W})),
@@ -47,7 +47,7 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
     "purchasing.receive": ("receive purchase orders into stock", frozenset({A, S, W})),
     "fulfilment.view": ("read fulfillments", ALL),
     "fulfilment.manage": ("dispatch, deliver and cancel fulfillments", frozenset({A, S, W})),
-    "invoices.view": ("read invoices and export them as CSV", ALL),
+    "invoices.view": ("read invoices and credits, export them as CSV", ALL),
     "settings.view": ("read business settings", ALL),
     "settings.change": ("change business settings", frozenset({A})),
     "events.view": ("read the audit feed", frozenset({A, S})),
@@ -55,6 +55,19 @@ MATRIX: dict[str, tuple[str, frozenset[Role]]] = {
                     "suppliers, orders and purchase orders", frozenset({A, S})),
     "users.manage": ("add users, change roles, deactivate users; issue or revoke anyone's "
                      "API tokens", frozenset({A})),
+    # The warehouse floor
+    "picking.view": ("read the pick queue, pick runs, totes and the issues wall", ALL),
+    "picking.pick": ("start and cancel pick runs, scan picks and undo them, mark items "
+                     "missing, make totes, pack", frozenset({A, S, W})),
+    "picking.hold": ("hold and release fulfillments in the pick queue", frozenset({A, S})),
+    "picking.resolve": ("decide issues on the issues wall: found, cancel, split, wait",
+                        frozenset({A, S})),
+    # customer notifications and webhooks (fillrate.comms)
+    "notifications.view": ("read the customer email outbox: sent, waiting and failed", ALL),
+    "notifications.manage": ("retry failed customer emails", frozenset({A, S, SA})),
+    "webhooks.view": ("read webhooks and their deliveries", ALL),
+    "webhooks.manage": ("subscribe and delete webhooks; retry their deliveries",
+                        frozenset({A, S})),
 }
 
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from fillrate.accounts.models import ApiToken, User
 from fillrate.accounts.services import TOKEN_PREFIX, token_digest
+from fillrate.core.errors import NotFound
 from fillrate.core.sql import fetch, quote, table
 
 # The shape `issue_token` gives every token: the prefix and 32 random bytes
@@ -61,3 +62,12 @@ def users() -> QuerySet[User]:
     return User.objects.annotate(
         live_tokens=Count("tokens", filter=Q(tokens__revoked_at__isnull=True)),
     ).order_by("-is_active", "username")
+
+
+def active_user(username: str, *, field: str = "username") -> User:
+    """An active user by username (404 `accounts.unknown_user` naming `field`)."""
+    user = (User.objects.filter(username=username, is_active=True).first()
+            if isinstance(username, str) and username else None)
+    if user is None:
+        raise NotFound("accounts.unknown_user", f"no active user {username!r}", field=field)
+    return user

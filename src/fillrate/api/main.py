@@ -10,17 +10,20 @@ from fillrate.api.contract import ContractAPI
 from fillrate.api.routers import (
     backorders,
     catalog,
+    credits,
     customers,
     events,
     fulfillments,
     imports,
     orders,
+    picking,
     places,
     purchasing,
     reports,
     sales_reps,
     settings,
     stock,
+    webhooks,
 )
 
 api = ContractAPI(
@@ -35,9 +38,10 @@ api = ContractAPI(
 errors.install(api, body_param_names={"payload"})
 
 # `fulfillments` first: its `/backorders/fulfil-by-product` must be matched
-# before the backorders router's `/backorders/{number}`.
-for module in (fulfillments, catalog, customers, sales_reps, stock, places, orders, backorders,
-               purchasing, settings, events, imports, reports):
+# before the backorders router's `/backorders/{number}`; `picking` before it:
+# its `/fulfillments/dispatch` before `/fulfillments/{number}`.
+for module in (picking, fulfillments, catalog, customers, sales_reps, stock, places, orders,
+               backorders, purchasing, settings, events, imports, reports, credits, webhooks):
     api.add_router("", module.router)
 
 

@@ -28,6 +28,13 @@ class CancelReason(models.TextChoices):
     UNABLE_TO_FULFIL = "unable_to_fulfil", "Unable to fulfil"
     EXCESSIVE_DELAY = "excessive_delay", "Excessive delay"
     OTHER = "other", "Other (explain in notes)"
+    # Set by a substitution only (`workflows.substitute`), never chosen in the
+    # cancel dialog: the units were replaced by another product.
+    SUBSTITUTED = "substituted", "Substituted"
+
+
+# The reasons a person (or the customer's link) may give for a cancel.
+CHOSEN_CANCEL_REASONS = tuple(r for r in CancelReason.values if r != CancelReason.SUBSTITUTED)
 
 
 class Backorder(models.Model):
@@ -180,6 +187,17 @@ class CommunicationMethod(models.TextChoices):
     IN_PERSON = "in_person"
     NOTIFICATION = "notification"
     OTHER = "other"
+    # The customer chose through the signed choice link (`fillrate.comms.links`).
+    LINK = "link"
+
+
+class Preference(models.TextChoices):
+    """What the customer wants done about the backorder (seed 003)."""
+
+    WAIT = "wait", "Wait for stock"
+    PARTIAL = "partial", "Ship what is ready now"
+    CANCEL = "cancel", "Cancel the backorder"
+    SUBSTITUTE = "substitute", "Accept a substitute"
 
 
 class Communication(models.Model):
@@ -189,6 +207,8 @@ class Communication(models.Model):
                                   related_name="communications")
     method = models.CharField(max_length=16, choices=CommunicationMethod.choices)
     summary = models.TextField()
+    preference = models.CharField(max_length=16, choices=Preference.choices, blank=True)
+    agreed = models.TextField(blank=True)
     next_follow_up = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -199,3 +219,65 @@ class Communication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method}: {self.summary[:40]}"
+
+
+class ChoiceLinkUse(models.Model):
+    """A customer's choice link that has been used (links are signed tokens,
+    stored nowhere until used; see `fillrate.comms.links`). The unique nonce
+    is what makes a link single-use."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE,
+                                  related_name="choice_link_uses")
+    choice = models.CharField(max_length=16)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.backorder_id}: {self.choice}"
+
+
+class SubstitutionStatus(models.TextChoices):
+    PROPOSED = "proposed"
+    APPLIED = "applied"
+    WITHDRAWN = "withdrawn"
+
+
+class Substitution(models.Model):
+    """`quantity` units of a backorder line replaced by another product at
+    `unit_price` (the original line's unless staff set another). Proposed by
+    staff for the customer to accept through the choice link, or applied at
+    once; once applied, `order_line` is the substitute line added to the
+    order (linked both ways: `BackorderLine.substitutions`,
+    `OrderLine.substitute_for`)."""
+
+    backorder = models.ForeignKey(Backorder, on_delete=models.CASCADE,
+                                  related_name="substitutions")
+    backorder_line = models.ForeignKey(BackorderLine, on_delete=models.CASCADE,
+                                       related_name="substitutions")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.IntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(max_length=12, choices=SubstitutionStatus.choices)
+    order_line = models.OneToOneField(OrderLine, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="substitute_for")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="substitution_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0),
+                                   name="substitution_price_not_negative"),
+            models.CheckConstraint(condition=Q(status__in=SubstitutionStatus.values),
+                                   name="substitution_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.backorder_line_id} -> {self.product_id} x{self.quantity}"

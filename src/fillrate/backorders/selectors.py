@@ -26,7 +26,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fillrate.backorders import aging, lifecycle
-from fillrate.backorders.models import Backorder, BackorderLine, Promise
+from fillrate.backorders.models import (
+    Backorder,
+    BackorderLine,
+    Communication,
+    Promise,
+)
 from fillrate.backorders.services import backorder_id
 from fillrate.catalog.models import Product
 from fillrate.core.errors import InvalidValue, NotFound
@@ -83,6 +88,48 @@ class BackorderFilters:
     fulfillable: bool | None = None
     ordering: str = "created"
     age: str | None = None  # an aging bucket (`aging.BUCKET_KEYS`): active backorders only
+    # "due": active backorders whose next follow-up is today or earlier,
+    # oldest follow-up date first (overrides `ordering`)
+    follow_up: str | None = None
+
+
+FOLLOW_UP_FILTERS = ("due",)
+
+
+def _contacts():
+    return Communication.objects.filter(backorder_id=OuterRef("pk")).order_by("-id")
+
+
+def last_contact_at():
+    """The time of a backorder's latest communication, as an annotation."""
+    return Subquery(_contacts().values("created_at")[:1])
+
+
+def with_contacts(qs: QuerySet[Backorder]) -> QuerySet[Backorder]:
+    """Backorders annotated with `last_contact_at` and `next_follow_up`
+    (for the list pages; exports and reports leave them out)."""
+    if "next_follow_up" in qs.query.annotations:
+        return qs
+    return qs.annotate(last_contact_at=last_contact_at(), next_follow_up=next_follow_up())
+
+
+def follow_up_of(newest_first) -> dt.date | None:
+    """`next_follow_up` over a backorder's communications already loaded."""
+    for c in newest_first:
+        if c.next_follow_up is not None or c.created_by_id is not None:
+            return c.next_follow_up
+    return None
+
+
+def next_follow_up():
+    """A backorder's next follow-up date, as an annotation: the date its
+    latest contact logged by a person, or latest contact that set a date,
+    asked for. A person's contact without a date ends the pending follow-up;
+    a message the system sent or the customer's link choice (no person
+    logged them) leaves it."""
+    relevant = _contacts().filter(Q(next_follow_up__isnull=False)
+                                  | Q(created_by__isnull=False))
+    return Subquery(relevant.values("next_follow_up")[:1])
 
 
 def _line_sum(expression, **filters):
@@ -158,6 +205,14 @@ def backorders(filters: BackorderFilters, *,
     if f.ordering not in ORDERINGS:
         raise InvalidValue("backorders.invalid_ordering",
                            f"ordering is one of {', '.join(ORDERINGS)}", field="ordering")
+    if f.follow_up:
+        if f.follow_up not in FOLLOW_UP_FILTERS:
+            raise InvalidValue("backorders.invalid_filter",
+                               f"follow_up is one of {', '.join(FOLLOW_UP_FILTERS)}",
+                               field="follow_up")
+        return with_contacts(qs).filter(status__in=lifecycle.ACTIVE,
+                                        next_follow_up__lte=today).order_by(
+            "next_follow_up", "id")
     return qs.order_by(*ORDERINGS[f.ordering])
 
 
@@ -294,3 +349,13 @@ def waiting_for_product(product_id: int) -> list[BackorderLine]:
         .select_related("backorder", "backorder__customer")
         .order_by("backorder__created_at", "backorder_id", "id")
     )
+
+
+def applied_substitutions(order_id: int) -> list:
+    """The order's applied substitutions, with both lines and products loaded."""
+    from fillrate.backorders.models import Substitution, SubstitutionStatus
+
+    return list(Substitution.objects.filter(backorder__order_id=order_id,
+                                            status=SubstitutionStatus.APPLIED)
+                .select_related("backorder", "backorder_line__product", "product",
+                                "order_line").order_by("id"))

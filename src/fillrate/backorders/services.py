@@ -25,8 +25,10 @@ from fillrate.core.numbers import parse_number
 from fillrate.core.retry import retry_on_lock_conflict
 from fillrate.core.sql import NumberOf, Ref, WriteBatch
 from fillrate.inventory.locks import lock_stock_levels
+from fillrate.orders import money
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderLine, SalesOrder
+from fillrate.orders.money import credit_overpayment
 
 
 def backorder_id(number: str) -> int:
@@ -326,16 +328,23 @@ def cancel_backorder(
             payload=payload)
         order = backorder.order
         orders.refresh_status(order, orders.lines_of(order.id))
+        credit_overpayment(order_id=order.id, reason=money.BACKORDER_CANCELLED,
+                           source=f"{backorder.number} {reason}", actor_id=actor_id)
     return backorder
 
 
 def log_communication(
     *, number: str, method: str, summary: str, next_follow_up: dt.date | None = None,
-    actor_id: int | None = None,
+    preference: str = "", agreed: str = "", actor_id: int | None = None,
 ):
-    """Record a call, email or meeting with the customer about a backorder.
-    A next follow-up is today or later (`backorders.follow_up_in_past`)."""
-    from fillrate.backorders.models import Communication, CommunicationMethod
+    """Record a call, email, meeting or the customer's link choice about a
+    backorder (seed 003: method, the customer's preference, the agreed plan,
+    the next follow-up date). A next follow-up is today or later
+    (`backorders.follow_up_in_past`); a preference is one of `Preference`
+    (`backorders.invalid_preference`). The backorder's next follow-up is
+    that of its latest contact logged by a person (`actor_id`) or latest
+    contact that set one (see `selectors.next_follow_up`)."""
+    from fillrate.backorders.models import Communication, CommunicationMethod, Preference
 
     if method not in CommunicationMethod.values:
         raise InvalidValue("backorders.invalid_method",
@@ -343,6 +352,10 @@ def log_communication(
                            field="method")
     if not summary.strip():
         raise InvalidValue("backorders.empty_summary", "say what was agreed", field="summary")
+    if preference and preference not in Preference.values:
+        raise InvalidValue("backorders.invalid_preference",
+                           f"preference must be one of {', '.join(Preference.values)}",
+                           field="preference")
     if next_follow_up is not None and next_follow_up < timezone.localdate():
         raise InvalidValue("backorders.follow_up_in_past",
                            f"the next follow-up {next_follow_up} is in the past "
@@ -353,10 +366,31 @@ def log_communication(
         if backorder is None:
             raise NotFound("backorders.not_found", f"no backorder {number!r}")
         row = Communication.objects.create(backorder=backorder, method=method,
-                                           summary=summary.strip(),
+                                           summary=summary.strip(), preference=preference,
+                                           agreed=agreed.strip(),
                                            next_follow_up=next_follow_up, created_by_id=actor_id)
         record_event(type=EventType.CUSTOMER_CONTACTED, subject_type="backorder",
                      subject=backorder.number, actor_id=actor_id,
                      payload={"method": method, "summary": row.summary,
+                              "preference": preference, "agreed": row.agreed,
                               "next_follow_up": next_follow_up})
     return row
+
+
+def log_messages_sent(*, entries: Sequence[tuple[int, str, str]]) -> int:
+    """Log messages the worker sent (or gave up on) as communications, many
+    at once: `(backorder_id, method, summary)` each, with one
+    `CustomerContacted` event per entry (no actor: the system told them).
+    Call inside the transaction that records the delivery."""
+    from fillrate.backorders.models import Communication
+
+    if not entries:
+        return 0
+    Communication.objects.bulk_create([
+        Communication(backorder_id=bid, method=method, summary=summary)
+        for bid, method, summary in entries], batch_size=500)
+    record_events([{"type": EventType.CUSTOMER_CONTACTED, "subject_type": "backorder",
+                    "subject": Backorder(id=bid).number,
+                    "payload": {"method": method, "summary": summary}}
+                   for bid, method, summary in entries])
+    return len(entries)

@@ -18,9 +18,11 @@ from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.core.models import Setting
 from fillrate.core.sql import fetch, quote, table
+from fillrate.core.validation import check_email
 
 OVERSELL_POLICIES = ("backorder", "hold", "reject")
 ALLOCATION_POLICIES = ("fifo", "priority")
+PICK_WORKFLOWS = ("off", "on")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,12 @@ class BusinessSettings:
     max_backorder_age_days: int = 30
     notify_customers: bool = True
     currency: str = "USD"
+    pick_workflow: str = "off"
+    # Who the customer's choice page (and its "this link cannot be used"
+    # page) tells the customer to contact.
+    shop_name: str = "fillrate"
+    contact_email: str = ""
+    contact_phone: str = ""
 
 
 DEFAULTS = BusinessSettings()
@@ -48,7 +56,13 @@ DESCRIPTIONS = {
     "notify_customers": "Send backorder notifications to customers.",
     "currency": "The ISO 4217 code of the currency prices are in (USD, EUR, GBP, ...): "
     "pages show amounts in it; the API and CSV exports carry plain numbers.",
+    "pick_workflow": "off: fulfillments are dispatched straight from the queue; on: they are "
+    "picked into totes, packed, and only packed fulfillments are dispatched.",
+    "shop_name": "The shop's name, as customers see it on their backorder choice page.",
+    "contact_email": "The address customers are told to write to (empty: none shown).",
+    "contact_phone": "The telephone number customers are told to call (empty: none shown).",
 }
+TEXT_LIMITS = {"shop_name": 100, "contact_email": 254, "contact_phone": 40}
 
 
 def _validate(key: str, value: Any) -> Any:
@@ -67,11 +81,35 @@ def _validate(key: str, value: Any) -> Any:
             raise InvalidValue("settings.invalid_value",
                                "max_backorder_age_days must be a whole number from 1 to 3650",
                                field=key)
+    elif key == "pick_workflow":
+        if value not in PICK_WORKFLOWS:
+            raise InvalidValue("settings.invalid_value",
+                               f"pick_workflow must be one of {', '.join(PICK_WORKFLOWS)}",
+                               field=key)
     elif key == "currency":
         if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
             raise InvalidValue("settings.invalid_value",
                                "currency must be a three-letter ISO 4217 code such as USD",
                                field=key)
+    elif key in TEXT_LIMITS:
+        if not isinstance(value, str) or len(value) > TEXT_LIMITS[key]:
+            raise InvalidValue("settings.invalid_value",
+                               f"{key} must be text of at most {TEXT_LIMITS[key]} characters",
+                               field=key)
+        if key == "shop_name" and not value.strip():
+            raise InvalidValue("settings.invalid_value", "shop_name cannot be empty",
+                               field=key)
+        if key == "contact_email":
+            try:
+                check_email(value, app="settings")
+            except InvalidValue as error:
+                raise InvalidValue("settings.invalid_value", error.message,
+                                   field=key) from None
+        if key == "contact_phone" and value.strip() and not re.fullmatch(
+                r"\+?[0-9][0-9 ()./-]{2,38}", value.strip()):
+            raise InvalidValue("settings.invalid_value",
+                               "contact_phone must be a telephone number such as "
+                               "+1 555 0100", field=key)
     elif not isinstance(value, bool):
         raise InvalidValue("settings.invalid_value", f"{key} must be true or false", field=key)
     return value

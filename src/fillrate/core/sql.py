@@ -82,6 +82,31 @@ def add_to_column(model: type[models.Model], field: str | Sequence[str],
         cursor.execute(sql, params)
 
 
+def add_to_columns(model: type[models.Model], deltas: Mapping[str, Mapping[int, int]]) -> None:
+    """`field += deltas[field][pk]` for each field and row, in one UPDATE
+    (each row's CHECK constraints see all of its fields changed at once)."""
+    deltas = {f: {k: v for k, v in d.items() if v} for f, d in deltas.items()}
+    ids = sorted({k for d in deltas.values() for k in d})
+    if not ids:
+        return
+    qn = connection.ops.quote_name
+    pk = qn(model._meta.pk.column)
+    sets = []
+    params: list[int] = []
+    for name, d in deltas.items():
+        if not d:
+            continue
+        column = qn(model._meta.get_field(name).column)
+        sets.append(f"{column} = {column} + CASE {pk} "
+                    f"{' '.join(['WHEN %s THEN %s'] * len(d))} ELSE 0 END")
+        params += [x for pair in d.items() for x in pair]
+    params += ids
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET {', '.join(sets)} "
+           f"WHERE {pk} IN ({', '.join(['%s'] * len(ids))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def fetch(sql: str, params: Iterable[Any] = ()) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))

@@ -17,6 +17,7 @@ class FulfillmentStatus(models.TextChoices):
     DISPATCHED = "dispatched"
     DELIVERED = "delivered"
     ISSUE = "issue"
+    BACKORDER = "backorder"
     CANCELLED = "cancelled"
 
 

@@ -122,14 +122,26 @@ def lock_fulfillment(fid: int) -> Fulfillment:
 
 
 def ship_allocations(per_order_line: dict[int, int], *, reference: str,
+                     picked: dict[int, dict[int, int]] | None = None,
                      actor_id: int | None = None) -> dict[int, int]:
     """Units leave the warehouse: each order line's allocation rows shrink by
-    its quantity (best pick location first) and the stock goes out through
+    its quantity and the stock goes out through
     `fillrate.inventory.services.ship_stock` (on-hand and allocated drop,
-    one `shipped` movement per stock level). Expects the stock levels
-    locked. Does not touch the order lines' counters. Returns the units
-    shipped per stock level."""
-    per_level = orders.take_allocations(per_order_line, best_first=True)
+    one `shipped` movement per stock level). Units picked into totes go
+    from there (`picked[stock level id][order line id]`), the rest from the
+    best sellable pick location first. Expects the stock levels locked.
+    Does not touch the order lines' counters. Returns the units shipped per
+    stock level."""
+    rest = dict(per_order_line)
+    per_level: dict[int, int] = defaultdict(int)
+    for level_id, lines in (picked or {}).items():
+        orders.take_allocations_at(stock_level_id=level_id, line_quantities=lines)
+        for line_id, units in lines.items():
+            rest[line_id] -= units
+            per_level[level_id] += units
+    for level_id, units in orders.take_allocations(rest, best_first=True,
+                                                   sellable_only=True).items():
+        per_level[level_id] += units
     ship_stock(per_level=per_level, reference=reference, actor_id=actor_id)
     return dict(per_level)
 
@@ -290,3 +302,33 @@ def reduce_uncovered_fulfillments(*, own_held: dict[int, int], backorder_held: d
         out += [Reduced(fulfillment.number, x.product.sku, take, empty)
                 for x, take in shrunk[fid]]
     return out
+
+
+def take_units_off(*, line_id: int, quantity: int, reason: str,
+                   backorder_line_id: int | None = None,
+                   actor_id: int | None = None) -> bool:
+    """Take `quantity` units off one line of a locked pending fulfillment
+    (units confirmed missing on the warehouse floor). With
+    `backorder_line_id` they stay on the fulfillment as units of that
+    backorder line (the whole fulfillment waits for them). Writes
+    `FulfillmentReduced`. Returns whether the fulfillment has lines left."""
+    line = FulfillmentLine.objects.select_related("fulfillment", "product").get(id=line_id)
+    if not 0 < quantity <= line.quantity:
+        raise ValueError(f"cannot take {quantity} of {line.quantity} off line {line_id}")
+    if quantity == line.quantity and backorder_line_id is None:
+        line.delete()
+    elif quantity < line.quantity:
+        FulfillmentLine.objects.filter(id=line_id).update(quantity=F("quantity") - quantity)
+    if backorder_line_id is not None:
+        if quantity == line.quantity:
+            FulfillmentLine.objects.filter(id=line_id).update(backorder_line_id=backorder_line_id)
+        else:
+            FulfillmentLine.objects.create(
+                fulfillment_id=line.fulfillment_id, order_line_id=line.order_line_id,
+                backorder_line_id=backorder_line_id, product_id=line.product_id,
+                quantity=quantity)
+    record_event(type=EventType.FULFILLMENT_REDUCED, subject_type="fulfillment",
+                 subject=line.fulfillment.number, actor_id=actor_id,
+                 payload={"lines": [{"sku": line.product.sku, "quantity": quantity}],
+                          "reason": reason, "waiting": backorder_line_id is not None})
+    return FulfillmentLine.objects.filter(fulfillment_id=line.fulfillment_id).exists()

@@ -21,11 +21,16 @@ class LocationKind(models.TextChoices):
     BULK = "bulk"
     RECEIVING = "receiving"
     ISSUES = "issues"
+    # A tote's own place: stock picked into a tote stays allocated there until
+    # it ships (`fillrate.picking`); never sellable, never made by hand.
+    TOTE = "tote"
 
 
 # Stock in these kinds of location can be allocated to orders; stock on the
 # issues wall is held out until a supervisor decides what it is.
 SELLABLE_KINDS = (LocationKind.PICK, LocationKind.BULK, LocationKind.RECEIVING)
+# The kinds of location people create (a tote's location comes with the tote).
+PLACE_KINDS = (*SELLABLE_KINDS, LocationKind.ISSUES)
 
 
 class Location(models.Model):
@@ -92,6 +97,8 @@ class MovementKind(models.TextChoices):
     ADJUSTED = "adjusted"
     COUNTED = "counted"
     TRANSFERRED = "transferred"
+    # Stock a supervisor confirmed missing on the warehouse floor.
+    MISSING = "missing"
 
 
 class AdjustmentReason(models.TextChoices):

@@ -17,7 +17,7 @@ from django.db import transaction
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
-from fillrate.inventory.models import Location, LocationKind, StockLevel, Warehouse
+from fillrate.inventory.models import PLACE_KINDS, Location, LocationKind, StockLevel, Warehouse
 
 CODE_MAX = 32
 NAME_MAX = 200
@@ -49,9 +49,9 @@ def _name(name: Any, *, required: bool) -> str:
 
 
 def _kind(kind: Any) -> str:
-    if kind not in LocationKind.values:
+    if kind not in PLACE_KINDS:
         raise InvalidValue("inventory.unknown_location_kind",
-                           f"kind must be one of {', '.join(LocationKind.values)}", field="kind")
+                           f"kind must be one of {', '.join(PLACE_KINDS)}", field="kind")
     return kind
 
 
@@ -181,6 +181,10 @@ def update_location(*, location_id: int, changes: dict[str, Any],
                     .select_related("warehouse").filter(id=location_id).first())
         if location is None:
             raise NotFound("inventory.unknown_location", "no such location", field="location")
+        if location.kind == LocationKind.TOTE:
+            raise Conflict("inventory.tote_location",
+                           f"{location.code} is a tote's place: it changes with the tote",
+                           field="location")
         changed = {f: [getattr(location, f), v] for f, v in new.items()
                    if getattr(location, f) != v}
         if not changed:
@@ -203,3 +207,31 @@ def update_location(*, location_id: int, changes: dict[str, Any],
                      actor_id=actor_id,
                      payload={"warehouse": location.warehouse.code, "changes": changed})
     return location
+
+
+TOTE_PREFIX = "tote:"
+
+
+def create_tote_location(*, warehouse_id: int, code: str) -> Location:
+    """The place a new tote's stock is kept (kind `tote`, code `tote:CODE`,
+    never sellable). The caller (`fillrate.picking`) has checked the code
+    and writes the event that says a tote was made."""
+    return Location.objects.create(warehouse_id=warehouse_id, code=f"{TOTE_PREFIX}{code}",
+                                   kind=LocationKind.TOTE, name=f"tote {code}")
+
+
+def issues_location(*, warehouse_id: int, actor_id: int | None = None) -> Location:
+    """The warehouse's issues wall: its first active `issues` location, made
+    (code `ISSUES`, with its `LocationCreated` event) when it has none."""
+    wall = (Location.objects.filter(warehouse_id=warehouse_id, kind=LocationKind.ISSUES,
+                                    active=True).order_by("pick_sequence", "id").first())
+    if wall is not None:
+        return wall
+    warehouse = Warehouse.objects.get(id=warehouse_id)
+    code = "ISSUES"
+    n = 1
+    while Location.objects.filter(warehouse_id=warehouse_id, code__iexact=code).exists():
+        n += 1
+        code = f"ISSUES-{n}"
+    return create_location(warehouse_id=warehouse.id, code=code, kind=LocationKind.ISSUES,
+                           name="issues wall", actor_id=actor_id)

@@ -142,6 +142,9 @@ def locations(*, warehouse: str | None = None, kind: str | None = None,
                                f"kind must be one of {', '.join(LocationKind.values)}",
                                field="kind")
         qs = qs.filter(kind=kind)
+    else:
+        # A tote's place is listed with the totes, not with the locations.
+        qs = qs.exclude(kind=LocationKind.TOTE)
     if active is not None:
         qs = qs.filter(active=active)
     return qs

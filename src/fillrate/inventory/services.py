@@ -26,7 +26,7 @@ from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.numbers import MAX_QUANTITY
 from fillrate.core.retry import retry_on_lock_conflict
-from fillrate.core.sql import WriteBatch, add_to_column, insert_instances
+from fillrate.core.sql import WriteBatch, add_to_column, add_to_columns, insert_instances
 from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.models import (
     AdjustmentReason,
@@ -171,6 +171,47 @@ def move_stock(*, product_id: int, source_id: int, target_id: int, quantity: int
 
 
 @dataclass(frozen=True)
+class HeldMove:
+    """`quantity` units of one product leave `source` (a locked stock level)
+    for `target` (another of the same product, locked); `allocated` of them
+    are allocated units that stay allocated at the target."""
+
+    source: StockLevel
+    target: StockLevel
+    quantity: int
+    allocated: int
+
+
+def move_held_stock(*, moves: Sequence[HeldMove], kind: str, reason: str = "",
+                    reference: str = "", note: str = "", actor_id: int | None = None) -> None:
+    """Move stock with its allocations between stock levels: each source's
+    `on_hand` drops by `quantity` and `allocated` by `allocated`, each
+    target's grow by the same, with one movement of `kind` on each side
+    (`picked`: from a location into a tote and back; `adjusted` with reason
+    `correction`: stock found somewhere else than recorded). Expects every
+    level locked (`lock_stock_levels`), the source to hold the units, and
+    the caller to move the allocation rows (`fillrate.orders`) the same way;
+    the CHECK constraints are the last guard. No event: the caller writes
+    the one that says why."""
+    on_hand: dict[int, int] = {}
+    held: dict[int, int] = {}
+    rows = []
+    for move in moves:
+        if move.quantity <= 0 or not 0 <= move.allocated <= move.quantity:
+            raise ValueError(f"cannot move {move.quantity} units, {move.allocated} allocated")
+        for level, sign in ((move.source, -1), (move.target, 1)):
+            on_hand[level.id] = on_hand.get(level.id, 0) + sign * move.quantity
+            held[level.id] = held.get(level.id, 0) + sign * move.allocated
+            level.on_hand += sign * move.quantity
+            rows.append(StockMovement(
+                product_id=level.product_id, location_id=level.location_id,
+                quantity=sign * move.quantity, on_hand_after=level.on_hand, kind=kind,
+                reason=reason, reference=reference, note=note[:500], actor_id=actor_id))
+    add_to_columns(StockLevel, {"on_hand": on_hand, "allocated": held})
+    insert_instances(rows)
+
+
+@dataclass(frozen=True)
 class Adjustment:
     movement_id: int
     sku: str
@@ -195,7 +236,7 @@ def adjustment_location(*, product_id: int, quantity: int,
     if quantity < 0:
         level = (
             StockLevel.objects.filter(product_id=product_id)
-            .exclude(location__kind=LocationKind.ISSUES)
+            .exclude(location__kind__in=(LocationKind.ISSUES, LocationKind.TOTE))
             .select_related("location")
             .order_by(F("allocated") - F("on_hand"), "location__pick_sequence")
             .first()
@@ -237,9 +278,11 @@ def validate_adjustment(*, quantity: int, reason: str) -> None:
 @retry_on_lock_conflict
 def adjust_stock(
     *, product_id: int, quantity: int, reason: str, location_id: int | None = None,
-    note: str = "", actor_id: int | None = None,
+    note: str = "", kind: str | None = None, actor_id: int | None = None,
 ) -> Adjustment:
     """Change on-hand stock by `quantity` (positive or negative) with a reason.
+    The movement is `counted` for a count, `adjusted` otherwise, or `kind`
+    when given (`missing`: stock a supervisor confirmed missing).
 
     Locks the stock level (see `lock_stock_levels`). A negative adjustment may
     not take on-hand below zero or below what is allocated there:
@@ -269,7 +312,8 @@ def adjust_stock(
                                f"on hand cannot exceed {MAX_QUANTITY}", field="quantity")
         level.on_hand += quantity
         add_to_column(StockLevel, "on_hand", {level.id: quantity})
-        kind = MovementKind.COUNTED if reason == AdjustmentReason.COUNT else MovementKind.ADJUSTED
+        kind = kind or (MovementKind.COUNTED if reason == AdjustmentReason.COUNT
+                        else MovementKind.ADJUSTED)
         movement = StockMovement(
             product_id=product_id, location=location, quantity=quantity,
             on_hand_after=level.on_hand, kind=kind, reason=reason, note=note[:500],

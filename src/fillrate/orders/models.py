@@ -139,3 +139,72 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} for line {self.order_line_id} at level {self.stock_level_id}"
+
+
+class Credit(models.Model):
+    """Money owed back to the customer (`CN-000001`): units the customer had
+    paid for that were cancelled, substituted down or not shipped. Written
+    only by `fillrate.orders.money.credit_overpayment`."""
+
+    PREFIX = "CN"
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="credits")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # What took the units away: `backorder_cancelled`, `order_cancelled`,
+    # `shortfall_cancelled`, `substituted`, `short_shipped`.
+    reason = models.CharField(max_length=32)
+    # The document that did it (BO-000045, SO-000123, ...) and its cancel reason.
+    source = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0),
+                                              name="credit_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return format_number(self.PREFIX, self.pk)
+
+
+class RefundMethod(models.TextChoices):
+    CARD = "card"
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    CHECK = "check"
+    STORE_CREDIT = "store_credit"
+    OTHER = "other"
+
+
+class Refund(models.Model):
+    """Money paid back against an order's credits (`RF-000001`)."""
+
+    PREFIX = "RF"
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    method = models.CharField(max_length=16, choices=RefundMethod.choices)
+    reference = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(method__in=RefundMethod.values),
+                                   name="refund_method_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return format_number(self.PREFIX, self.pk)

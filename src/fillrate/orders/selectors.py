@@ -65,15 +65,18 @@ class Totals:
     amount_due: Decimal
 
 
-def order_totals(*, lines, amount_paid: Decimal, charge_backorders_on_shipment: bool) -> Totals:
+def order_totals(*, lines, amount_paid: Decimal, charge_backorders_on_shipment: bool,
+                 credited: Decimal = Decimal("0")) -> Totals:
     """Pure: with the setting on, an unpaid order is not charged for units on
     backorder (a line's `backordered`: on a backorder, not yet shipped or
-    cancelled) until they ship (seed 001)."""
+    cancelled) until they ship (seed 001). What was `credited` back
+    (`fillrate.orders.money`) no longer counts as paid; the amount due is
+    never negative (money owed back is the credits, not a negative due)."""
     total = sum((x.unit_price * (x.quantity - x.cancelled) for x in lines), Decimal("0"))
     on_backorder = sum((x.unit_price * x.backordered for x in lines), Decimal("0"))
     charged = total - on_backorder if charge_backorders_on_shipment else total
     return Totals(total=total, backordered_value=on_backorder,
-                  amount_due=max(charged - amount_paid, Decimal("0")))
+                  amount_due=max(charged - (amount_paid - credited), Decimal("0")))
 
 
 def ready_to_ship(order: SalesOrder, lines, held_by_backorders: Mapping[int, int]) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,9 +20,10 @@ from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.buckets import move_between
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
-from fillrate.core.sql import Ref, WriteBatch, insert_instances
+from fillrate.core.sql import Ref, WriteBatch, insert_instances, table
 from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
 from fillrate.inventory.locks import lock_sellable_stock, lock_stock_levels
+from fillrate.inventory.models import SELLABLE_KINDS
 from fillrate.inventory.services import hold_stock, release_stock, stage_hold_stock
 from fillrate.orders.models import Allocation, OrderLine, OrderStatus, SalesOrder
 from fillrate.orders.status import LineQuantities, derive_order_status
@@ -124,19 +126,23 @@ def apply_plan(plan: Plan, *, line_ids: dict[object, int]) -> None:
     hold_stock(per_level)
 
 
-def take_allocations(line_quantities: dict[int, int], *, best_first: bool) -> dict[int, int]:
+def take_allocations(line_quantities: dict[int, int], *, best_first: bool,
+                     sellable_only: bool = False) -> dict[int, int]:
     """Shrink each order line's allocation rows by its quantity (deleting rows
     that reach zero), from the best pick location first or, with
-    `best_first=False`, the least convenient first. Returns the units taken per
+    `best_first=False`, the least convenient first (with `sellable_only`,
+    never units already picked into a tote). Returns the units taken per
     stock level; the stock levels' counters and the order lines' buckets are
     the caller's. Expects the stock levels locked."""
     wanted = {k: v for k, v in line_quantities.items() if v > 0}
     if not wanted:
         return {}
     sequence = "stock_level__location__pick_sequence"
+    rows = Allocation.objects.filter(order_line_id__in=wanted.keys())
+    if sellable_only:
+        rows = rows.filter(stock_level__location__kind__in=SELLABLE_KINDS)
     rows = list(
-        Allocation.objects.filter(order_line_id__in=wanted.keys())
-        .select_related("stock_level__location")
+        rows.select_related("stock_level__location")
         .order_by("order_line_id", *((sequence, "stock_level_id") if best_first
                                      else ("-" + sequence, "-stock_level_id")))
     )
@@ -161,12 +167,14 @@ def take_allocations(line_quantities: dict[int, int], *, best_first: bool) -> di
     return dict(per_level)
 
 
-def release_allocations(line_quantities: dict[int, int]) -> None:
+def release_allocations(line_quantities: dict[int, int], *, sellable_only: bool = False) -> None:
     """Give back `quantity` units of each order line's allocation to free
-    stock (least convenient location first). Expects the stock levels locked.
-    Does not touch the order lines' counters: the caller moves the units to
-    their new bucket."""
-    release_stock(take_allocations(line_quantities, best_first=False))
+    stock (least convenient location first; with `sellable_only`, never
+    units picked into a tote). Expects the stock levels locked. Does not
+    touch the order lines' counters: the caller moves the units to their
+    new bucket."""
+    release_stock(take_allocations(line_quantities, best_first=False,
+                                   sellable_only=sellable_only))
 
 
 def release_allocations_at(*, stock_level_id: int, line_quantities: dict[int, int]) -> None:
@@ -174,9 +182,69 @@ def release_allocations_at(*, stock_level_id: int, line_quantities: dict[int, in
     stock level to free stock (stock that turned out to be lost there).
     Expects the stock level locked and each row to hold that much. The
     caller moves the units to their new bucket."""
+    if take_allocations_at(stock_level_id=stock_level_id, line_quantities=line_quantities):
+        release_stock({stock_level_id: sum(v for v in line_quantities.values() if v > 0)})
+
+
+def move_allocations(*, source_level_id: int, target_level_id: int,
+                     line_quantities: dict[int, int]) -> None:
+    """Move `quantity` units of each order line's allocation row from one
+    stock level to another (picked into a tote, put back, found elsewhere).
+    Expects both levels locked, each row to hold that much, and the caller
+    to move the stock levels' counters the same way
+    (`fillrate.inventory.services.move_held_stock`)."""
+    if not take_allocations_at(stock_level_id=source_level_id, line_quantities=line_quantities):
+        return
+    wanted = {k: v for k, v in line_quantities.items() if v > 0}
+    rows = {a.order_line_id: a for a in Allocation.objects.filter(
+        stock_level_id=target_level_id, order_line_id__in=list(wanted))}
+    new, changed = [], []
+    for line_id, units in wanted.items():
+        row = rows.get(line_id)
+        if row is None:
+            new.append(Allocation(order_line_id=line_id, stock_level_id=target_level_id,
+                                  quantity=units))
+        else:
+            row.quantity += units
+            changed.append(row)
+    insert_instances(new)
+    if changed:
+        Allocation.objects.bulk_update(changed, ["quantity"])
+
+
+def shift_allocation(*, order_line_id: int, source_level_id: int, target_level_id: int,
+                     quantity: int, held_at_source: int) -> None:
+    """`move_allocations` for one order line on the hot path (a scan): the
+    source row, known to hold `held_at_source`, shrinks or goes, the target
+    row grows or is made, in two statements. Same locks as
+    `move_allocations`."""
+    if not 0 < quantity <= held_at_source:
+        raise RuntimeError(f"order line {order_line_id} holds {held_at_source} at stock level "
+                           f"{source_level_id}, not {quantity}")
+    allocations = table(Allocation)
+    with connection.cursor() as cursor:
+        if quantity == held_at_source:
+            cursor.execute(f"DELETE FROM {allocations} WHERE order_line_id = %s "
+                           "AND stock_level_id = %s", [order_line_id, source_level_id])
+        else:
+            cursor.execute(f"UPDATE {allocations} SET quantity = quantity - %s "
+                           "WHERE order_line_id = %s AND stock_level_id = %s",
+                           [quantity, order_line_id, source_level_id])
+        cursor.execute(
+            f"INSERT INTO {allocations} (order_line_id, stock_level_id, quantity) "
+            "VALUES (%s, %s, %s) ON CONFLICT (order_line_id, stock_level_id) "
+            f"DO UPDATE SET quantity = {allocations}.quantity + EXCLUDED.quantity",
+            [order_line_id, target_level_id, quantity])
+
+
+def take_allocations_at(*, stock_level_id: int, line_quantities: dict[int, int]) -> bool:
+    """Shrink each order line's allocation row at one stock level by its
+    quantity (a row reaching zero goes). The stock level's counters are the
+    caller's. Expects the level locked and each row to hold that much.
+    Returns whether anything was taken."""
     wanted = {k: v for k, v in line_quantities.items() if v > 0}
     if not wanted:
-        return
+        return False
     rows = {a.order_line_id: a for a in Allocation.objects.filter(
         stock_level_id=stock_level_id, order_line_id__in=list(wanted))}
     drop, keep = [], []
@@ -191,7 +259,7 @@ def release_allocations_at(*, stock_level_id: int, line_quantities: dict[int, in
         Allocation.objects.filter(id__in=[r.id for r in drop]).delete()
     if keep:
         Allocation.objects.bulk_update(keep, ["quantity"])
-    release_stock({stock_level_id: sum(wanted.values())})
+    return True
 
 
 BUCKETS = ("unallocated", "allocated", "shipped", "backordered", "cancelled")

@@ -3,7 +3,7 @@ and the detail with inline edits, communications and the cancel dialog."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,21 +16,24 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from fillrate.backorders import lifecycle
 from fillrate.backorders.aging import AGE_BUCKETS
-from fillrate.backorders.models import CancelReason, CommunicationMethod, Priority
+from fillrate.backorders.models import CancelReason, CommunicationMethod, Preference, Priority
 from fillrate.backorders.selectors import (
     EXPECTED_BUCKETS,
     ORDERINGS,
     BackorderFilters,
     backorder_detail,
+    follow_up_of,
     row_flags,
     status_counts,
     stock_of_products,
+    with_contacts,
 )
 from fillrate.backorders.services import (
     CancelLine,
     log_communication,
     update_backorder,
 )
+from fillrate.comms.links import choice_url
 from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
@@ -40,10 +43,11 @@ from fillrate.web.forms import parse_date
 from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
+from fillrate.workflows.substitute import SubstituteLine, propose_substitutes, substitute
 
 PAGE_SIZE = 50
 FILTERS = ("status", "customer", "sku", "sales_rep", "priority", "expected", "fulfillable",
-           "ordering", "age")
+           "ordering", "age", "follow_up")
 STATUS_TABS = [("", "All"), ("active", "Active"), (lifecycle.OPEN, "Open"),
                (lifecycle.READY, "Ready to fulfil"), (lifecycle.PARTIAL, "Partially fulfilled"),
                (lifecycle.COMPLETE, "Complete"), (lifecycle.CANCELLED, "Cancelled")]
@@ -67,7 +71,7 @@ def _filters(params: dict) -> tuple[BackorderFilters | None, dict[str, str]]:
         sku=params["sku"] or None, sales_rep=params["sales_rep"] or None,
         priority=params["priority"] or None, expected=params["expected"] or None,
         fulfillable=fulfillable, ordering=params["ordering"] or "created",
-        age=params["age"] or None), errors
+        age=params["age"] or None, follow_up=params["follow_up"] or None), errors
 
 
 @requires("backorders.view")
@@ -78,7 +82,8 @@ def backorder_list(request):
     rows, page = [], None
     if filters is not None:
         try:
-            qs = filtered_backorders(filters, partial_shipments=settings.partial_shipments)
+            qs = with_contacts(filtered_backorders(filters,
+                                                   partial_shipments=settings.partial_shipments))
             page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         except DomainError as error:
             errors[error.field or "form"] = error.message
@@ -101,6 +106,7 @@ def backorder_list(request):
         "ages": [(b.key, b.label) for b in AGE_BUCKETS],
         "max_age": settings.max_backorder_age_days, "today": timezone.localdate(),
         "filtered": any(params[k] for k in FILTERS if k not in ("status", "ordering")),
+        "follow_ups": params["follow_up"] == "due",
         "can_fulfil": request.user.can("backorders.fulfil"),
     }
     if request.htmx and request.htmx.target == "backorder-results":
@@ -116,6 +122,7 @@ def _detail_context(request, number: str) -> dict:
     flags = row_flags([b], max_age_days=settings.max_backorder_age_days)[b.id]
     closed = b.status in lifecycle.TERMINAL
     manage = request.user.can("backorders.manage")
+    communications = list(b.communications.select_related("created_by").order_by("-id"))
     return {
         "b": b, "flags": flags,
         "lines": [(x, stock.get(x.product_id, {}), x.open_quantity * x.unit_price)
@@ -124,17 +131,25 @@ def _detail_context(request, number: str) -> dict:
         "open_quantity": sum(x.open_quantity for x in lines),
         "waiting": sum(x.waiting for x in lines if b.status not in lifecycle.TERMINAL),
         "value": sum((x.open_quantity * x.unit_price for x in lines), Decimal("0")),
-        "communications": b.communications.select_related("created_by").order_by("-id"),
+        "communications": communications,
+        "next_follow_up": follow_up_of(communications),
         "events": events_for(subject_type="backorder", subject=b.number).reverse(),
         "can_edit": manage and not closed, "can_cancel": manage and not closed,
         "can_log": manage, "closed": closed,
         "priorities": Priority.choices, "reasons": CancelReason.choices,
-        "methods": CommunicationMethod.choices,
+        "methods": [(v, label) for v, label in CommunicationMethod.choices
+                    if v != CommunicationMethod.LINK],
+        "preferences": Preference.choices,
         "cancel": {"errors": {}, "values": {}}, "comm": {"errors": {}, "values": {}},
         "notify_default": settings.notify_customers,
         "fulfilment": backorder_fulfilment(b.number,
                                            partial_shipments=settings.partial_shipments),
         "can_fulfil": request.user.can("backorders.fulfil"),
+        "substitutions": list(b.substitutions.select_related(
+            "backorder_line__product", "product", "order_line").order_by("id")),
+        "can_substitute": manage and not closed,
+        "choice_link": None if closed else choice_url(b),
+        "sub": {"errors": {}, "values": {}},
     }
 
 
@@ -199,8 +214,8 @@ def backorder_edit(request, number: str, name: str):
 @requires("backorders.manage")
 @require_POST
 def backorder_communication(request, number: str):
-    values = {k: request.POST.get(k, "").strip() for k in ("method", "summary",
-                                                           "next_follow_up")}
+    values = {k: request.POST.get(k, "").strip() for k in ("method", "summary", "preference",
+                                                           "agreed", "next_follow_up")}
     errors: dict[str, str] = {}
     follow_up = None
     if not values["method"]:
@@ -214,7 +229,8 @@ def backorder_communication(request, number: str):
     if not errors:
         try:
             log_communication(number=number, method=values["method"],
-                              summary=values["summary"], next_follow_up=follow_up,
+                              summary=values["summary"], preference=values["preference"],
+                              agreed=values["agreed"], next_follow_up=follow_up,
                               actor_id=request.user.id)
         except DomainError as error:
             if error.status == 404:
@@ -297,4 +313,56 @@ def backorder_cancel(request, number: str):
                          "line_errors": line_errors, "some": any(quantities.values())}
     if request.htmx:
         return render(request, "web/backorders/detail.html#cancel_form", context)
+    return render(request, "web/backorders/detail.html", context)
+
+
+@requires("backorders.manage")
+@require_POST
+def backorder_substitute(request, number: str):
+    """Substitute (or propose a substitute for) some units of one line: the
+    customer keeps the original price unless another is typed."""
+    try:
+        context = _detail_context(request, number)
+    except DomainError as error:
+        return not_found_page(request, error)
+    values = {k: request.POST.get(k, "").strip()
+              for k in ("sku", "substitute_sku", "quantity", "unit_price", "action")}
+    errors: dict[str, str] = {}
+    quantity, price = None, None
+    if not values["sku"]:
+        errors["sku"] = "Choose the backordered product."
+    if not values["substitute_sku"]:
+        errors["substitute_sku"] = "Enter the SKU of the substitute."
+    try:
+        quantity = int(values["quantity"])
+        if quantity <= 0:
+            raise ValueError
+    except ValueError:
+        errors["quantity"] = "Enter a whole number of units, at least 1."
+    if values["unit_price"]:
+        try:
+            price = Decimal(values["unit_price"])
+            if not price.is_finite() or price < 0 or price.as_tuple().exponent < -2:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["unit_price"] = "Enter a price such as 12.50, or leave it empty."
+    if not errors:
+        lines = [SubstituteLine(values["sku"], values["substitute_sku"], quantity, price)]
+        propose = values["action"] == "propose"
+        try:
+            if propose:
+                propose_substitutes(number=number, lines=lines, actor_id=request.user.id)
+            else:
+                substitute(number=number, lines=lines, actor_id=request.user.id)
+        except DomainError as error:
+            field = (error.field or "").split(".")[-1]
+            errors[field if field in values else "form"] = error.message
+        else:
+            messages.success(request, (
+                f"Substitute {values['substitute_sku']} proposed: the customer can accept it "
+                "through the choice link.") if propose else (
+                f"{quantity} {values['sku']} replaced by {values['substitute_sku']} on "
+                f"{context['b'].order.number}."))
+            return redirect("web:backorder", number=number)
+    context["sub"] = {"errors": errors, "values": values, "open": True}
     return render(request, "web/backorders/detail.html", context)

@@ -19,6 +19,13 @@ SECTIONS = [
     ("Fulfil", "web:fulfil", "backorders.fulfil"),
     ("Fulfillments", "web:fulfillments", "fulfilment.view"),
     ("Invoices", "web:invoices", "invoices.view"),
+    # the warehouse floor
+    ("Scan", "web:scan_home", "picking.pick"),
+    ("Pick queue", "web:pick_queue", "picking.pick"),
+    ("Pick runs", "web:pick_runs", "picking.pick"),
+    ("Pack", "web:pack", "picking.pick"),
+    ("Issues wall", "web:issues", "picking.pick"),
+    ("Totes", "web:totes", "picking.pick"),
     ("Purchase orders", "web:purchase_orders", "purchasing.view"),
     ("Suppliers", "web:suppliers", "purchasing.view"),
     ("Locations", "web:locations", "reference.view"),
@@ -28,6 +35,8 @@ SECTIONS = [
     ("Reports", "web:reports", "backorders.view"),
     ("Reorder", "web:reorder", "backorders.view"),
     ("Settings", "web:settings", "settings.view"),
+    ("Customer emails", "web:outbox", "notifications.view"),
+    ("Webhooks", "web:webhooks", "webhooks.view"),
 ]
 
 

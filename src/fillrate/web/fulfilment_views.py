@@ -34,6 +34,7 @@ from fillrate.fulfilment.selectors import (
     invoices_csv,
     lines_free_to_fulfil,
 )
+from fillrate.picking.models import ToteContent
 from fillrate.web.orders_views import (
     MAX_CUSTOMER_CHOICES,
     flash_outcome,
@@ -296,7 +297,12 @@ def _fulfillment_context(request, number: str, **extra) -> dict:
         "lines": [(x, Backorder(id=x.backorder_line.backorder_id).number
                    if x.backorder_line_id else None) for x in lines],
         "invoice": getattr(f, "invoice", None),
-        "can_dispatch": manage and lifecycle.DISPATCHED in moves,
+        # With the pick workflow on, only packed work is dispatched (the
+        # pack station dispatches it too).
+        "can_dispatch": manage and lifecycle.DISPATCHED in moves and (
+            f.status == lifecycle.PACKED or business_settings().pick_workflow != "on"),
+        "tote": (ToteContent.objects.filter(fulfillment_id=f.id)
+                 .values_list("tote__code", flat=True).first()),
         "can_cancel": manage and lifecycle.CANCELLED in moves,
         "can_deliver": manage and lifecycle.DELIVERED in moves,
         "events": events_for(subject_type="fulfillment", subject=f.number).reverse(),

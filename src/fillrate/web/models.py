@@ -44,3 +44,19 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.path} -> {self.status_code}"
+
+
+class PublicPageHit(models.Model):
+    """One request to a public page (the customer's choice page) from one
+    address, kept for the page's rate limit (`fillrate.web.choice_views`):
+    web processes share nothing but the database."""
+
+    address = models.CharField(max_length=45)
+    bad_link = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.created_at:%H:%M:%S}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,14 +15,18 @@ from django.db.models.functions import Upper
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from fillrate.backorders.selectors import order_view, products_with_figures
+from fillrate.backorders.selectors import (
+    applied_substitutions,
+    order_view,
+    products_with_figures,
+)
 from fillrate.catalog.keys import sku_key
 from fillrate.core.business import business_settings
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers
 from fillrate.fulfilment.selectors import fulfillments, invoices, units_to_ship
-from fillrate.orders.models import OrderStatus
+from fillrate.orders.models import OrderStatus, RefundMethod
 from fillrate.orders.selectors import order_totals, orders, oversold_orders, ready_to_ship
 from fillrate.orders.services import LineInput
 from fillrate.orders.usual import LOOKBACK_DAYS, unusual_quantities
@@ -38,6 +43,7 @@ from fillrate.web.line_entry import (
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
+from fillrate.workflows.payments import refund_order
 from fillrate.workflows.place_order_any_case import place_order_any_case
 from fillrate.workflows.split_order import SplitLine, backorder_order_lines
 
@@ -220,18 +226,45 @@ def order_list(request):
     return render(request, "web/orders/list.html", context)
 
 
+class _Line:
+    """An order line for the page, with the substitution it is (`substitute_for`)
+    or the substitutions that replaced its backordered units (`substitutes`)."""
+
+    def __init__(self, line, substitute_for, substitutes):
+        self._line = line
+        self.substitute_for = substitute_for
+        self.substitutes = substitutes
+
+    def __getattr__(self, name):
+        return getattr(self._line, name)
+
+
 def _detail_context(request, number: str, **extra) -> dict:
     view = order_view(number)
     order, lines = view.order, view.lines
     settings = business_settings()
+    credits, refunds = list(order.credits.all()), list(order.refunds.all())
+    credited = sum((c.amount for c in credits), Decimal("0"))
+    refunded = sum((r.amount for r in refunds), Decimal("0"))
     totals = order_totals(lines=lines, amount_paid=order.amount_paid,
-                          charge_backorders_on_shipment=settings.charge_backorders_on_shipment)
+                          charge_backorders_on_shipment=settings.charge_backorders_on_shipment,
+                          credited=credited)
+    substitutions = applied_substitutions(order.id)
+    replaced = {s.order_line_id: s for s in substitutions}
+    replacing: dict[int, list] = {}
+    for s in substitutions:
+        replacing.setdefault(s.backorder_line.order_line_id, []).append(s)
     closed = order.status in (OrderStatus.CANCELLED, OrderStatus.FULFILLED)
     manage = request.user.can("orders.manage")
     oversold = order.status == OrderStatus.ON_HOLD and any(x.unallocated for x in lines)
     ready = ready_to_ship(order, lines, view.backorder_held)
     return {
-        "order": order, "lines": lines, "backorders": view.backorders, "totals": totals,
+        "order": order, "backorders": view.backorders, "totals": totals,
+        "lines": [_Line(x, replaced.get(x.id), replacing.get(x.id, [])) for x in lines],
+        "credits": credits, "refunds": refunds, "credited": credited, "refunded": refunded,
+        "owed_back": max(credited - refunded, Decimal("0")),
+        "refund_methods": RefundMethod.choices,
+        "can_refund": manage and credited > refunded,
         "ready": ready, "oversold": oversold,
         "can_cancel": manage and not closed,
         "can_hold": manage and not closed and order.status != OrderStatus.ON_HOLD,
@@ -286,6 +319,27 @@ def order_cancel(request, number: str):
         request, number,
         lambda: cancel_order(number=number, notes=notes, actor_id=request.user.id),
         f"{number} cancelled; its stock is free again and its open backorders are cancelled.")
+
+
+@requires("orders.manage")
+@require_POST
+def order_refund(request, number: str):
+    """Record money paid back against the order's credits."""
+    text = request.POST.get("amount", "").strip()
+    method = request.POST.get("method", "").strip()
+    reference = request.POST.get("reference", "").strip()[:100]
+    try:
+        amount = Decimal(text)
+        if not amount.is_finite() or amount.as_tuple().exponent < -2:
+            raise InvalidOperation
+    except InvalidOperation:
+        messages.error(request, "Enter the amount paid back, such as 12.50.")
+        return redirect("web:order", number=number)
+    return _order_action(
+        request, number,
+        lambda: refund_order(number=number, amount=amount, method=method,
+                             reference=reference, actor_id=request.user.id),
+        f"Refund of {amount} recorded on {number}.")
 
 
 @requires("orders.manage")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from fillrate.core.errors import DomainError
 from fillrate.customers.selectors import sales_rep_by_code, sales_reps
 from fillrate.customers.services import create_sales_rep, update_sales_rep
-from fillrate.inventory.models import LocationKind
+from fillrate.inventory.models import PLACE_KINDS
 from fillrate.inventory.places import (
     create_location,
     create_warehouse,
@@ -54,7 +54,7 @@ def _locations_page(request, *, warehouse_values=None, warehouse_errors=None,
     return render(request, "web/places/locations.html", {
         "warehouses": all_warehouses,
         "locations": list(locations_with_stock()),
-        "kinds": LocationKind.values,
+        "kinds": PLACE_KINDS,
         "can_manage": request.user.can("reference.manage"),
         "wv": warehouse_values or {}, "we": warehouse_errors or {},
         "lv": location_values or {"warehouse": default_warehouse, "kind": "pick"},
@@ -147,7 +147,7 @@ def location_edit(request, warehouse: str, code: str):
                 return redirect("web:locations")
     return render(request, "web/places/location_edit.html", {
         "location": location, "values": values, "errors": errors,
-        "kinds": LocationKind.values,
+        "kinds": PLACE_KINDS,
     })
 
 

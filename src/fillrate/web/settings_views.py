@@ -12,6 +12,7 @@ from fillrate.core.business import (
     ALLOCATION_POLICIES,
     DESCRIPTIONS,
     OVERSELL_POLICIES,
+    PICK_WORKFLOWS,
     BusinessSettings,
     business_settings,
 )
@@ -28,8 +29,14 @@ LABELS = {
     "max_backorder_age_days": "Maximum backorder age (days)",
     "notify_customers": "Notify customers",
     "currency": "Currency",
+    "pick_workflow": "Pick workflow",
+    "shop_name": "Shop name",
+    "contact_email": "Contact email",
+    "contact_phone": "Contact telephone",
 }
-CHOICES = {"oversell_policy": OVERSELL_POLICIES, "allocation_policy": ALLOCATION_POLICIES}
+CODES = ("currency",)  # short upper-case codes; other text is free text
+CHOICES = {"oversell_policy": OVERSELL_POLICIES, "allocation_policy": ALLOCATION_POLICIES,
+           "pick_workflow": PICK_WORKFLOWS}
 
 
 def _rows(values: dict, errors: dict) -> list[dict]:
@@ -39,7 +46,8 @@ def _rows(values: dict, errors: dict) -> list[dict]:
                 else "text" if f.type in (str, "str") else "bool")
         rows.append({"name": f.name, "label": LABELS.get(f.name, f.name), "kind": kind,
                      "value": values[f.name], "choices": CHOICES.get(f.name, ()),
-                     "help": DESCRIPTIONS.get(f.name, ""), "error": errors.get(f.name)})
+                     "help": DESCRIPTIONS.get(f.name, ""), "error": errors.get(f.name),
+                     "code": f.name in CODES})
     return rows
 
 
@@ -56,10 +64,12 @@ def _parse(post) -> tuple[dict, dict]:
             except ValueError:
                 errors[name] = "Enter a whole number of days."
                 changes[name] = text
-        elif name in CHOICES:
-            changes[name] = post.get(name, "").strip()
-        else:  # a code such as the currency: "usd" is USD; left out, it stays
+        elif name in CHOICES:  # left out of the form, it stays
+            changes[name] = post.get(name, value).strip()
+        elif name in CODES:  # "usd" is USD; left out, it stays
             changes[name] = post.get(name, value).strip().upper()
+        else:
+            changes[name] = post.get(name, value).strip()
     return changes, errors
 
 

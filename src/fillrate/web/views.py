@@ -17,6 +17,7 @@ from fillrate.backorders.selectors import (
     waiting_for_product,
 )
 from fillrate.catalog.selectors import product_by_sku
+from fillrate.comms.services import preference_of
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customer_by_code, customers
@@ -27,6 +28,7 @@ from fillrate.inventory.selectors import (
     recent_movements,
     stock_by_location,
 )
+from fillrate.orders.money import customer_money
 from fillrate.purchasing.selectors import incoming_lines
 from fillrate.web.forms import AdjustmentForm, TokenForm
 from fillrate.web.permissions import requires, signed_in
@@ -91,7 +93,10 @@ def customer_detail(request, code: str):
         "customer": customer,
         "overview": customer_overview(customer_id=customer.id, customer_code=customer.code),
         "events": events_for(subject_type="customer", subject=customer.code).reverse()[:20],
+        "money": customer_money(customer.id),
         "can_manage": request.user.can("customers.manage"),
+        "notifications": preference_of(customer.id),
+        "can_notify": request.user.can("notifications.manage"),
     })
 
 

@@ -22,6 +22,7 @@ from fillrate.fulfilment.services import Reduced
 from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.models import StockLevel
 from fillrate.inventory.services import adjust_stock, adjustment_location, validate_adjustment
+from fillrate.picking.services import requeue_backordered_fulfillments
 from fillrate.workflows.lost_stock import Taken, adjust_lost_stock
 
 
@@ -73,6 +74,8 @@ def adjust_stock_and_feed(
         fed = feed_backorders(product_ids=[product_id], actor_id=actor_id,
                               cause=f"adjustment {adjustment.movement_id}",
                               changed_backorders=changed)
+        if fed:  # a fulfillment waiting on the issues wall for them goes back to picking
+            requeue_backordered_fulfillments(product_ids=[product_id], actor_id=actor_id)
         allocated = StockLevel.objects.filter(id=level.id).values_list(
             "allocated", flat=True).first() or 0
     return AdjustedStock(movement_id=adjustment.movement_id, sku=adjustment.sku,

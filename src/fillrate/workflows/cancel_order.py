@@ -16,9 +16,12 @@ from fillrate.core.errors import Conflict
 from fillrate.core.event_types import EventType
 from fillrate.core.events import record_events
 from fillrate.core.retry import retry_on_lock_conflict
-from fillrate.fulfilment.services import cancel_pending_fulfillments
+from fillrate.fulfilment.services import cancel_pending_fulfillments, fulfillment_id
+from fillrate.orders import money
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
+from fillrate.orders.money import credit_overpayment
+from fillrate.picking.services import put_back_picks
 
 
 @retry_on_lock_conflict
@@ -46,7 +49,10 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
                            "subject": backorder.number, "actor_id": actor_id,
                            "payload": {"reason": CancelReason.CUSTOMER_REQUESTED,
                                        "order": order.number}})
-        cancel_pending_fulfillments(order_id=order.id, actor_id=actor_id)
+        cancelled = cancel_pending_fulfillments(order_id=order.id, actor_id=actor_id)
+        # Units picked into totes go back to their shelves before they are freed.
+        put_back_picks(fulfillment_ids=[fulfillment_id(n) for n in cancelled],
+                       actor_id=actor_id)
         orders.release_allocations({x.id: x.allocated for x in lines})
         for line in lines:
             for bucket in ("allocated", "unallocated", "backordered"):
@@ -61,6 +67,8 @@ def cancel_order(*, number: str, notes: str = "", actor_id: int | None = None) -
                        "payload": {"notes": notes,
                                    "backorders": [b.number for b in backorders]}})
         record_events(events)
+        credit_overpayment(order_id=order.id, reason=money.ORDER_CANCELLED,
+                           source=order.number, actor_id=actor_id)
         feed_backorders(product_ids=[x.product_id for x in lines], actor_id=actor_id,
                         cause=order.number)
     return order

@@ -9,12 +9,14 @@ Locks, in the global order: the fulfillment's products' stock levels
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.db import transaction
 
 from fillrate.backorders.models import Backorder, BackorderLine
 from fillrate.backorders.services import move_backorder_units, refresh_backorder_status
-from fillrate.core.errors import Conflict, NotFound
+from fillrate.core.business import business_settings
+from fillrate.core.errors import Conflict, DomainError, InvalidValue, NotFound
 from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
@@ -30,6 +32,9 @@ from fillrate.fulfilment.services import (
 from fillrate.inventory.locks import lock_stock_levels
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
+from fillrate.picking.selectors import picked_units
+from fillrate.picking.services import put_back_picks
+from fillrate.picking.totes import leave_tote
 
 
 def _order_of(number: str) -> tuple[int, int]:
@@ -54,7 +59,9 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
     `OrderShipped` and `InvoiceIssued` (one invoice per fulfillment, at the
     locked prices). Not pending: `fulfilment.invalid_transition`; order on
     hold or cancelled: `fulfilment.order_not_shippable`; units no longer
-    allocated: `fulfilment.not_allocated` (all 409, nothing changes).
+    allocated: `fulfilment.not_allocated`; with the business setting
+    `pick_workflow` on, anything not `packed`: `fulfilment.not_packed` (all
+    409, nothing changes). Units picked into a tote ship from there.
     """
     with transaction.atomic():
         fid, order_pk = _order_of(number)
@@ -69,6 +76,11 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
             id__in=backorder_ids).order_by("id"))
         fulfillment = lock_fulfillment(fid)
         lifecycle.check(fulfillment.status, lifecycle.DISPATCHED)
+        if (business_settings().pick_workflow == "on"
+                and fulfillment.status != lifecycle.PACKED):
+            raise Conflict("fulfilment.not_packed",
+                           f"{number} is {fulfillment.status}: with the pick workflow on, "
+                           "only packed fulfillments are dispatched")
         if order.status in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
             raise Conflict("fulfilment.order_not_shippable",
                            f"{order.number} is {order.status}: release it before dispatching")
@@ -94,7 +106,8 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
                            f"{number}: {', '.join(short)} no longer allocated (the order or "
                            "backorder changed); cancel it and fulfil again")
 
-        ship_allocations(dict(per_order_line), reference=number, actor_id=actor_id)
+        ship_allocations(dict(per_order_line), reference=number,
+                         picked=picked_units(fulfillment.id), actor_id=actor_id)
         for ol_id, qty in own.items():
             orders.move_units(order_lines[ol_id], qty, source="allocated", target="shipped")
         for bl_id, qty in per_bo_line.items():
@@ -119,6 +132,7 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
         status = orders.refresh_status(order, order_lines.values())
         move_fulfillment(fulfillment, lifecycle.DISPATCHED, actor_id=actor_id,
                          carrier=carrier, tracking_number=tracking_number)
+        leave_tote(fulfillment_id=fulfillment.id, actor_id=actor_id)
         record_event(type=EventType.ORDER_SHIPPED, subject_type="order", subject=order.number,
                      actor_id=actor_id,
                      payload={"fulfillment": number, "status": status,
@@ -131,16 +145,67 @@ def dispatch_fulfillment(*, number: str, carrier: str = "", tracking_number: str
     return fulfillment
 
 
+MAX_BATCH = 500
+
+
+def dispatch_fulfillments(*, numbers: Sequence[str], carrier: str = "",
+                          tracking_number: str = "",
+                          actor_id: int | None = None) -> list[Fulfillment]:
+    """Dispatch several fulfillments at once with one carrier (and, when
+    given, one tracking number), all or none: the first that cannot go
+    stops the batch and nothing is dispatched (its error names it, with
+    `fulfillments[i]` as the field). No numbers, a repeated one, more than
+    500: 422."""
+    if not isinstance(numbers, list | tuple) or not numbers:
+        raise InvalidValue("fulfilment.no_fulfillments", "name at least one fulfillment",
+                           field="fulfillments")
+    if len(numbers) > MAX_BATCH:
+        raise InvalidValue("fulfilment.too_many_fulfillments",
+                           f"at most {MAX_BATCH} fulfillments at once", field="fulfillments")
+    ids: list[int] = []
+    for i, number in enumerate(numbers):
+        try:
+            pk = fulfillment_id(number)
+        except NotFound as error:
+            raise NotFound(error.code, error.message, field=f"fulfillments[{i}]") from None
+        if pk in ids:
+            raise InvalidValue("fulfilment.duplicate_fulfillment", f"{number} is named twice",
+                               field=f"fulfillments[{i}]")
+        ids.append(pk)
+    with transaction.atomic():
+        # Every stock level first, in the global order, so the batch takes
+        # its locks as one change would.
+        lock_stock_levels(product_ids=set(FulfillmentLine.objects.filter(
+            fulfillment_id__in=ids).values_list("product_id", flat=True)))
+        out = []
+        for i, number in enumerate(numbers):
+            try:
+                out.append(dispatch_fulfillment(number=number, carrier=carrier,
+                                                tracking_number=tracking_number,
+                                                actor_id=actor_id))
+            except DomainError as error:
+                raise type(error)(error.code, f"{number}: {error.message}",
+                                  field=f"fulfillments[{i}]") from None
+    return out
+
+
 @retry_on_lock_conflict
 def cancel_fulfillment(*, number: str, actor_id: int | None = None) -> Fulfillment:
     """Take a pending fulfillment out of the queue; its units stay allocated
-    and can be fulfilled again. Dispatched, delivered or cancelled:
+    (any picked into a tote go back to their shelves) and can be fulfilled
+    again. Dispatched, delivered or cancelled:
     `fulfilment.invalid_transition` (409)."""
     with transaction.atomic():
         fid, order_pk = _order_of(number)
+        # Units picked into a tote go back to their shelves: their stock
+        # levels are locked first, in the global order.
+        lock_stock_levels(product_ids=FulfillmentLine.objects.filter(
+            fulfillment_id=fid).values_list("product_id", flat=True))
         SalesOrder.objects.select_for_update(of=("self",)).filter(id=order_pk).first()
         fulfillment = lock_fulfillment(fid)
         move_fulfillment(fulfillment, lifecycle.CANCELLED, actor_id=actor_id)
+        put_back_picks(fulfillment_ids=[fulfillment.id], actor_id=actor_id)
+        leave_tote(fulfillment_id=fulfillment.id, actor_id=actor_id)
     return fulfillment
 
 

@@ -106,11 +106,13 @@ def _check_open(backorder: Backorder) -> None:
 
 @retry_on_lock_conflict
 def fulfil_backorder(*, number: str, lines: Sequence[FulfilLine] | None = None,
+                     ship_partly: bool = False,
                      actor_id: int | None = None) -> Fulfillment:
     """A fulfillment of a backorder's allocated units (seed 002's "All" when
     `lines` is None, its "Filled" quantities otherwise). With partial
     shipments off, "All" waits until the backorder is `ready`
-    (`fulfilment.not_ready`). Nothing allocated: `fulfilment.nothing_to_fulfil`;
+    (`fulfilment.not_ready`) unless `ship_partly` (the customer asked for
+    what is ready now). Nothing allocated: `fulfilment.nothing_to_fulfil`;
     a closed backorder: `fulfilment.backorder_closed`; its order on hold:
     `fulfilment.order_on_hold` (all 409)."""
     if lines is not None:
@@ -118,7 +120,7 @@ def fulfil_backorder(*, number: str, lines: Sequence[FulfilLine] | None = None,
     with transaction.atomic():
         backorder = lock_backorder(number)
         _check_open(backorder)
-        if (lines is None and not business_settings().partial_shipments
+        if (lines is None and not ship_partly and not business_settings().partial_shipments
                 and backorder.status != backorder_lifecycle.READY):
             raise Conflict("fulfilment.not_ready",
                            f"{number} is {backorder.status}: partial shipments are off, so it "

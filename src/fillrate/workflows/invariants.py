@@ -8,8 +8,20 @@ benchmarks after a run. Each returns a list of human-readable problems.
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import (
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from fillrate.backorders import lifecycle, promises
 from fillrate.backorders.models import Backorder, BackorderLine, Promise, waiting_units
@@ -17,7 +29,14 @@ from fillrate.backorders.ranking import rank_waiting_lines
 from fillrate.core.business import business_settings
 from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
 from fillrate.inventory.selectors import ledger_mismatches
-from fillrate.orders.models import Allocation, OrderLine, OrderStatus
+from fillrate.orders.models import (
+    Allocation,
+    Credit,
+    OrderLine,
+    OrderStatus,
+    Refund,
+    SalesOrder,
+)
 
 
 def stock_problems() -> list[str]:
@@ -156,5 +175,34 @@ def promise_problems() -> list[str]:
     return out
 
 
+def money_problems() -> list[str]:
+    """Money owed back (`fillrate.orders.money`): for every paid order, the
+    credits are no more than was paid, the refunds no more than the credits,
+    and nothing paid is left uncredited beyond the value of the units still
+    coming (a cancel path that forgot `credit_overpayment` shows here)."""
+    money = DecimalField(max_digits=14, decimal_places=2)
+
+    def total(model, expression):
+        rows = model.objects.filter(order_id=OuterRef("pk")).values("order_id").annotate(
+            n=Sum(expression, output_field=money)).values("n")[:1]
+        return Coalesce(Subquery(rows, output_field=money), Value(0), output_field=money)
+
+    kept = ExpressionWrapper(F("unit_price") * (F("quantity") - F("cancelled")),
+                             output_field=money)
+    rows = (SalesOrder.objects.filter(amount_paid__gt=0)
+            .annotate(credited=total(Credit, F("amount")), refunded=total(Refund, F("amount")),
+                      kept=total(OrderLine, kept))
+            .filter(Q(credited__gt=F("amount_paid")) | Q(refunded__gt=F("credited"))
+                    | Q(amount_paid__gt=F("credited") + F("kept")))
+            .values_list("id", "amount_paid", "credited", "refunded", "kept"))
+    def two(x) -> str:  # SQLite sums decimals as floats
+        return f"{Decimal(str(x)):.2f}"
+
+    return [f"{SalesOrder(pk=pk).number}: paid {two(paid)}, credited {two(credited)}, "
+            f"refunded {two(refunded)}, units still coming worth {two(kept)}"
+            for pk, paid, credited, refunded, kept in rows]
+
+
 def all_problems() -> list[str]:
-    return stock_problems() + unit_problems() + waiting_problems() + promise_problems()
+    return (stock_problems() + unit_problems() + waiting_problems() + promise_problems()
+            + money_problems())

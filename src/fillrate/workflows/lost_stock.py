@@ -71,7 +71,7 @@ class _Holder:
 
 
 def adjust_lost_stock(*, level: StockLevel, quantity: int, reason: str, note: str = "",
-                      sku: str, location: str,
+                      sku: str, location: str, kind: str | None = None,
                       actor_id: int | None = None) -> tuple[Adjustment, Withdrawn]:
     """Remove `-quantity` units from `level` where fewer than that are free:
     the allocated units it needs are taken off their holders first (see the
@@ -171,7 +171,8 @@ def adjust_lost_stock(*, level: StockLevel, quantity: int, reason: str, note: st
     # The units are gone from this level before the order lines look for
     # stock elsewhere (else they would take the lost units back).
     adjustment = adjust_stock(product_id=level.product_id, location_id=level.location_id,
-                              quantity=quantity, reason=reason, note=note, actor_id=actor_id)
+                              quantity=quantity, reason=reason, note=note, kind=kind,
+                              actor_id=actor_id)
     taken += _settle_order_lines(own=dict(own), order_lines=order_lines,
                                  order_rows=order_rows, sku=sku, location=location,
                                  reason=reason, actor_id=actor_id)

@@ -14,8 +14,10 @@ from fillrate.core.errors import Conflict, InvalidValue
 from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.retry import retry_on_lock_conflict
+from fillrate.orders import money
 from fillrate.orders import services as orders
 from fillrate.orders.models import OrderStatus, SalesOrder
+from fillrate.orders.money import credit_overpayment
 
 ACTIONS = ("backorder", "cancel", "wait")
 
@@ -64,6 +66,9 @@ def resolve_oversold(*, number: str, action: str, actor_id: int | None = None) -
                      actor_id=actor_id,
                      payload={"action": action,
                               "backorder": backorder.number if backorder else None})
+        if action == "cancel":
+            credit_overpayment(order_id=order.id, reason=money.SHORTFALL_CANCELLED,
+                               source=order.number, actor_id=actor_id)
     return order
 
 

@@ -26,6 +26,7 @@ from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.models import SELLABLE_KINDS, Location
 from fillrate.inventory.selectors import receiving_location
 from fillrate.inventory.services import StockIn, receive_stock
+from fillrate.picking.services import requeue_backordered_fulfillments
 from fillrate.purchasing import lifecycle
 from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from fillrate.purchasing.services import (
@@ -165,5 +166,7 @@ def receive_purchase_order(
     record_receipt_status(po, actor_id=actor_id)
     allocations = feed_backorders(product_ids=product_ids, actor_id=actor_id,
                                   cause=po.number, consumed=consumed)
+    if allocations:  # a fulfillment waiting on the issues wall for them goes back to picking
+        requeue_backordered_fulfillments(product_ids=product_ids, actor_id=actor_id)
     return ReceivedStock(receipt=receipt, purchase_order=po, lines=receipt_lines,
                          allocations=list(allocations))

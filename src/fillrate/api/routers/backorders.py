@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
@@ -17,13 +18,21 @@ from fillrate.api.schemas import (
     Filter,
     Flag,
     Money,
+    MoneyIn,
     OneOf,
     Page,
     RequestSchema,
     past_date_warnings,
 )
 from fillrate.backorders import aging, lifecycle, selectors
-from fillrate.backorders.models import Backorder, CancelReason, CommunicationMethod, Priority
+from fillrate.backorders.models import (
+    Backorder,
+    CancelReason,
+    CommunicationMethod,
+    Preference,
+    Priority,
+    Substitution,
+)
 from fillrate.backorders.services import (
     CancelLine,
     log_communication,
@@ -31,10 +40,14 @@ from fillrate.backorders.services import (
 )
 from fillrate.catalog.keys import sku_key
 from fillrate.catalog.selectors import stored_skus
+from fillrate.comms.links import CHOICE_LINK_MAX_AGE, choice_url
 from fillrate.core.business import business_settings
+from fillrate.core.errors import Conflict
+from fillrate.core.numbers import format_number
 from fillrate.core.selectors import events_for
 from fillrate.fulfilment.selectors import filtered_backorders
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
+from fillrate.workflows.substitute import SubstituteLine, propose_substitutes, substitute
 
 router = Router(tags=["backorders"])
 CENTS = Decimal("0.01")
@@ -54,6 +67,9 @@ class BackorderFilterParams(Schema):
     age: Filter(aging.BUCKET_KEYS) | None = Field(
         None, description="active backorders aged 0_7, 8_14, 15_30 or "
                           "31_plus whole days (the aging report's buckets)")
+    follow_up: Filter(selectors.FOLLOW_UP_FILTERS) | None = Field(
+        None, description="due: active backorders whose next "
+                          "follow-up is today or earlier, oldest date first")
 
 
 class BackorderRow(Schema):
@@ -71,6 +87,8 @@ class BackorderRow(Schema):
     allocated_quantity: int
     value: Money
     flags: list[str]
+    last_contact_at: dt.datetime | None
+    next_follow_up: dt.date | None
 
 
 class BackorderPage(Page[BackorderRow]):
@@ -80,8 +98,9 @@ class BackorderPage(Page[BackorderRow]):
 @router.get("/backorders", response=BackorderPage, auth=needs("backorders.view"))
 def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[PageParams]):
     settings = business_settings()
-    qs = filtered_backorders(selectors.BackorderFilters(**filters.dict()),
-                             partial_shipments=settings.partial_shipments)
+    qs = selectors.with_contacts(filtered_backorders(
+        selectors.BackorderFilters(**filters.dict()),
+        partial_shipments=settings.partial_shipments))
     rows = list(qs[page.offset: page.offset + page.limit])
     flags = selectors.row_flags(rows, max_age_days=settings.max_backorder_age_days)
     return {
@@ -95,7 +114,8 @@ def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[
              "expected_date": b.expected_date, "age_days": flags[b.id].age_days,
              "open_quantity": b.open_quantity, "allocated_quantity": b.allocated_quantity,
              # SQLite sums decimals as floats: give money its two places back.
-             "value": b.value.quantize(CENTS), "flags": flags[b.id].names()}
+             "value": b.value.quantize(CENTS), "flags": flags[b.id].names(),
+             "last_contact_at": b.last_contact_at, "next_follow_up": b.next_follow_up}
             for b in rows
         ],
     }
@@ -134,9 +154,34 @@ class CommunicationOut(Schema):
     id: int
     method: str
     summary: str
+    preference: str = Field(description="wait, partial, cancel, substitute, or empty")
+    agreed: str
     next_follow_up: dt.date | None
     by: str | None
     created_at: dt.datetime
+
+
+class SubstitutionOut(Schema):
+    sku: str = Field(description="the backordered product")
+    substitute_sku: str
+    substitute_name: str
+    quantity: int
+    unit_price: Money
+    status: str = Field(description="proposed (for the customer to accept through the "
+                        "choice link), applied, or withdrawn")
+    order: str
+    order_line: int | None = Field(description="line_no of the substitute line on the order, "
+                                   "once applied")
+    created_at: dt.datetime
+
+
+def render_substitution(s) -> dict:
+    return {"sku": s.backorder_line.product.sku, "substitute_sku": s.product.sku,
+            "substitute_name": s.product.name, "quantity": s.quantity,
+            "unit_price": s.unit_price, "status": s.status,
+            "order": format_number("SO", s.backorder.order_id),
+            "order_line": s.order_line.line_no if s.order_line else None,
+            "created_at": s.created_at}
 
 
 class BackorderDetail(Schema):
@@ -159,7 +204,16 @@ class BackorderDetail(Schema):
     flags: list[str]
     lines: list[BackorderLineOut]
     communications: list[CommunicationOut]
+    substitutions: list[SubstitutionOut]
+    last_contact_at: dt.datetime | None
+    next_follow_up: dt.date | None
     events: list[EventOut]
+
+
+def render_communication(m) -> dict:
+    return {"id": m.id, "method": m.method, "summary": m.summary, "preference": m.preference,
+            "agreed": m.agreed, "next_follow_up": m.next_follow_up,
+            "by": m.created_by.username if m.created_by else None, "created_at": m.created_at}
 
 
 def render_backorder(b: Backorder) -> dict:
@@ -167,6 +221,7 @@ def render_backorder(b: Backorder) -> dict:
     stock = selectors.stock_of_products([x.product_id for x in lines], exclude_backorder=b.id)
     settings = business_settings()
     flags = selectors.row_flags([b], max_age_days=settings.max_backorder_age_days)[b.id]
+    communications = list(b.communications.select_related("created_by").order_by("-id"))
     c = b.customer
     return {
         "number": b.number, "status": b.status, "priority": b.priority,
@@ -197,11 +252,13 @@ def render_backorder(b: Backorder) -> dict:
             for x in lines
         ],
         "communications": [
-            {"id": m.id, "method": m.method, "summary": m.summary,
-             "next_follow_up": m.next_follow_up,
-             "by": m.created_by.username if m.created_by else None, "created_at": m.created_at}
-            for m in b.communications.select_related("created_by").order_by("-id")
+            render_communication(m) for m in communications
         ],
+        "substitutions": [render_substitution(s) for s in Substitution.objects.filter(
+            backorder_id=b.id).select_related("backorder", "backorder_line__product",
+                                               "product", "order_line").order_by("id")],
+        "last_contact_at": communications[0].created_at if communications else None,
+        "next_follow_up": selectors.follow_up_of(communications),
         "events": [render_event(e) for e in events_for(subject_type="backorder",
                                                        subject=b.number)],
     }
@@ -271,14 +328,65 @@ def post_cancel(request, number: str, payload: BackorderCancelIn):
 class CommunicationIn(RequestSchema):
     method: OneOf(CommunicationMethod.values)
     summary: str = Field(..., min_length=1, json_schema_extra=NAME)
-    next_follow_up: dt.date | None = None
+    preference: Filter(Preference.values) = Field(
+        "", description="what the customer wants: wait, partial, cancel or substitute")
+    agreed: str = Field("", description="the plan agreed with the customer")
+    next_follow_up: dt.date | None = Field(None, description="today or later")
 
 
 @router.post("/backorders/{number}/communications", response={201: CommunicationOut},
              auth=needs("backorders.manage"))
 def post_communication(request, number: str, payload: CommunicationIn):
     row = log_communication(number=number, method=payload.method, summary=payload.summary,
+                            preference=payload.preference, agreed=payload.agreed,
                             next_follow_up=payload.next_follow_up, actor_id=actor_id(request))
-    return 201, {"id": row.id, "method": row.method, "summary": row.summary,
-                 "next_follow_up": row.next_follow_up, "by": request.auth.username,
-                 "created_at": row.created_at}
+    return 201, render_communication(row)
+
+
+class SubstituteLineIn(RequestSchema):
+    sku: str = Field(..., min_length=1, description="the backordered product")
+    substitute_sku: str = Field(..., min_length=1)
+    quantity: Count
+    unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2,
+                                       description="the original line's price when left out")
+
+
+class SubstituteIn(RequestSchema):
+    lines: list[SubstituteLineIn]
+    propose: Flag = Field(False, description="true: offer it to the customer, who accepts "
+                          "it through the choice link; nothing moves until then")
+
+
+@router.post("/backorders/{number}/substitute", response={201: BackorderDetail},
+             auth=needs("backorders.manage"))
+def post_substitute(request, number: str, payload: SubstituteIn):
+    """Substitution at the original price: the backorder units are cancelled
+    (reason `substituted`) and the substitute is added to the order, where it
+    allocates like any line (and is backordered if short)."""
+    lines = [SubstituteLine(x.sku, x.substitute_sku, x.quantity, x.unit_price)
+             for x in payload.lines]
+    if payload.propose:
+        propose_substitutes(number=number, lines=lines, actor_id=actor_id(request))
+    else:
+        substitute(number=number, lines=lines, actor_id=actor_id(request))
+    return 201, render_backorder(selectors.backorder_detail(number))
+
+
+class ChoiceLinkOut(Schema):
+    backorder: str
+    url: str = Field(description="absolute (FILLRATE_PUBLIC_URL), signed, single-use")
+    expires_at: dt.datetime
+
+
+@router.get("/backorders/{number}/choice-link", response=ChoiceLinkOut,
+            auth=needs("backorders.view"))
+def get_choice_link(request, number: str):
+    """A new signed link for the customer's choice page (wait, ship what is
+    ready now, cancel, accept a proposed substitute), to read out or send
+    during a call. It works once, for 14 days; each call makes a new one. A
+    closed backorder (complete, cancelled): 409 `backorders.closed`."""
+    backorder = selectors.backorder_detail(number)
+    if backorder.status in lifecycle.TERMINAL:
+        raise Conflict("backorders.closed", f"{number} is {backorder.status}")
+    return {"backorder": backorder.number, "url": choice_url(backorder),
+            "expires_at": timezone.now() + CHOICE_LINK_MAX_AGE}

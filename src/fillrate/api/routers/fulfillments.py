@@ -14,6 +14,7 @@ from fillrate.backorders.models import Backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.fulfilment import selectors
 from fillrate.fulfilment.models import Fulfillment, FulfillmentStatus, Invoice
+from fillrate.picking.pages import packing_slip_html
 from fillrate.workflows.dispatch import (
     cancel_fulfillment,
     deliver_fulfillment,
@@ -137,6 +138,16 @@ def list_fulfillments(request, filters: Query[FulfillmentFilters], page: Query[P
 @router.get("/fulfillments/{number}", response=FulfillmentOut, auth=needs("fulfilment.view"))
 def get_fulfillment(request, number: str):
     return detail(number)
+
+
+@router.get("/fulfillments/{number}/packing-slip", auth=needs("fulfilment.view"),
+            openapi_extra={"responses": {200: {
+                "description": "the printable packing slip (HTML): what is in the box and "
+                               "what is still on backorder with its expected date",
+                "content": {"text/html": {"schema": {"type": "string"}}}}}})
+def get_packing_slip(request, number: str):
+    """The same page the staff web app prints (`picking.pages.packing_slip_html`)."""
+    return HttpResponse(packing_slip_html(number), content_type="text/html; charset=utf-8")
 
 
 class DispatchIn(RequestSchema):

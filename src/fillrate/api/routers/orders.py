@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.http import JsonResponse
 from ninja import Field, Query, Router, Schema
@@ -22,14 +23,15 @@ from fillrate.api.schemas import (
     RequestSchema,
     money_text,
 )
-from fillrate.backorders.selectors import backorder_detail, order_view
+from fillrate.backorders.selectors import applied_substitutions, backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
+from fillrate.core.numbers import format_number
 from fillrate.orders import selectors
 from fillrate.orders.models import OrderStatus, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import ACTIONS, hold_order, release_order, resolve_oversold
-from fillrate.workflows.payments import pay_order
+from fillrate.workflows.payments import pay_order, refund_order
 from fillrate.workflows.place_order_any_case import place_order_any_case
 from fillrate.workflows.split_order import SplitLine, backorder_order_lines
 
@@ -63,11 +65,46 @@ class OrderLineOut(Schema):
     cancelled: int
     unallocated: int
     unit_price: Money
+    substitute_for: dict | None = Field(
+        None, description="on a line added as a substitute: {backorder, sku} it replaces")
+    substitutes: list[dict] = Field(
+        [], description="on a line whose backordered units were substituted: "
+        "[{backorder, line, sku, quantity}] of the lines that replace them")
 
 
 class BackorderRef(Schema):
     number: str
     status: str
+
+
+class CreditOut(Schema):
+    number: str
+    order: str
+    amount: Money
+    reason: str
+    source: str
+    created_at: dt.datetime
+
+
+class RefundOut(Schema):
+    number: str
+    order: str
+    amount: Money
+    method: str
+    reference: str
+    created_at: dt.datetime
+
+
+def render_credit(c) -> dict:
+    return {"number": c.number, "order": format_number("SO", c.order_id),
+            "amount": money_text(c.amount), "reason": c.reason, "source": c.source,
+            "created_at": c.created_at}
+
+
+def render_refund(r) -> dict:
+    return {"number": r.number, "order": format_number("SO", r.order_id),
+            "amount": money_text(r.amount), "method": r.method, "reference": r.reference,
+            "created_at": r.created_at}
 
 
 class OrderOut(Schema):
@@ -83,16 +120,36 @@ class OrderOut(Schema):
     backordered_value: Money
     amount_paid: Money
     amount_due: Money
+    credited: Money = Field(description="credits issued: money owed back for paid units "
+                            "that were cancelled or substituted down")
+    refunded: Money = Field(description="money paid back against the credits")
+    owed_back: Money = Field(description="credited minus refunded")
     lines: list[OrderLineOut]
     backorders: list[BackorderRef]
+    credits: list[CreditOut]
+    refunds: list[RefundOut]
 
 
 def render_order(order: SalesOrder, lines, backorders, backorder_held: dict[int, int],
-                 settings: BusinessSettings | None = None) -> dict:
+                 settings: BusinessSettings | None = None, *, credits=(),
+                 refunds=(), substitutions=()) -> dict:
+    """`credits`, `refunds` and applied `substitutions` of the order (a new
+    order has none: the order hot path reads none of them)."""
+    replaced = {s.order_line_id: {"backorder": s.backorder.number,
+                                  "sku": s.backorder_line.product.sku}
+                for s in substitutions}
+    replacing: dict[int, list] = {}
+    for s in substitutions:
+        replacing.setdefault(s.backorder_line.order_line_id, []).append(
+            {"backorder": s.backorder.number, "line": s.order_line.line_no,
+             "sku": s.product.sku, "quantity": s.quantity})
     settings = settings or business_settings()
+    credited = sum((c.amount for c in credits), Decimal("0"))
+    refunded = sum((r.amount for r in refunds), Decimal("0"))
     totals = selectors.order_totals(
         lines=lines, amount_paid=order.amount_paid,
-        charge_backorders_on_shipment=settings.charge_backorders_on_shipment)
+        charge_backorders_on_shipment=settings.charge_backorders_on_shipment,
+        credited=credited)
     return {
         "number": order.number, "status": order.status, "customer": order.customer.code,
         "reference": order.reference, "created_at": order.created_at,
@@ -103,11 +160,16 @@ def render_order(order: SalesOrder, lines, backorders, backorder_held: dict[int,
         "backordered_value": money_text(totals.backordered_value),
         "amount_paid": money_text(order.amount_paid),
         "amount_due": money_text(totals.amount_due),
+        "credited": money_text(credited), "refunded": money_text(refunded),
+        "owed_back": money_text(max(credited - refunded, Decimal("0"))),
+        "credits": [render_credit(c) for c in credits],
+        "refunds": [render_refund(r) for r in refunds],
         "lines": [
             {"id": x.id, "line_no": x.line_no, "sku": x.product.sku, "name": x.product.name,
              "quantity": x.quantity, "allocated": x.allocated, "backordered": x.backordered,
              "shipped": x.shipped, "cancelled": x.cancelled, "unallocated": x.unallocated,
-             "unit_price": money_text(x.unit_price)}
+             "unit_price": money_text(x.unit_price),
+             "substitute_for": replaced.get(x.id), "substitutes": replacing.get(x.id, [])}
             for x in lines
         ],
         "backorders": [{"number": b.number, "status": b.status} for b in backorders],
@@ -116,7 +178,10 @@ def render_order(order: SalesOrder, lines, backorders, backorder_held: dict[int,
 
 def render_order_detail(number: str) -> dict:
     view = order_view(number)
-    return render_order(view.order, view.lines, view.backorders, view.backorder_held)
+    return render_order(view.order, view.lines, view.backorders, view.backorder_held,
+                        credits=list(view.order.credits.all()),
+                        refunds=list(view.order.refunds.all()),
+                        substitutions=applied_substitutions(view.order.id))
 
 
 @router.post("/orders", response={201: OrderOut}, auth=needs("orders.place"))
@@ -253,4 +318,19 @@ def post_payment(request, number: str, payload: PaymentIn | None = None):
     """Record a payment; without `amount`, of the amount now due."""
     pay_order(number=number, amount=payload.amount if payload else None,
               actor_id=actor_id(request))
+    return 201, render_order_detail(number)
+
+
+class RefundIn(RequestSchema):
+    amount: MoneyIn = Field(..., max_digits=14, decimal_places=2)
+    method: str
+    reference: str = Field("", max_length=100)
+
+
+@router.post("/orders/{number}/refunds", response={201: OrderOut},
+             auth=needs("orders.manage"))
+def post_refund(request, number: str, payload: RefundIn):
+    """Record money paid back against the order's credits (`owed_back`)."""
+    refund_order(number=number, amount=payload.amount, method=payload.method,
+                 reference=payload.reference, actor_id=actor_id(request))
     return 201, render_order_detail(number)

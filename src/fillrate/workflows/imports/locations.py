@@ -14,7 +14,7 @@ from django.db.models import Sum
 
 from fillrate.core.event_types import EventType
 from fillrate.core.upsert import upsert
-from fillrate.inventory.models import Location, LocationKind, Warehouse
+from fillrate.inventory.models import PLACE_KINDS, Location, Warehouse
 from fillrate.workflows.imports.base import Counts, Kind
 from fillrate.workflows.imports.rows import Column, Errors, Row, boolean, choice, integer, text
 
@@ -31,7 +31,7 @@ class Locations(Kind):
                required=True),
         Column("code", text(max_length=32, required=True, slash=False), required=True),
         Column("name", text(max_length=200)),
-        Column("kind", choice(LocationKind.values), required=True),
+        Column("kind", choice(PLACE_KINDS), required=True),
         Column("pick_sequence", integer(maximum=2**31 - 1, default=0)),
         Column("zone", text(max_length=32)),
         Column("active", boolean(default=True)),

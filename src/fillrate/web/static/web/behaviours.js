@@ -8,6 +8,8 @@
 //                           data-remove-line=".po-line", the one named)
 //   data-pick-sku="SKU"     puts SKU in its line's SKU field, then moves to
 //                           the quantity
+//   data-copy="ID"          copies the field ID's text to the clipboard and
+//                           says "Copied" on the button
 // Listeners sit on the document, so content htmx swaps in works too.
 (function () {
   document.addEventListener("click", function (event) {
@@ -34,6 +36,17 @@
       if (form && !named) htmx.trigger(form, "input");
       return;
     }
+    const copier = event.target.closest("[data-copy]");
+    if (copier) {
+      const field = document.getElementById(copier.dataset.copy);
+      if (!field) return;
+      field.select();
+      const copied = function () { copier.textContent = "Copied"; };
+      const fallback = function () { document.execCommand("copy"); copied(); };
+      if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(copied, fallback);
+      else fallback();
+      return;
+    }
     const pick = event.target.closest("[data-pick-sku]");
     if (pick) {
       const line = pick.closest(".order-line");
@@ -48,6 +61,7 @@
     const form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
+      event.stopPropagation();  // (nor does htmx send it)
     }
   }, true);
   function openMarked() {
