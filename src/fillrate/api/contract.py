@@ -219,6 +219,10 @@ EXAMPLE_VALUES: dict[str, Any] = {
     "pick_sequence": 10, "carrier": "DHL", "tracking_number": "JD014600003",
     "max_backorder_age_days": 30, "currency": "EUR", "notes": "the customer asked",
     "reason": "the supplier is out of stock",
+    "fulfillment": "FF-000001", "tote": "T-01", "substitute_sku": "WIN-MER-750",
+    "url": "https://example.com/hooks/fillrate", "secret": "a-secret-of-32-characters-length",
+    "shop_name": "Brighton Wines", "contact_email": "orders@example.com",
+    "contact_phone": "+1 555 0100",
 }
 # `name` by the resource a path starts with
 EXAMPLE_NAMES = {"customers": "Brighton Wine Bar", "sales-reps": "Anna Lee",

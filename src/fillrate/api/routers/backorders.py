@@ -11,6 +11,7 @@ from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
 from fillrate.api.schemas import (
+    CODE,
     NAME,
     QUANTITY,
     Count,
@@ -344,15 +345,16 @@ def post_communication(request, number: str, payload: CommunicationIn):
 
 
 class SubstituteLineIn(RequestSchema):
-    sku: str = Field(..., min_length=1, description="the backordered product")
-    substitute_sku: str = Field(..., min_length=1)
-    quantity: Count
+    sku: str = Field(..., min_length=1, description="the backordered product",
+                     json_schema_extra=CODE)
+    substitute_sku: str = Field(..., min_length=1, json_schema_extra=CODE)
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
     unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2,
                                        description="the original line's price when left out")
 
 
 class SubstituteIn(RequestSchema):
-    lines: list[SubstituteLineIn]
+    lines: list[SubstituteLineIn] = Field(..., json_schema_extra={"minItems": 1})
     propose: Flag = Field(False, description="true: offer it to the customer, who accepts "
                           "it through the choice link; nothing moves until then")
 

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.orders import CreditOut, render_credit
-from fillrate.api.schemas import Page
+from fillrate.api.schemas import OneOf, Page
 from fillrate.core.errors import InvalidValue
 from fillrate.orders.credit_memos import credit_memo_csv, credits
 
@@ -18,8 +18,9 @@ router = Router(tags=["orders"])
 class CreditFilters(Schema):
     customer: str | None = Field(None, description="one customer's credits (code)")
     order: str | None = Field(None, description="one order's credits (SO-000123)")
-    format: str = Field("json", description="json, or csv: QuickBooks credit-memo import "
-                        "layout, every credit matching the filters")
+    format: OneOf(["json", "csv"]) = Field(
+        "json", description="json, or csv: QuickBooks credit-memo import "
+        "layout, every credit matching the filters")
 
 
 class CreditRow(CreditOut):

@@ -27,7 +27,7 @@ from fillrate.backorders.selectors import applied_substitutions, backorder_detai
 from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.core.numbers import format_number
 from fillrate.orders import selectors
-from fillrate.orders.models import OrderStatus, SalesOrder
+from fillrate.orders.models import OrderStatus, RefundMethod, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.workflows.cancel_order import cancel_order
 from fillrate.workflows.oversold import ACTIONS, hold_order, release_order, resolve_oversold
@@ -322,8 +322,9 @@ def post_payment(request, number: str, payload: PaymentIn | None = None):
 
 
 class RefundIn(RequestSchema):
-    amount: MoneyIn = Field(..., max_digits=14, decimal_places=2)
-    method: str
+    amount: MoneyIn = Field(..., max_digits=14, decimal_places=2,
+                            json_schema_extra={"pattern": POSITIVE_MONEY})
+    method: OneOf(RefundMethod.values)
     reference: str = Field("", max_length=100)
 
 
