@@ -18,7 +18,7 @@ from fillrate.api.schemas import (
     Page,
     RequestSchema,
 )
-from fillrate.inventory.models import Location, LocationKind, Warehouse
+from fillrate.inventory.models import PLACE_KINDS, Location, LocationKind, Warehouse
 from fillrate.inventory.places import (
     create_location,
     create_warehouse,
@@ -75,7 +75,7 @@ def patch_warehouse(request, code: str, payload: WarehousePatch):
 class LocationIn(RequestSchema):
     warehouse: str = Field(..., min_length=1)
     code: str = Field(..., min_length=1, max_length=32, json_schema_extra=PLACE_CODE)
-    kind: OneOf(LocationKind.values)
+    kind: OneOf(PLACE_KINDS)
     pick_sequence: Count = Field(0, json_schema_extra={"minimum": 0, "maximum": MAX_QUANTITY})
     name: str = Field("", max_length=200)
     zone: str = Field("", max_length=32)
@@ -86,7 +86,7 @@ class LocationPatch(RequestSchema):
     # A field that cannot change (the code) is refused, not silently ignored.
 
     name: str | None = None
-    kind: OneOf(LocationKind.values) | None = None
+    kind: OneOf(PLACE_KINDS) | None = None
     pick_sequence: Count | None = Field(
         None, json_schema_extra={"minimum": 0, "maximum": MAX_QUANTITY})
     zone: str | None = None
