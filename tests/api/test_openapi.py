@@ -17,7 +17,7 @@ from fillrate.api.main import api
 from fillrate.api.schemas import OneOf, RequestSchema
 from fillrate.backorders.models import CancelReason, CommunicationMethod
 from fillrate.core.business import ALLOCATION_POLICIES, OVERSELL_POLICIES
-from fillrate.inventory.models import AdjustmentReason, LocationKind
+from fillrate.inventory.models import PLACE_KINDS, AdjustmentReason
 from fillrate.workflows.oversold import ACTIONS
 from tests.api_surface import OPERATIONS
 
@@ -76,7 +76,7 @@ def _body(method: str, path: str) -> dict:
     ("post", "/backorders/{number}/cancel", "reason", CancelReason.values),
     ("post", "/backorders/{number}/communications", "method", CommunicationMethod.values),
     ("post", "/stock/adjustments", "reason", AdjustmentReason.values),
-    ("post", "/locations", "kind", LocationKind.values),
+    ("post", "/locations", "kind", PLACE_KINDS),
     ("post", "/orders/{number}/resolve-oversold", "action", list(ACTIONS)),
     ("patch", "/settings", "oversell_policy", list(OVERSELL_POLICIES)),
     ("patch", "/settings", "allocation_policy", list(ALLOCATION_POLICIES)),
