@@ -14,11 +14,14 @@ from fillrate.catalog.models import Product
 from fillrate.catalog.services import create_product
 from fillrate.customers.models import Customer, SalesRep
 from fillrate.customers.services import create_customer, create_sales_rep
+from fillrate.fulfilment.models import Fulfillment
 from fillrate.inventory.models import Location, StockMovement, Warehouse
 from fillrate.inventory.places import create_location, create_warehouse
 from fillrate.inventory.services import adjust_stock
 from fillrate.orders.models import SalesOrder
 from fillrate.orders.services import LineInput
+from fillrate.picking.models import Issue, PickRun, Tote
+from fillrate.picking.totes import create_tote
 from fillrate.workflows.place_order import place_order
 
 # customer, [(sku, quantity)]: several run past the stock and open backorders
@@ -50,6 +53,9 @@ LOCATIONS = [
     ("B-01", "bulk", 100), ("B-02", "bulk", 110),
     ("RECV", "receiving", 900), ("ISSUES", "issues", 999),
 ]
+# The aisles the pick queue filters by: the pick shelves and the bulk racks.
+ZONES = {"A-": "A", "B-": "B"}
+TOTES = [f"T-{n:03d}" for n in range(1, 9)]
 
 # sku, name, variant, category, price, pick stock, bulk stock
 PRODUCTS = [
@@ -135,6 +141,10 @@ CUSTOMERS = [
 ]
 
 
+# What the summary counts by rows made (orders and purchasing add some too).
+FLOOR_ROWS = {"fulfillments": Fulfillment, "pick runs": PickRun, "issues": Issue}
+
+
 def _slug(code: str) -> str:
     return code.split("-", 1)[1].lower()
 
@@ -142,8 +152,8 @@ def _slug(code: str) -> str:
 @transaction.atomic
 def load_demo() -> str:
     added: dict[str, int] = {"users": 0, "locations": 0, "products": 0, "customers": 0,
-                             "orders": 0,
-                             "stock adjustments": 0}
+                             "orders": 0, "stock adjustments": 0, "totes": 0,
+                             "fulfillments": 0, "pick runs": 0, "issues": 0}
     for username, role in DEMO_USERS:
         if not User.objects.filter(username=username).exists():
             add_user(username=username, role=role, password=DEMO_PASSWORD)
@@ -156,9 +166,10 @@ def load_demo() -> str:
         location = Location.objects.filter(warehouse=warehouse, code=code).first()
         if location is None:
             location = create_location(warehouse_id=warehouse.id, code=code, kind=kind,
-                                       pick_sequence=seq)
+                                       pick_sequence=seq, zone=ZONES.get(code[:2], ""))
             added["locations"] += 1
         by_code[code] = location
+
 
     pick_codes = [c for c, kind, _ in LOCATIONS if kind == "pick"]
     for i, (sku, name, variant, category, price, pick_qty, bulk_qty) in enumerate(PRODUCTS):
@@ -191,10 +202,20 @@ def load_demo() -> str:
             )
             added["customers"] += 1
 
-    if not SalesOrder.objects.exists():
-        added["orders"] = _demo_orders()
+    for code in TOTES:
+        if not Tote.objects.filter(code=code).exists():
+            create_tote(code=code, warehouse=warehouse.code)
+            added["totes"] += 1
 
-    parts = ", ".join(f"{n} {what}" for what, n in added.items())
+    if not SalesOrder.objects.exists():
+        before = {what: model.objects.count() for what, model in FLOOR_ROWS.items()}
+        added["orders"] = _demo_orders()
+        _demo_floor()
+        for what, model in FLOOR_ROWS.items():
+            added[what] = model.objects.count() - before[what]
+
+    # "1 pick run", "2 pick runs" (every key is a plural in s)
+    parts = ", ".join(f"{n} {what[:-1] if n == 1 else what}" for what, n in added.items())
     return (f"demo data loaded (added {parts}); log in as admin, supervisor, picker or "
             f"sales with password {DEMO_PASSWORD!r}")
 
@@ -295,3 +316,68 @@ def _demo_purchasing(*, admin_id: int) -> None:
         shipped = fulfil_backorder(number=ready[0], actor_id=admin_id)
         dispatch_fulfillment(number=shipped.number, carrier="DPD",
                              tracking_number="15501234567890", actor_id=admin_id)
+
+
+def _demo_floor() -> None:
+    """The warehouse floor at work, through its own services: every order's
+    allocated units are queued for picking (the pick workflow on) and one
+    waits on a supervisor's hold. The picker's first run is done: its
+    fulfillment was picked into a tote and packed (the tote is free again)
+    and waits for dispatch. Their second run, of the next three in the
+    queue, is under way: one fulfillment picked into its tote and ready to
+    pack, one half picked, and one with the rest picked but two units
+    missing, its tote on the issues wall for the supervisor."""
+    from fillrate.core.business import change_settings
+    from fillrate.picking.selectors import pick_queue, run_detail
+    from fillrate.picking.services import (
+        create_pick_run,
+        hold_fulfillment,
+        mark_missing,
+        pack_tote,
+        record_pick,
+    )
+    from fillrate.workflows.fulfil import fulfil_order
+
+    supervisor = User.objects.get(username="supervisor")
+    picker = User.objects.get(username="picker")
+    change_settings(changes={"pick_workflow": "on"}, actor_id=supervisor.id)
+    for order in SalesOrder.objects.order_by("id"):
+        if order.lines.filter(allocated__gt=0).exists():
+            fulfil_order(number=order.number, actor_id=supervisor.id)
+    queued = [f.number for f in pick_queue()]
+    hold_fulfillment(number=queued[-1], actor_id=supervisor.id,
+                     reason="Customer asked us to deliver after their stocktake on Friday.")
+
+    def start(size: int) -> tuple[str, list[str], dict[str, list]]:
+        """A run of the first `size` of the queue for the picker: its number,
+        fulfillments and each one's steps of the pick path."""
+        run = create_pick_run(max_fulfillments=size, picker=picker.username,
+                              actor_id=picker.id)
+        detail = run_detail(run.number)
+        members = [m.fulfillment for m in detail.members]
+        return run.number, members, {
+            n: [s for s in detail.path if s.fulfillment == n and s.location_id]
+            for n in members}
+
+    def pick(run: str, number: str, step, quantity: int, tote: str) -> None:
+        record_pick(run=run, fulfillment=number, sku=step.sku, location=step.location,
+                    quantity=quantity, tote=tote, actor_id=picker.id)
+
+    run, (packed,), steps = start(1)
+    for step in steps[packed]:
+        pick(run, packed, step, step.remaining, TOTES[0])
+    pack_tote(code=TOTES[0], actor_id=picker.id)
+
+    run, (short, done, half), steps = start(3)
+    for step in steps[done]:
+        pick(run, done, step, step.remaining, TOTES[2])
+    first = steps[half][0]
+    pick(run, half, first, max(1, first.remaining // 2), TOTES[3])
+    *found, last = steps[short]
+    for step in found:
+        pick(run, short, step, step.remaining, TOTES[1])
+    missing = min(2, last.remaining)
+    if last.remaining > missing:
+        pick(run, short, last, last.remaining - missing, TOTES[1])
+    mark_missing(fulfillment=short, sku=last.sku, quantity=missing, location=last.location,
+                 actor_id=picker.id)

@@ -21,8 +21,10 @@ def test_the_demo_loads_onto_a_fresh_install_s_default_warehouse(default_warehou
     # RECV and ISSUES are the fresh install's; the demo adds its shelves and racks.
     assert first["locations"] == 6
     assert list(Warehouse.objects.values_list("code", flat=True)) == ["MAIN"]
-    codes = set(Location.objects.values_list("code", flat=True))
+    # (and its totes, each with a place of its own that is not a shelf)
+    codes = set(Location.objects.exclude(kind="tote").values_list("code", flat=True))
     assert codes == {"PICK", "RECV", "ISSUES", "A-01", "A-02", "A-03", "A-04", "B-01", "B-02"}
+    assert Location.objects.filter(kind="tote").count() == first["totes"] == 8
     counts = row_counts()
     assert not any(added(load_demo()).values())
     assert row_counts() == counts

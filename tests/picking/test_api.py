@@ -252,3 +252,21 @@ def test_a_totes_place_is_not_a_location_people_manage(floor, api, store):
                                                "kind": "tote"}),
                  422, "inventory.unknown_location_kind", "kind")
     assert db_state() == before
+
+
+def test_a_supervisor_holds_and_releases_queued_work(floor, store):
+    picker, boss = floor
+    f = queued("C-ACME", ("WIDGET", 1)).number
+    assert_error(picker.post(f"{API}/fulfillments/{f}/hold", {}), 403, "auth.forbidden")
+    held = boss.post(f"{API}/fulfillments/{f}/hold", {"reason": "address check"})
+    assert held.json() == {"fulfillment": f, "held": True, "reason": "address check"}
+    assert picker.get(f"{API}/pick-queue").json()["count"] == 0
+    (item,) = picker.get(f"{API}/pick-queue", {"held": "true"}).json()["items"]
+    assert (item["fulfillment"], item["held"], item["hold_reason"]) == (f, True,
+                                                                         "address check")
+    assert_error(boss.post(f"{API}/fulfillments/{f}/hold", {}), 409, "picking.already_held")
+    assert boss.post(f"{API}/fulfillments/{f}/release").json()["held"] is False
+    assert [x["fulfillment"] for x in picker.get(f"{API}/pick-queue").json()["items"]] == [f]
+    assert_error(picker.get(f"{API}/pick-queue", {"location_kind": "tote"}), 422,
+                 "picking.invalid_location_kind", "location_kind")
+    assert picker.get(f"{API}/pick-queue", {"zone": "NOWHERE"}).json()["count"] == 0

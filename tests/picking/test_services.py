@@ -171,3 +171,46 @@ def test_cancelling_puts_picked_units_back_on_their_shelves(store):
     assert levels("GADGET") == {"A-01": (3, 0), "tote:T2": (0, 0)}
     assert tote_detail("T2").status == "free"
     assert not Pick.objects.filter(undone_at__isnull=True).exists()
+
+
+def test_a_shelf_that_never_held_the_product_is_a_wrong_location(store):
+    f = queued("C-ACME", ("GADGET", 1))
+    tote()
+    run = create_pick_run(fulfillments=[f.number])
+    before = snapshot()
+    with pytest.raises(Conflict) as err:
+        record_pick(run=run.number, fulfillment=f.number, sku="GADGET", location="B-01",
+                    quantity=1, tote="T1")
+    assert err.value.code == "picking.wrong_location" and "A-01 (1)" in err.value.message
+    assert snapshot() == before
+
+
+def test_once_picking_starts_the_order_is_not_split_by_hand(store):
+    from fillrate.workflows.split_order import SplitLine, backorder_order_lines
+
+    f = queued("C-ACME", ("WIDGET", 2))
+    tote()
+    run = create_pick_run(fulfillments=[f.number])
+    record_pick(run=run.number, fulfillment=f.number, sku="WIDGET", location="A-01",
+                quantity=1, tote="T1")
+    line = f.order.lines.get()
+    with pytest.raises(Conflict) as err:
+        backorder_order_lines(number=f.order.number, lines=[SplitLine(line.id, 1)])
+    assert err.value.code == "orders.picking_started"
+
+
+def test_stock_lost_on_the_shelf_leaves_what_is_in_the_tote(store):
+    from fillrate.workflows.adjust_stock import adjust_stock_and_feed
+
+    f = queued("C-ACME", ("GADGET", 3))
+    tote()
+    run = create_pick_run(fulfillments=[f.number])
+    record_pick(run=run.number, fulfillment=f.number, sku="GADGET", location="A-01",
+                quantity=1, tote="T1")
+    adjusted = adjust_stock_and_feed(product_id=store.gadget.id, quantity=-2, reason="lost",
+                                     location_id=store.gadget.stock_levels.get(
+                                         location__code="A-01").location_id)
+    assert [(r.quantity, r.cancelled) for r in adjusted.reduced] == [(2, False)]
+    assert f.lines.get().quantity == 1 and Pick.objects.get().quantity == 1
+    assert status(f) == "picked" and PickRun.objects.get(id=run.id).status == "done"
+    assert levels("GADGET") == {"A-01": (0, 0), "tote:T1": (1, 1)}

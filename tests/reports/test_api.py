@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 
 import pytest
 
@@ -41,6 +43,21 @@ def test_aging_json_and_csv(scenario, api, now):
     gadget = [r for r in rows if r["code"] == "GADGET"]
     assert [(r["bucket"], r["units"]) for r in gadget] == [
         ("0_7", "2"), ("8_14", "0"), ("15_30", "0"), ("31_plus", "1"), ("total", "3")]
+
+
+@pytest.mark.parametrize("by", [None, "customer", "product", "sales_rep"])
+def test_the_aging_answer_is_what_its_schema_renders(scenario, api, now, by):
+    from fillrate.api.routers.reports import AgingOut
+    from fillrate.reports import exports
+    from fillrate.reports.backlog import backorder_aging
+
+    body = api.get("/api/v1/reports/backorder-aging", {"by": by} if by else {}).json()
+    assert body["groups"] or by is None
+    schema = AgingOut.model_validate(exports.aging_data(backorder_aging(by=by, now=now)))
+    expected = json.loads(schema.model_dump_json())
+    assert dt.datetime.fromisoformat(body.pop("as_of")) <= dt.datetime.fromisoformat(
+        expected.pop("as_of")) + dt.timedelta(seconds=1)
+    assert body == expected
 
 
 def test_by_product_json_csv_and_pages(scenario, api, now):

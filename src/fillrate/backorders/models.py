@@ -66,6 +66,16 @@ class Backorder(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=24, choices=CancelReason.choices, blank=True)
     cancel_notes = models.TextField(blank=True)
+    # Totals of the lines (see `backorders.totals`): units not yet fulfilled
+    # or cancelled, those of them no stock is held for, and the open units'
+    # value at the locked prices. Kept by the database in the statement that
+    # changes a line; never written by code. open_units > 0 exactly when the
+    # backorder is active (its status follows its lines).
+    # (Database defaults too: rows inserted by plain SQL start at zero.)
+    open_units = models.IntegerField(default=0, db_default=0, editable=False)
+    waiting_units = models.IntegerField(default=0, db_default=0, editable=False)
+    open_value = models.DecimalField(max_digits=14, decimal_places=2, default=0, db_default=0,
+                                     editable=False)
 
     class Meta:
         # No index names `status`, so status changes are HOT updates (see
@@ -74,6 +84,15 @@ class Backorder(models.Model):
             models.Index(fields=["created_at"]),
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["expected_date"]),
+            # The list's priority ordering (high first, oldest first).
+            models.Index(fields=["priority", "created_at", "id"],
+                         name="backorder_priority_created"),
+            # The reports over active backorders read these alone (index-only).
+            models.Index(fields=["created_at"], include=["customer", "open_units", "open_value"],
+                         condition=Q(open_units__gt=0), name="backorder_open_by_created"),
+            models.Index(fields=["customer", "created_at"],
+                         include=["open_units", "open_value", "expected_date"],
+                         condition=Q(open_units__gt=0), name="backorder_open_by_customer"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=BackorderStatus.values),
@@ -281,3 +300,42 @@ class Substitution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.backorder_line_id} -> {self.product_id} x{self.quantity}"
+class ProductBacklog(models.Model):
+    """What active backorders owe of one product: open lines (one per
+    backorder), their open and waiting units and value, the customers they
+    belong to, and the oldest one's creation. Kept by the database with the
+    lines (`backorders.totals`); read by the reports, written by no code."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="+", db_constraint=False)
+    open_lines = models.IntegerField(default=0)
+    open_units = models.IntegerField(default=0)
+    waiting_units = models.IntegerField(default=0)
+    open_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    customers = models.IntegerField(default=0)
+    oldest = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["open_lines"], name="product_backlog_open",
+                                condition=Q(open_lines__gt=0))]
+
+    def __str__(self) -> str:
+        return f"{self.open_units} units of product {self.product_id} on {self.open_lines} lines"
+
+
+class CustomerProductBacklog(models.Model):
+    """Open backorder lines per (product, customer): how
+    `ProductBacklog.customers` knows when a customer starts or stops waiting."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False, db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+",
+                                 db_constraint=False, db_index=False)
+    open_lines = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "customer"],
+                                               name="customer_product_backlog_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.open_lines} lines of product {self.product_id} for {self.customer_id}"

@@ -37,7 +37,7 @@ from fillrate.fulfilment.models import (
     InvoiceLine,
 )
 from fillrate.fulfilment.services import fulfillment_id, invoice_id, pending_quantities
-from fillrate.orders.models import OrderLine, OrderStatus
+from fillrate.orders.models import Allocation, OrderLine, OrderStatus
 from fillrate.orders.services import order_id
 
 
@@ -82,9 +82,13 @@ def _lines_free_to_fulfil() -> QuerySet[BackorderLine]:
                .filter(backorder_line_id=OuterRef("pk"),
                        fulfillment__status__in=lifecycle.PENDING)
                .values("backorder_line_id").annotate(n=Sum("quantity")).values("n")[:1])
-    # allocated > 0 first: a cheap test that leaves the few lines holding
-    # stock for the pending subquery (a million waiting lines hold none).
-    return BackorderLine.objects.filter(allocated__gt=0).annotate(
+    # Driven from the allocations (stock held now: few rows, whatever the
+    # backlog), whose order lines lead to the backorder lines holding that
+    # stock by their index -- a line with allocated units always has its
+    # order line's allocation -- where `allocated > 0` alone read every
+    # line of a million waiting ones.
+    held = Allocation.objects.values("order_line_id")
+    return BackorderLine.objects.filter(order_line_id__in=held, allocated__gt=0).annotate(
         pending=Coalesce(Subquery(pending, output_field=IntegerField()), Value(0)),
     ).filter(allocated__gt=F("pending"))
 
@@ -93,10 +97,15 @@ def _can_ship_now(*, partial_shipments: bool) -> Q:
     """Backorders with allocated units on no pending fulfillment yet: all of
     the active ones when partial shipments are allowed, else only `ready`;
     none of an order on hold."""
-    may_ship = (Q(status__in=backorder_lifecycle.ACTIVE) if partial_shipments
-                else Q(status=backorder_lifecycle.READY))
-    return (may_ship & ~Q(order__status=OrderStatus.ON_HOLD)
-            & Q(id__in=_lines_free_to_fulfil().values("backorder_id")))
+    may_ship = (Q(backorder__status__in=backorder_lifecycle.ACTIVE) if partial_shipments
+                else Q(backorder__status=backorder_lifecycle.READY))
+    # One subquery, driven from the few lines holding stock: the list then
+    # walks its own ordering and tests each row against that set, where the
+    # conditions spread over the outer query made PostgreSQL join every
+    # backorder to its order first.
+    can_ship = _lines_free_to_fulfil().filter(
+        may_ship, ~Q(backorder__order__status=OrderStatus.ON_HOLD)).values("backorder_id")
+    return Q(id__in=can_ship)
 
 
 def filtered_backorders(filters: BackorderFilters, *, partial_shipments: bool,

@@ -253,12 +253,14 @@ class Reduced:
 
 
 def reduce_uncovered_fulfillments(*, own_held: dict[int, int], backorder_held: dict[int, int],
+                                  keep: dict[int, int] | None = None,
                                   actor_id: int | None = None) -> list[Reduced]:
     """Make the pending fulfillments carry no more of each order line's own
     units than it holds (`own_held[order line id]`) and no more of each
     backorder line's units than it holds (`backorder_held[line id]`):
-    the newest fulfillment gives up units first; one left empty is
-    cancelled. Writes `FulfillmentReduced` per fulfillment that shrank.
+    the newest fulfillment gives up units first, never the `keep[line id]`
+    units of a line (already picked into a tote, so still held); one left
+    empty is cancelled. Writes `FulfillmentReduced` per fulfillment that shrank.
     The caller holds the stock levels, order and backorder locks;
     fulfillments are locked here, in id order."""
     lines = list(FulfillmentLine.objects.filter(
@@ -279,7 +281,7 @@ def reduce_uncovered_fulfillments(*, own_held: dict[int, int], backorder_held: d
     shrunk: dict[int, list[tuple[FulfillmentLine, int]]] = defaultdict(list)
     for x in lines:  # newest fulfillment first
         key = ("bo", x.backorder_line_id) if x.backorder_line_id else ("own", x.order_line_id)
-        take = min(max(excess[key], 0), x.quantity)
+        take = min(max(excess[key], 0), x.quantity - (keep or {}).get(x.id, 0))
         if take:
             excess[key] -= take
             shrunk[x.fulfillment_id].append((x, take))

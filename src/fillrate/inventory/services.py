@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from fillrate.catalog.models import Product
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
@@ -26,7 +27,15 @@ from fillrate.core.event_types import EventType
 from fillrate.core.events import record_event
 from fillrate.core.numbers import MAX_QUANTITY
 from fillrate.core.retry import retry_on_lock_conflict
-from fillrate.core.sql import WriteBatch, add_to_column, add_to_columns, insert_instances
+from fillrate.core.sql import (
+    WriteBatch,
+    add_to_column,
+    add_to_columns,
+    fetch,
+    insert_instances,
+    set_based,
+    table,
+)
 from fillrate.inventory.locks import ensure_stock_levels, lock_stock_levels
 from fillrate.inventory.models import (
     AdjustmentReason,
@@ -193,12 +202,18 @@ def move_held_stock(*, moves: Sequence[HeldMove], kind: str, reason: str = "",
     the caller to move the allocation rows (`fillrate.orders`) the same way;
     the CHECK constraints are the last guard. No event: the caller writes
     the one that says why."""
+    for move in moves:
+        if move.quantity <= 0 or not 0 <= move.allocated <= move.quantity:
+            raise ValueError(f"cannot move {move.quantity} units, {move.allocated} allocated")
+    levels = [lv.id for m in moves for lv in (m.source, m.target)]
+    if set_based() and len(levels) == len(set(levels)):
+        _move_held_stock_in_one_statement(moves, kind=kind, reason=reason,
+                                          reference=reference, note=note, actor_id=actor_id)
+        return
     on_hand: dict[int, int] = {}
     held: dict[int, int] = {}
     rows = []
     for move in moves:
-        if move.quantity <= 0 or not 0 <= move.allocated <= move.quantity:
-            raise ValueError(f"cannot move {move.quantity} units, {move.allocated} allocated")
         for level, sign in ((move.source, -1), (move.target, 1)):
             on_hand[level.id] = on_hand.get(level.id, 0) + sign * move.quantity
             held[level.id] = held.get(level.id, 0) + sign * move.allocated
@@ -209,6 +224,33 @@ def move_held_stock(*, moves: Sequence[HeldMove], kind: str, reason: str = "",
                 reason=reason, reference=reference, note=note[:500], actor_id=actor_id))
     add_to_columns(StockLevel, {"on_hand": on_hand, "allocated": held})
     insert_instances(rows)
+
+
+def _move_held_stock_in_one_statement(moves: Sequence[HeldMove], *, kind: str, reason: str,
+                                      reference: str, note: str,
+                                      actor_id: int | None) -> None:
+    """`move_held_stock` on PostgreSQL when each level appears once (a
+    scan): the levels' UPDATE and the movements' INSERT as one statement,
+    each movement's `on_hand_after` from the row the UPDATE returns."""
+    deltas = []  # (order, level id, quantity, allocated)
+    for move in moves:
+        for level, sign in ((move.source, -1), (move.target, 1)):
+            deltas.append((len(deltas), level.id, sign * move.quantity, sign * move.allocated))
+            level.on_hand += sign * move.quantity
+    levels, movements = table(StockLevel), table(StockMovement)
+    values = ", ".join(["(%s::int, %s::bigint, %s::int, %s::int)"] * len(deltas))
+    fetch(
+        f"WITH d (ord, id, q, a) AS (VALUES {values}), "
+        f"u AS (UPDATE {levels} sl SET on_hand = sl.on_hand + d.q, "
+        f"allocated = sl.allocated + d.a FROM d WHERE sl.id = d.id "
+        f"RETURNING sl.id, sl.product_id, sl.location_id, sl.on_hand) "
+        f"INSERT INTO {movements} (product_id, location_id, quantity, on_hand_after, kind, "
+        f"reason, note, reference, actor_id, created_at) "
+        f"SELECT u.product_id, u.location_id, d.q, u.on_hand, %s, %s, %s, %s, %s, %s "
+        f"FROM u JOIN d ON d.id = u.id ORDER BY d.ord RETURNING id",
+        [x for row in deltas for x in row]
+        # plain text, not the choices' enum members (which psycopg would send by name)
+        + [str(kind), str(reason), note[:500], reference[:64], actor_id, timezone.now()])
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from fillrate.catalog.services import refuse_repeated_skus
 from fillrate.core.buckets import move_between
 from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.core.numbers import MAX_QUANTITY, parse_number
-from fillrate.core.sql import Ref, WriteBatch, insert_instances, table
+from fillrate.core.sql import Ref, WriteBatch, insert_instances, set_based, table
 from fillrate.inventory.allocation import Candidate, Plan, Request, plan_allocation
 from fillrate.inventory.locks import lock_sellable_stock, lock_stock_levels
 from fillrate.inventory.models import SELLABLE_KINDS
@@ -222,19 +222,24 @@ def shift_allocation(*, order_line_id: int, source_level_id: int, target_level_i
         raise RuntimeError(f"order line {order_line_id} holds {held_at_source} at stock level "
                            f"{source_level_id}, not {quantity}")
     allocations = table(Allocation)
-    with connection.cursor() as cursor:
-        if quantity == held_at_source:
-            cursor.execute(f"DELETE FROM {allocations} WHERE order_line_id = %s "
-                           "AND stock_level_id = %s", [order_line_id, source_level_id])
-        else:
-            cursor.execute(f"UPDATE {allocations} SET quantity = quantity - %s "
-                           "WHERE order_line_id = %s AND stock_level_id = %s",
-                           [quantity, order_line_id, source_level_id])
-        cursor.execute(
-            f"INSERT INTO {allocations} (order_line_id, stock_level_id, quantity) "
+    if quantity == held_at_source:
+        take = (f"DELETE FROM {allocations} WHERE order_line_id = %s AND stock_level_id = %s",
+                [order_line_id, source_level_id])
+    else:
+        take = (f"UPDATE {allocations} SET quantity = quantity - %s "
+                "WHERE order_line_id = %s AND stock_level_id = %s",
+                [quantity, order_line_id, source_level_id])
+    give = (f"INSERT INTO {allocations} (order_line_id, stock_level_id, quantity) "
             "VALUES (%s, %s, %s) ON CONFLICT (order_line_id, stock_level_id) "
             f"DO UPDATE SET quantity = {allocations}.quantity + EXCLUDED.quantity",
             [order_line_id, target_level_id, quantity])
+    with connection.cursor() as cursor:
+        if set_based():  # one statement: the data-modifying CTE always runs
+            cursor.execute(f"WITH taken AS ({take[0]} RETURNING 1) {give[0]}",
+                           take[1] + give[1])
+        else:
+            cursor.execute(*take)
+            cursor.execute(*give)
 
 
 def take_allocations_at(*, stock_level_id: int, line_quantities: dict[int, int]) -> bool:

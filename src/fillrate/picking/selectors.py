@@ -385,6 +385,7 @@ class ScanContext:
     tote_location_id: int | None
     tote_parked: bool
     in_run: bool
+    tote_level: bool  # the tote has a stock level of the product already
 
 
 def scan_context(*, run_id: int, fulfillment_id: int, product: str, location: str,
@@ -395,7 +396,7 @@ def scan_context(*, run_id: int, fulfillment_id: int, product: str, location: st
     from fillrate.catalog.models import Product
 
     products, places, totes = table(Product), table(Location), table(Tote)
-    members = table(PickRunFulfillment)
+    members, levels = table(PickRunFulfillment), table(StockLevel)
     row = fetch(
         f"WITH p AS (SELECT COALESCE("
         f"(SELECT id FROM {products} WHERE UPPER(sku) = UPPER(%s) LIMIT 1), "
@@ -408,9 +409,11 @@ def scan_context(*, run_id: int, fulfillment_id: int, product: str, location: st
         f"(SELECT id FROM t), (SELECT location_id FROM t), "
         f"(SELECT place_id IS NOT NULL FROM t), "
         f"EXISTS (SELECT 1 FROM {members} WHERE run_id = %s AND fulfillment_id = %s "
-        f"AND active) FROM p",
+        f"AND active), "
+        f"EXISTS (SELECT 1 FROM {levels} WHERE product_id = p.id "
+        f"AND location_id = (SELECT location_id FROM t)) FROM p",
         [product, product, location, tote.strip().upper(), run_id, fulfillment_id])[0]
-    return ScanContext(*row[:7], bool(row[7]), bool(row[8]))
+    return ScanContext(*row[:7], bool(row[7]), bool(row[8]), bool(row[9]))
 
 
 def lines_to_pick(fulfillment_id: int, *, source_level_id: int = 0) -> list[tuple]:
@@ -434,3 +437,14 @@ def lines_to_pick(fulfillment_id: int, *, source_level_id: int = 0) -> list[tupl
         f"WHERE c.fulfillment_id = fl.fulfillment_id) "
         f"FROM {lines} fl WHERE fl.fulfillment_id = %s ORDER BY fl.id",
         [source_level_id, fulfillment_id])]
+
+
+def picked_per_fulfillment_line(*, order_line_ids: Sequence[int]) -> dict[int, int]:
+    """Units in totes per pending fulfillment line of these order lines."""
+    if not order_line_ids:
+        return {}
+    return dict(Pick.objects.filter(fulfillment_line__order_line_id__in=list(order_line_ids),
+                                    fulfillment__status__in=ff.PENDING,
+                                    undone_at__isnull=True)
+                .values("fulfillment_line_id").annotate(n=Sum("quantity"))
+                .values_list("fulfillment_line_id", "n"))

@@ -470,14 +470,12 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
                        "not a shelf.", field="location")
     # retry_on_lock_conflict runs this in its own transaction: no savepoint
     with transaction.atomic(savepoint=False):
-        wanted = [ctx.location_id, ctx.tote_location_id]
+        if not ctx.tote_level:  # the first time this product goes into this tote
+            ensure_stock_levels([(ctx.product_id, ctx.tote_location_id)])
         levels = {lv.location_id: lv for lv in lock_stock_levels(
-            product_ids=[ctx.product_id], location_ids=wanted)}
-        if len(levels) < 2:  # the first time this product goes into this tote
-            ensure_stock_levels([(ctx.product_id, loc) for loc in wanted])
-            levels = {lv.location_id: lv for lv in lock_stock_levels(
-                product_ids=[ctx.product_id], location_ids=wanted)}
-        source, target = levels[ctx.location_id], levels[ctx.tote_location_id]
+            product_ids=[ctx.product_id], location_ids=[ctx.location_id, ctx.tote_location_id])}
+        # No stock level at the shelf: nothing is held there (a wrong location).
+        source, target = levels.get(ctx.location_id), levels[ctx.tote_location_id]
         row = lock_fulfillment(fid)
         run_row = _lock_run(rid)
         if run_row.status not in lifecycle.ACTIVE:
@@ -489,7 +487,7 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
         if row.status not in PICKABLE:
             raise Conflict("picking.not_pickable", f"{number} is {row.status}: nothing to pick",
                            field="fulfillment")
-        lines = lines_to_pick(fid, source_level_id=source.id)
+        lines = lines_to_pick(fid, source_level_id=source.id if source else 0)
         mine = [x for x in lines if x[2] == ctx.product_id]
         if not mine:
             raise Conflict("picking.wrong_product",
@@ -513,7 +511,7 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
             raise Conflict("picking.tote_parked",
                            f"Tote {tote.strip().upper()} is on the issues wall: take another "
                            "tote.", field="tote")
-        if held < quantity:
+        if source is None or held < quantity:
             where = [f"{code} ({q})" for _, code, _, q in _held_at(order_line_id)]
             raise Conflict(
                 "picking.wrong_location",
@@ -544,6 +542,8 @@ def record_pick(*, run: str, fulfillment: str, sku: str, location: str, quantity
             _move_run(run_row, lifecycle.PICKING, actor_id=actor_id)
         if row.status == ff.QUEUED:
             move_fulfillment(row, ff.PICKING, actor_id=actor_id)
+            # its order's lines are no longer split by hand: the issues wall decides
+            orders.mark_picking_started(order_id=row.order_id)
         done = {x[0]: x[4] for x in lines}
         done[line_id] += quantity
         left = [x for x in lines if x[3] - done[x[0]] - x[5] > 0]
@@ -832,3 +832,22 @@ def put_back_picks(*, fulfillment_ids: Sequence[int], actor_id: int | None = Non
     for fid in {p.fulfillment_id for p in picks}:
         leave_tote(fulfillment_id=fid, actor_id=actor_id)
     return sum(p.quantity for p in picks)
+
+
+def refresh_picked(*, fulfillment_numbers: Sequence[str], actor_id: int | None = None) -> None:
+    """Fulfillments being picked that lost their unpicked units (stock lost
+    on the shelf took them) are `picked` when what is left is all in the
+    tote, and their run is done when nothing is left to pick. Expects the
+    fulfillments locked."""
+    ids = [fulfillment_id(n) for n in fulfillment_numbers]
+    rows = list(Fulfillment.objects.filter(id__in=ids, status=ff.PICKING).order_by("id"))
+    if not rows:
+        return
+    left = _work_left([r.id for r in rows])
+    for row in rows:
+        if row.id not in left:
+            move_fulfillment(row, ff.PICKED, actor_id=actor_id)
+            rid = (PickRunFulfillment.objects.filter(fulfillment_id=row.id, active=True)
+                   .values_list("run_id", flat=True).first())
+            if rid is not None:
+                _finish_run_if_done(_lock_run(rid), actor_id=actor_id)

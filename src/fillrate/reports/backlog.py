@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from fillrate.backorders.models import Backorder
+from fillrate.backorders.models import Backorder, ProductBacklog
 from fillrate.catalog.models import Product
 from fillrate.core.errors import InvalidValue
 from fillrate.core.sql import as_money, fetch, table
@@ -24,7 +24,6 @@ from fillrate.purchasing import lifecycle as po_lifecycle
 from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from fillrate.reports import figures
 from fillrate.reports.scope import (
-    ACTIVE_SQL,
     EVERYTHING,
     OPEN_UNITS,
     WAITING_UNITS,
@@ -91,29 +90,37 @@ def backorder_aging(*, by: str | None = None, scope: Scope = EVERYTHING,
         return _aging(by, scope, now)
 
 
+BUCKET_KEYS = [b.key for b in figures.AGE_BUCKETS]
+
+
 def _bucket_case(now: dt.datetime) -> tuple[str, list]:
+    """The bucket's position as an integer: grouping on text would sort
+    half a million strings by collation where integers hash."""
     thresholds = figures.age_thresholds(now)
-    case = "CASE " + " ".join(f"WHEN b.created_at > %s THEN '{k}'" for k, _ in thresholds)
-    return case + f" ELSE '{figures.AGE_BUCKETS[-1].key}' END", [t for _, t in thresholds]
+    case = "CASE " + " ".join(f"WHEN b.created_at > %s THEN {i}"
+                              for i, _ in enumerate(thresholds))
+    return case + f" ELSE {len(thresholds)} END", [t for _, t in thresholds]
 
 
 def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
     case, case_params = _bucket_case(now)
-    key, join = key_sql(by, customer_col="b.customer_id", product_col="bl.product_id")
-    from_sql, params = open_lines_from(scope)
-    from_sql = from_sql.replace(" WHERE ", f"{join} WHERE ", 1)
-    owed = fetch(
-        f"SELECT {case} AS bucket, {key} AS k, COUNT(*), SUM({OPEN_UNITS}), "
-        f"SUM({OPEN_UNITS} * bl.unit_price) {from_sql} GROUP BY 1, 2", case_params + params)
     if by == "product":
-        counted = {(bucket, k): n for bucket, k, n, _, _ in owed}
+        # Per line: a backorder has one line per product.
+        key, join = key_sql(by, customer_col="b.customer_id", product_col="bl.product_id")
+        from_sql, params = open_lines_from(scope)
+        owed = fetch(
+            f"SELECT {case} AS bucket, {key} AS k, COUNT(*), SUM({OPEN_UNITS}), "
+            f"SUM({OPEN_UNITS} * bl.unit_price) {from_sql} GROUP BY 1, 2", case_params + params)
     else:
-        where, where_params = scope.where("b.customer_id")
-        bkey, bjoin = key_sql(by, customer_col="b.customer_id", product_col="")
-        counted = {(bucket, k): n for bucket, k, n in fetch(
-            f"SELECT {case} AS bucket, {bkey} AS k, COUNT(*) FROM {table(Backorder)} b{bjoin} "
-            f"WHERE b.status IN ({ACTIVE_SQL}){where} GROUP BY 1, 2",
-            case_params + where_params)}
+        # Per backorder, from the totals kept on it (`backorders.totals`).
+        key, join = key_sql(by, customer_col="b.customer_id", product_col="")
+        where, params = scope.where("b.customer_id")
+        owed = fetch(
+            f"SELECT {case} AS bucket, {key} AS k, COUNT(*), SUM(b.open_units), "
+            f"SUM(b.open_value) FROM {table(Backorder)} b{join} "
+            f"WHERE b.open_units > 0{where} GROUP BY 1, 2", case_params + params)
+    owed = [(BUCKET_KEYS[bucket], k, n, units, value) for bucket, k, n, units, value in owed]
+    counted = {(bucket, k): n for bucket, k, n, _, _ in owed}
     buckets = {b.key: Cell() for b in figures.AGE_BUCKETS}
     groups: dict[object, AgingGroup] = {}
     names = labels(by, {r[1] for r in owed})
@@ -123,12 +130,18 @@ def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
         if by is None:
             buckets[bucket].add(n, units, value)
             continue
-        code, name = names.get(k, ("", "(none)"))
-        group = groups.setdefault(k, AgingGroup(k, code, name))
+        group = groups.get(k)
+        if group is None:
+            code, name = names.get(k, ("", "(none)"))
+            group = groups[k] = AgingGroup(k, code, name)
         group.buckets[bucket].add(n, units, value)
         group.total.add(n, units, value)
-    if by is not None:
-        # Totals count each backorder once, whatever the breakdown.
+        if by != "product":
+            # A backorder has one customer (and so one rep): its group's
+            # cells add up to the totals.
+            buckets[bucket].add(n, units, value)
+    if by == "product":
+        # Totals count each backorder once, not once per product.
         buckets = _aging(None, scope, now).buckets
     total = Cell()
     for cell in buckets.values():
@@ -179,16 +192,27 @@ def backorders_by_product(*, scope: Scope = EVERYTHING, ordering: str = "value",
         return sorted(_by_product(scope, now), key=PRODUCT_ORDERINGS[ordering])
 
 
-def _by_product(scope: Scope, now: dt.datetime) -> list[ProductRow]:
+def _owed_per_product(scope: Scope) -> tuple[str, list]:
+    """Per product: open and waiting units, backorders, customers, value and
+    the oldest creation -- for everyone from the totals kept per product
+    (`backorders.totals`), for one customer or rep from their lines."""
+    if scope == EVERYTHING:
+        return (f"""SELECT product_id, open_units, waiting_units AS waiting,
+                   open_lines AS backorders, customers, open_value AS value, oldest
+            FROM {table(ProductBacklog)} WHERE open_lines > 0""", [])
     from_sql, params = open_lines_from(scope)
-    sellable = ", ".join(f"'{k}'" for k in SELLABLE_KINDS)
-    rows = fetch(f"""
-        WITH w AS (
-            SELECT bl.product_id, SUM({OPEN_UNITS}) AS open_units,
+    return (f"""SELECT bl.product_id, SUM({OPEN_UNITS}) AS open_units,
                    SUM({WAITING_UNITS}) AS waiting, COUNT(*) AS backorders,
                    COUNT(DISTINCT b.customer_id) AS customers,
                    SUM({OPEN_UNITS} * bl.unit_price) AS value, MIN(b.created_at) AS oldest
-            {from_sql} GROUP BY bl.product_id),
+            {from_sql} GROUP BY bl.product_id""", params)
+
+
+def _by_product(scope: Scope, now: dt.datetime) -> list[ProductRow]:
+    owed, params = _owed_per_product(scope)
+    sellable = ", ".join(f"'{k}'" for k in SELLABLE_KINDS)
+    rows = fetch(f"""
+        WITH w AS ({owed}),
         s AS (
             SELECT sl.product_id, SUM(sl.on_hand) AS on_hand,
                    SUM(CASE WHEN loc.kind IN ({sellable}) THEN sl.on_hand - sl.allocated
@@ -254,15 +278,12 @@ def timeline(*, scope: Scope = EVERYTHING, today: dt.date | None = None,
     later ones in the buckets only). Purchase orders are not scoped: stock
     is not bought per customer."""
     today = today or timezone.localdate()
-    from_sql, params = open_lines_from(scope)
     where, where_params = scope.where("b.customer_id")
     with reporting():
         owed = fetch(
-            f"SELECT b.expected_date, 0, SUM({OPEN_UNITS}), SUM({WAITING_UNITS}), "
-            f"SUM({OPEN_UNITS} * bl.unit_price) {from_sql} GROUP BY b.expected_date", params)
-        counted = dict(fetch(
-            f"SELECT b.expected_date, COUNT(*) FROM {table(Backorder)} b "
-            f"WHERE b.status IN ({ACTIVE_SQL}){where} GROUP BY b.expected_date", where_params))
+            f"SELECT b.expected_date, COUNT(*), SUM(b.open_units), SUM(b.waiting_units), "
+            f"SUM(b.open_value) FROM {table(Backorder)} b WHERE b.open_units > 0{where} "
+            "GROUP BY b.expected_date", where_params)
         coming = fetch(
             f"SELECT po.expected_date, SUM({OUTSTANDING}) FROM {table(PurchaseOrderLine)} pl "
             f"JOIN {table(PurchaseOrder)} po ON po.id = pl.purchase_order_id "
@@ -270,8 +291,7 @@ def timeline(*, scope: Scope = EVERYTHING, today: dt.date | None = None,
     buckets = {k: TimelineCell() for k, _ in figures.TIMELINE_BUCKETS}
     first_week = figures.week_start(today)
     series = {first_week + dt.timedelta(days=7 * i): TimelineCell() for i in range(weeks)}
-    for day, _, open_units, waiting, value in owed:
-        n = counted.get(day, 0)
+    for day, n, open_units, waiting, value in owed:
         day = _as_date(day)
         for cell in _cells(buckets, series, day, today):
             cell.backorders += n

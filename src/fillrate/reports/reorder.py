@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fillrate.backorders.models import ProductBacklog
 from fillrate.catalog.models import Product
 from fillrate.core.sql import fetch, table
 from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel
 from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine, ReorderPoint, Supplier
 from fillrate.reports.backlog import OPEN_PO_SQL, OUTSTANDING
-from fillrate.reports.scope import EVERYTHING, WAITING_UNITS, open_lines_from, reporting
+from fillrate.reports.scope import reporting
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,13 @@ def reorder_suggestions() -> list[SupplierGroup]:
     """Every product not discontinued that waiting backorders or a reorder
     point call for, in one statement; suppliers by code, products by SKU,
     the products without a preferred supplier last."""
-    from_sql, params = open_lines_from(EVERYTHING)
     sellable = ", ".join(f"'{k}'" for k in SELLABLE_KINDS)
     with reporting():
         rows = fetch(f"""
             WITH w AS (
-                SELECT bl.product_id, SUM({WAITING_UNITS}) AS waiting {from_sql}
-                GROUP BY bl.product_id),
+                -- waiting units per product, as kept with the lines (`backorders.totals`)
+                SELECT product_id, waiting_units AS waiting FROM {table(ProductBacklog)}
+                WHERE open_lines > 0),
             ps AS (
                 SELECT product_id FROM w UNION
                 SELECT product_id FROM {table(ReorderPoint)} WHERE reorder_point > 0),
@@ -76,7 +77,7 @@ def reorder_suggestions() -> list[SupplierGroup]:
             LEFT JOIN {table(Supplier)} sup ON sup.id = r.supplier_id
             LEFT JOIN s ON s.product_id = ps.product_id
             LEFT JOIN i ON i.product_id = ps.product_id
-            WHERE NOT p.discontinued""", params)
+            WHERE NOT p.discontinued""")
     groups: dict[str, SupplierGroup] = {}
     for sku, name, waiting, point, available, incoming, code, sup_name in rows:
         n = suggestion(waiting=waiting, reorder_point=point, available=available,

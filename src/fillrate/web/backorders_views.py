@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,9 +21,9 @@ from fillrate.backorders.selectors import (
     ORDERINGS,
     BackorderFilters,
     backorder_detail,
+    counted_statuses,
     follow_up_of,
     row_flags,
-    status_counts,
     stock_of_products,
     with_contacts,
 )
@@ -35,12 +34,14 @@ from fillrate.backorders.services import (
 )
 from fillrate.comms.links import choice_url
 from fillrate.core.business import business_settings
+from fillrate.core.counting import Counted
 from fillrate.core.errors import DomainError
 from fillrate.core.selectors import events_for
 from fillrate.customers.selectors import customers, sales_reps
 from fillrate.fulfilment.selectors import backorder_fulfilment, filtered_backorders
 from fillrate.web.forms import parse_date
 from fillrate.web.orders_views import MAX_CUSTOMER_CHOICES, not_found_page, query_string
+from fillrate.web.paging import CountedPaginator
 from fillrate.web.permissions import requires
 from fillrate.workflows.cancel_backorder import cancel_backorder_and_feed
 from fillrate.workflows.substitute import SubstituteLine, propose_substitutes, substitute
@@ -74,6 +75,11 @@ def _filters(params: dict) -> tuple[BackorderFilters | None, dict[str, str]]:
         age=params["age"] or None, follow_up=params["follow_up"] or None), errors
 
 
+def _total(counts) -> Counted:
+    counts = list(counts)
+    return Counted(sum(c.n for c in counts), exact=all(c.exact for c in counts))
+
+
 @requires("backorders.view")
 def backorder_list(request):
     params = {k: request.GET.get(k, "").strip() for k in FILTERS}
@@ -84,20 +90,20 @@ def backorder_list(request):
         try:
             qs = with_contacts(filtered_backorders(filters,
                                                    partial_shipments=settings.partial_shipments))
-            page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+            page = CountedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         except DomainError as error:
             errors[error.field or "form"] = error.message
     if page is not None:
         found = list(page.object_list)
         flags = row_flags(found, max_age_days=settings.max_backorder_age_days)
         rows = [(b, flags[b.id]) for b in found]
-    counts = status_counts()
-    counts["active"] = sum(counts[s] for s in lifecycle.ACTIVE)
-    counts[""] = sum(counts[s] for s in lifecycle.TRANSITIONS)
+    counts: dict[str, Counted] = counted_statuses()
+    counts["active"] = _total(counts[s] for s in lifecycle.ACTIVE)
+    counts[""] = _total(counts[s] for s in lifecycle.TRANSITIONS)
     context = {
         "params": params, "errors": errors, "page": page, "rows": rows,
         "query": query_string(params),
-        "tabs": [{"value": v, "label": label, "count": counts.get(v, 0),
+        "tabs": [{"value": v, "label": label, "count": counts.get(v, Counted(0)),
                   "query": query_string(params, status=v), "current": params["status"] == v}
                  for v, label in STATUS_TABS],
         "customers": customers()[:MAX_CUSTOMER_CHOICES], "reps": sales_reps(),

@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from fillrate.backorders import lifecycle, promises
 from fillrate.backorders.models import Backorder, BackorderLine, Promise, waiting_units
 from fillrate.backorders.ranking import rank_waiting_lines
+from fillrate.backorders.totals import totals_problems
 from fillrate.core.business import business_settings
 from fillrate.inventory.models import SELLABLE_KINDS, StockLevel
 from fillrate.inventory.selectors import ledger_mismatches
@@ -205,4 +206,4 @@ def money_problems() -> list[str]:
 
 def all_problems() -> list[str]:
     return (stock_problems() + unit_problems() + waiting_problems() + promise_problems()
-            + money_problems())
+            + money_problems() + totals_problems())

@@ -41,6 +41,8 @@ from fillrate.inventory.models import StockLevel
 from fillrate.inventory.services import Adjustment, adjust_stock
 from fillrate.orders import services as orders
 from fillrate.orders.models import Allocation, OrderLine, OrderStatus, SalesOrder
+from fillrate.picking.selectors import picked_per_fulfillment_line
+from fillrate.picking.services import refresh_picked
 
 # What became of the units taken from a holder.
 REALLOCATED, BACKORDERED, HELD, WAITING = "reallocated", "backordered", "held", "waiting"
@@ -182,7 +184,10 @@ def adjust_lost_stock(*, level: StockLevel, quantity: int, reason: str, note: st
                                       if x.order_id == order.id])
     reduced = reduce_uncovered_fulfillments(
         own_held={k: order_lines[k].allocated for k in own},
-        backorder_held={k: bo_lines[k].allocated for k in held}, actor_id=actor_id)
+        backorder_held={k: bo_lines[k].allocated for k in held},
+        keep=picked_per_fulfillment_line(order_line_ids=list(per_line)), actor_id=actor_id)
+    refresh_picked(fulfillment_numbers=sorted({r.fulfillment for r in reduced if not r.cancelled}),
+                   actor_id=actor_id)
     return adjustment, Withdrawn(taken=taken, reduced=reduced, backorder_ids=changed)
 
 

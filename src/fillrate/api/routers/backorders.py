@@ -43,6 +43,7 @@ from fillrate.catalog.keys import sku_key
 from fillrate.catalog.selectors import stored_skus
 from fillrate.comms.links import CHOICE_LINK_MAX_AGE, choice_url
 from fillrate.core.business import business_settings
+from fillrate.core.counting import count_rows
 from fillrate.core.errors import Conflict
 from fillrate.core.numbers import format_number
 from fillrate.core.selectors import events_for
@@ -94,6 +95,9 @@ class BackorderRow(Schema):
 
 class BackorderPage(Page[BackorderRow]):
     status_counts: dict[str, int]
+    counts_estimated: bool = Field(
+        description="true when `count` or `status_counts` are the database's estimates "
+        "(large tables only: a count past 1,000 matches is estimated, not read)")
 
 
 @router.get("/backorders", response=BackorderPage, auth=needs("backorders.view"))
@@ -104,9 +108,12 @@ def list_backorders(request, filters: Query[BackorderFilterParams], page: Query[
         partial_shipments=settings.partial_shipments))
     rows = list(qs[page.offset: page.offset + page.limit])
     flags = selectors.row_flags(rows, max_age_days=settings.max_backorder_age_days)
+    count = count_rows(qs)
+    statuses = selectors.counted_statuses()
     return {
-        "count": qs.count(),
-        "status_counts": selectors.status_counts(),
+        "count": count.n,
+        "status_counts": {k: c.n for k, c in statuses.items()},
+        "counts_estimated": not (count.exact and all(c.exact for c in statuses.values())),
         "items": [
             {"number": b.number, "status": b.status, "customer": b.customer.code,
              "customer_name": b.customer.name,

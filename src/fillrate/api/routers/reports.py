@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pydantic_core
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
-from fillrate.api.schemas import Day, Filter, Money, OneOf, Ratio
+from fillrate.api.schemas import Day, Filter, Money, OneOf, Ratio, money_text
 from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
 from fillrate.reports.backlog import (
@@ -85,7 +86,29 @@ def aging(request, params: Query[AgingParams]):
     report = backorder_aging(by=check_breakdown(params.by), scope=scope)
     if params.format == "csv":
         return _csv(exports.aging_csv(report), "backorder-aging.csv")
-    return exports.aging_data(report)
+    return answer_json(exports.aging_data(report))
+
+
+def _money_values(data: dict) -> dict:
+    """Every cell's `value` of an aging answer as two-place money text."""
+    def cells(x: dict) -> None:
+        for cell in x["buckets"]:
+            cell["value"] = money_text(cell["value"])
+        x["total"]["value"] = money_text(x["total"]["value"])
+
+    cells(data)
+    for group in data["groups"]:
+        cells(group)
+    return data
+
+
+def answer_json(data: dict) -> HttpResponse:
+    """The aging answer as its schema (`AgingOut`) renders it, without the
+    per-object validation of the response model: for 5,000 customers x 4
+    buckets that took two seconds. Money (`value`) as two-place strings,
+    times as pydantic writes them; a test holds the two renderings equal."""
+    return HttpResponse(pydantic_core.to_json(_money_values(data)),
+                        content_type="application/json")
 
 
 class BackloggedProduct(Schema):
