@@ -10,7 +10,7 @@ PORT   ?= 8000
 # Two test processes (pytest-xdist): the machines have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint install install-test browser clean
+.PHONY: run test lint contract install install-test browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ browser:
 
 test: install-test browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# schemathesis over the whole OpenAPI document of a served demo (.ci/schemathesis)
+contract: install-test
+	BIN=$(BIN) .ci/schemathesis
 
 lint: install-test
 	$(BIN)/ruff check .

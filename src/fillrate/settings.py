@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    # django-ninja's templates and static files: /api/v1/docs serves Swagger
+    # UI from the package, not from a CDN, so it works with no internet.
+    "ninja",
     "fillrate.core",
     "fillrate.accounts",
     "fillrate.catalog",
@@ -60,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fillrate.api.contract.ApiContractMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "fillrate.web.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,6 +153,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Every answer carries this Content-Security-Policy (fillrate.web.csp): only
+# the service's own scripts and styles (no inline script or style: pages use
+# static files and data- attributes, htmx is told not to inject its styles or
+# evaluate attributes), images also as data: URIs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"

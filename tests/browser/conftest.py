@@ -54,18 +54,25 @@ def chromium():
 
 @pytest.fixture
 def open_tab(chromium):
-    """`open_tab(viewport=LAPTOP)`: a page in its own context (own cookies)."""
+    """`open_tab(viewport=LAPTOP)`: a page in its own context (own cookies).
+    Whatever the test does, the Content-Security-Policy refuses nothing on
+    its pages (an inline script or style, a script from elsewhere)."""
     contexts = []
+    refused: list[str] = []
 
     def make(viewport: dict = LAPTOP):
         context = chromium.new_context(viewport=viewport)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda msg: refused.append(msg.text)
+                if "Content Security Policy" in msg.text else None)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused something on a page"
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI
 
 from fillrate.api import errors
+from fillrate.api.contract import ContractAPI
 from fillrate.api.routers import (
     backorders,
     catalog,
@@ -26,7 +26,7 @@ from fillrate.api.routers import (
     webhooks,
 )
 
-api = NinjaAPI(
+api = ContractAPI(
     title="fillrate",
     version="1",
     description="Orders, stock and backorders. Authenticate with `Authorization: Bearer "

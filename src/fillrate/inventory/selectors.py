@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from fillrate.catalog.models import Product
-from fillrate.core.errors import Conflict, NotFound
+from fillrate.core.errors import Conflict, InvalidValue, NotFound
 from fillrate.inventory.models import (
     SELLABLE_KINDS,
     Location,
@@ -136,8 +136,15 @@ def locations(*, warehouse: str | None = None, kind: str | None = None,
         "warehouse_id", "pick_sequence", "code")
     if warehouse:
         qs = qs.filter(warehouse__code=warehouse)
-    # A tote's place is listed with the totes, not with the locations.
-    qs = qs.filter(kind=kind) if kind else qs.exclude(kind=LocationKind.TOTE)
+    if kind:
+        if kind not in LocationKind.values:
+            raise InvalidValue("inventory.unknown_location_kind",
+                               f"kind must be one of {', '.join(LocationKind.values)}",
+                               field="kind")
+        qs = qs.filter(kind=kind)
+    else:
+        # A tote's place is listed with the totes, not with the locations.
+        qs = qs.exclude(kind=LocationKind.TOTE)
     if active is not None:
         qs = qs.filter(active=active)
     return qs

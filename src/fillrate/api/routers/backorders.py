@@ -11,17 +11,29 @@ from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams
 from fillrate.api.routers.events import render_event
 from fillrate.api.schemas import (
+    CODE,
+    NAME,
+    QUANTITY,
     Count,
     EventOut,
+    Filter,
     Flag,
     Money,
     MoneyIn,
+    OneOf,
     Page,
     RequestSchema,
     past_date_warnings,
 )
-from fillrate.backorders import lifecycle, selectors
-from fillrate.backorders.models import Backorder, Substitution
+from fillrate.backorders import aging, lifecycle, selectors
+from fillrate.backorders.models import (
+    Backorder,
+    CancelReason,
+    CommunicationMethod,
+    Preference,
+    Priority,
+    Substitution,
+)
 from fillrate.backorders.services import (
     CancelLine,
     log_communication,
@@ -44,20 +56,22 @@ CENTS = Decimal("0.01")
 
 
 class BackorderFilterParams(Schema):
-    status: str | None = None
+    status: Filter(["active", *lifecycle.TRANSITIONS]) | None = None
     customer: str | None = None
     sku: str | None = None
     sales_rep: str | None = None
-    priority: str | None = None
-    expected: str | None = None
+    priority: Filter(Priority.values) | None = None
+    expected: Filter(selectors.EXPECTED_BUCKETS) | None = None
     fulfillable: bool | None = Field(
         None, description="true: can ship now (allocated units on no pending fulfillment, "
         "order not on hold); false: the rest")
-    ordering: str = "created"
-    age: str | None = Field(None, description="active backorders aged 0_7, 8_14, 15_30 or "
-                            "31_plus whole days (the aging report's buckets)")
-    follow_up: str | None = Field(None, description="due: active backorders whose next "
-                                  "follow-up is today or earlier, oldest date first")
+    ordering: OneOf(selectors.ORDERINGS) = "created"
+    age: Filter(aging.BUCKET_KEYS) | None = Field(
+        None, description="active backorders aged 0_7, 8_14, 15_30 or "
+                          "31_plus whole days (the aging report's buckets)")
+    follow_up: Filter(selectors.FOLLOW_UP_FILTERS) | None = Field(
+        None, description="due: active backorders whose next "
+                          "follow-up is today or earlier, oldest date first")
 
 
 class BackorderRow(Schema):
@@ -264,8 +278,11 @@ def get_backorder(request, number: str):
 
 
 class BackorderPatch(RequestSchema):
+    PARTIAL = True
+    NULLABLE = frozenset({"expected_date"})
+
     expected_date: dt.date | None = None
-    priority: str | None = None
+    priority: OneOf(Priority.values) | None = None
     notes: str | None = None
 
 
@@ -287,19 +304,23 @@ def patch_backorder(request, number: str, payload: BackorderPatch):
 
 class CancelLineIn(RequestSchema):
     sku: str
-    quantity: Count | None = None
+    quantity: Count | None = Field(None, json_schema_extra=QUANTITY)
 
 
-class CancelIn(RequestSchema):
-    reason: str
+class BackorderCancelIn(RequestSchema):
+    # reason `other` needs notes that say something
+    RULES = {"if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+             "then": {"required": ["notes"], "properties": {"notes": NAME}}}
+
+    reason: OneOf(CancelReason.values)
     notes: str = ""
     notify: Flag = False
-    lines: list[CancelLineIn] | None = None
+    lines: list[CancelLineIn] | None = Field(None, json_schema_extra={"minItems": 1})
 
 
 @router.post("/backorders/{number}/cancel", response=BackorderDetail,
              auth=needs("backorders.manage"))
-def post_cancel(request, number: str, payload: CancelIn):
+def post_cancel(request, number: str, payload: BackorderCancelIn):
     lines = None
     if payload.lines is not None:
         # SKUs in any case: the backorder's lines are matched by stored SKU.
@@ -313,10 +334,10 @@ def post_cancel(request, number: str, payload: CancelIn):
 
 
 class CommunicationIn(RequestSchema):
-    method: str
-    summary: str = Field(..., min_length=1)
-    preference: str = Field("", description="what the customer wants: wait, partial, cancel "
-                            "or substitute")
+    method: OneOf(CommunicationMethod.values)
+    summary: str = Field(..., min_length=1, json_schema_extra=NAME)
+    preference: Filter(Preference.values) = Field(
+        "", description="what the customer wants: wait, partial, cancel or substitute")
     agreed: str = Field("", description="the plan agreed with the customer")
     next_follow_up: dt.date | None = Field(None, description="today or later")
 
@@ -331,15 +352,16 @@ def post_communication(request, number: str, payload: CommunicationIn):
 
 
 class SubstituteLineIn(RequestSchema):
-    sku: str = Field(..., min_length=1, description="the backordered product")
-    substitute_sku: str = Field(..., min_length=1)
-    quantity: Count
+    sku: str = Field(..., min_length=1, description="the backordered product",
+                     json_schema_extra=CODE)
+    substitute_sku: str = Field(..., min_length=1, json_schema_extra=CODE)
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
     unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2,
                                        description="the original line's price when left out")
 
 
 class SubstituteIn(RequestSchema):
-    lines: list[SubstituteLineIn]
+    lines: list[SubstituteLineIn] = Field(..., json_schema_extra={"minItems": 1})
     propose: Flag = Field(False, description="true: offer it to the customer, who accepts "
                           "it through the choice link; nothing moves until then")
 

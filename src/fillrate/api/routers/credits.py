@@ -8,18 +8,24 @@ from ninja import Field, Query, Router, Schema
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.orders import CreditOut, render_credit
-from fillrate.api.schemas import Page
+from fillrate.api.schemas import SPACE, OneOf, Page
 from fillrate.core.errors import InvalidValue
 from fillrate.orders.credit_memos import credit_memo_csv, credits
 
 router = Router(tags=["orders"])
 
+# An order's number as core.numbers reads it (SO-000123, any case, spaces
+# around), or empty for every order.
+ORDER_NUMBER = {"pattern": f"^([{SPACE}]*[Ss][Oo]-0*[0-9]{{1,18}}[{SPACE}]*)?$"}
+
 
 class CreditFilters(Schema):
     customer: str | None = Field(None, description="one customer's credits (code)")
-    order: str | None = Field(None, description="one order's credits (SO-000123)")
-    format: str = Field("json", description="json, or csv: QuickBooks credit-memo import "
-                        "layout, every credit matching the filters")
+    order: str | None = Field(None, description="one order's credits (SO-000123)",
+                              json_schema_extra=ORDER_NUMBER)
+    format: OneOf(["json", "csv"]) = Field(
+        "json", description="json, or csv: QuickBooks credit-memo import "
+        "layout, every credit matching the filters")
 
 
 class CreditRow(CreditOut):

@@ -9,11 +9,11 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Count, Money, Page, RequestSchema
+from fillrate.api.schemas import QUANTITY, Count, Filter, Money, OneOf, Page, RequestSchema
 from fillrate.backorders.models import Backorder
 from fillrate.core.errors import InvalidValue
 from fillrate.fulfilment import selectors
-from fillrate.fulfilment.models import Fulfillment, Invoice
+from fillrate.fulfilment.models import Fulfillment, FulfillmentStatus, Invoice
 from fillrate.picking.pages import packing_slip_html
 from fillrate.workflows.dispatch import (
     cancel_fulfillment,
@@ -83,11 +83,11 @@ def detail(number: str) -> dict:
 
 class FulfilLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
-    quantity: Count
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
 
 
 class FulfilIn(RequestSchema):
-    lines: list[FulfilLineIn] | None = None
+    lines: list[FulfilLineIn] | None = Field(None, json_schema_extra={"minItems": 1})
 
 
 class BatchIn(RequestSchema):
@@ -125,7 +125,7 @@ def post_fulfil_order(request, number: str):
 
 
 class FulfillmentFilters(Schema):
-    status: str | None = None
+    status: Filter(FulfillmentStatus.values) | None = None
     order: str | None = None
     backorder: str | None = None
 
@@ -209,7 +209,7 @@ def render_invoice(inv: Invoice) -> dict:
 
 
 class FormatParams(Schema):
-    format: str = "json"
+    format: OneOf(["json", "csv"]) = "json"
 
 
 class InvoiceFilters(FormatParams):

@@ -10,15 +10,27 @@ from ninja.responses import NinjaJSONEncoder
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.backorders import BackorderDetail, render_backorder
-from fillrate.api.schemas import Count, Flag, Money, MoneyIn, Page, RequestSchema, money_text
+from fillrate.api.schemas import (
+    POSITIVE_MONEY,
+    QUANTITY,
+    Count,
+    Filter,
+    Flag,
+    Money,
+    MoneyIn,
+    OneOf,
+    Page,
+    RequestSchema,
+    money_text,
+)
 from fillrate.backorders.selectors import applied_substitutions, backorder_detail, order_view
 from fillrate.core.business import BusinessSettings, business_settings
 from fillrate.core.numbers import format_number
 from fillrate.orders import selectors
-from fillrate.orders.models import SalesOrder
+from fillrate.orders.models import OrderStatus, RefundMethod, SalesOrder
 from fillrate.orders.services import LineInput
 from fillrate.workflows.cancel_order import cancel_order
-from fillrate.workflows.oversold import hold_order, release_order, resolve_oversold
+from fillrate.workflows.oversold import ACTIONS, hold_order, release_order, resolve_oversold
 from fillrate.workflows.payments import pay_order, refund_order
 from fillrate.workflows.place_order_any_case import place_order_any_case
 from fillrate.workflows.split_order import SplitLine, backorder_order_lines
@@ -28,13 +40,13 @@ router = Router(tags=["orders"])
 
 class OrderLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
-    quantity: Count
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
     unit_price: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
 class OrderIn(RequestSchema):
     customer: str = Field(..., min_length=1)
-    lines: list[OrderLineIn]
+    lines: list[OrderLineIn] = Field(..., json_schema_extra={"minItems": 1})
     reference: str = Field("", max_length=100)
     hold: Flag = False
 
@@ -187,7 +199,7 @@ def post_order(request, payload: OrderIn):
 
 
 class OrderFilters(Schema):
-    status: str | None = None
+    status: Filter(OrderStatus.values) | None = None
     customer: str | None = None
 
 
@@ -240,12 +252,12 @@ def get_order(request, number: str):
 
 
 class SplitLineIn(RequestSchema):
-    line: Count
-    quantity: Count
+    line: Count = Field(..., json_schema_extra=QUANTITY)
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
 
 
 class SplitIn(RequestSchema):
-    lines: list[SplitLineIn]
+    lines: list[SplitLineIn] = Field(..., json_schema_extra={"minItems": 1})
     expected_date: dt.date | None = None
     reason: str = Field("", max_length=200)
     notes: str = ""
@@ -273,7 +285,7 @@ def post_cancel(request, number: str, payload: CancelOrderIn | None = None):
 
 
 class OversoldActionIn(RequestSchema):
-    action: str
+    action: OneOf(ACTIONS)
 
 
 @router.post("/orders/{number}/resolve-oversold", response=OrderOut,
@@ -296,7 +308,8 @@ def post_release(request, number: str):
 
 
 class PaymentIn(RequestSchema):
-    amount: MoneyIn | None = Field(None, gt=0, max_digits=14, decimal_places=2)
+    amount: MoneyIn | None = Field(None, gt=0, max_digits=14, decimal_places=2,
+                                   json_schema_extra={"pattern": POSITIVE_MONEY})
 
 
 @router.post("/orders/{number}/payments", response={201: OrderOut},
@@ -309,8 +322,9 @@ def post_payment(request, number: str, payload: PaymentIn | None = None):
 
 
 class RefundIn(RequestSchema):
-    amount: MoneyIn = Field(..., max_digits=14, decimal_places=2)
-    method: str
+    amount: MoneyIn = Field(..., max_digits=14, decimal_places=2,
+                            json_schema_extra={"pattern": POSITIVE_MONEY})
+    method: OneOf(RefundMethod.values)
     reference: str = Field("", max_length=100)
 
 

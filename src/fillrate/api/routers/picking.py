@@ -12,11 +12,24 @@ from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.fulfillments import FulfillmentOut
 from fillrate.api.routers.fulfillments import detail as fulfillment_detail
-from fillrate.api.schemas import Count, Money, Page, RequestSchema
+from fillrate.api.schemas import CODE as CODE_PATTERN
+from fillrate.api.schemas import (
+    PLACE_CODE,
+    QUANTITY,
+    SPACE,
+    Count,
+    Filter,
+    Money,
+    OneOf,
+    Page,
+    RequestSchema,
+)
+from fillrate.inventory.models import SELLABLE_KINDS
 from fillrate.picking import selectors
-from fillrate.picking.models import PickRun
+from fillrate.picking.models import IssueStatus, PickRun, PickRunStatus, Resolution
 from fillrate.picking.path import PickStep
 from fillrate.picking.services import (
+    MAX_RUN,
     PickResult,
     cancel_pick_run,
     create_pick_run,
@@ -34,7 +47,11 @@ from fillrate.workflows.resolve_issue import resolve_issue
 
 router = Router(tags=["warehouse floor"])
 
-CODE = Field(..., min_length=1, max_length=64)
+CODE = Field(..., min_length=1, max_length=64, json_schema_extra=CODE_PATTERN)
+PLACE = Field(..., min_length=1, max_length=64, json_schema_extra=PLACE_CODE)
+# A tote's code as picking.totes checks it (the spaces around it stripped).
+TOTE_CODE = {"pattern": f"^[{SPACE}]*[A-Za-z0-9][A-Za-z0-9._-]{{0,23}}[{SPACE}]*$"}
+TOTE_STATUSES = ("free", "in_use", "issues")
 
 
 # -- the pick queue ------------------------------------------------------------
@@ -74,8 +91,8 @@ def render_queue_item(f) -> dict:
 
 
 class QueueFilters(Schema):
-    zone: str | None = None
-    location_kind: str | None = None
+    zone: str | None = Field(None, max_length=32)
+    location_kind: Filter(SELLABLE_KINDS) | None = None
     held: bool = False
 
 
@@ -173,12 +190,19 @@ def run_out(number: str) -> dict:
 
 
 class RunIn(RequestSchema):
-    fulfillments: list[str] | None = None
-    max_fulfillments: Count | None = None
+    # the fulfillments named, or max_fulfillments, not both
+    RULES = {"not": {"required": ["fulfillments", "max_fulfillments"],
+                     "properties": {"fulfillments": {"type": "array"},
+                                    "max_fulfillments": {"type": "integer"}}}}
+
+    fulfillments: list[str] | None = Field(None, json_schema_extra={
+        "minItems": 1, "maxItems": MAX_RUN, "uniqueItems": True})
+    max_fulfillments: Count | None = Field(None, json_schema_extra={
+        "minimum": 1, "maximum": MAX_RUN})
     picker: str | None = Field(None, min_length=1, max_length=150)
-    tote: str | None = Field(None, min_length=1, max_length=64)
+    tote: str | None = Field(None, min_length=1, max_length=64, json_schema_extra=TOTE_CODE)
     zone: str | None = Field(None, max_length=32)
-    location_kind: str | None = None
+    location_kind: Filter(SELLABLE_KINDS) | None = None
 
 
 @router.post("/pick-runs", response={201: RunOut}, auth=needs("picking.pick"))
@@ -200,7 +224,7 @@ class RunSummaryOut(Schema):
 
 
 class RunFilters(Schema):
-    status: str | None = None
+    status: Filter(PickRunStatus.values) | None = None
 
 
 @router.get("/pick-runs", response=Page[RunSummaryOut], auth=needs("picking.view"))
@@ -225,9 +249,9 @@ def post_cancel_run(request, number: str):
 class PickIn(RequestSchema):
     fulfillment: str = CODE
     sku: str = CODE
-    location: str = CODE
-    quantity: Count
-    tote: str = CODE
+    location: str = PLACE
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
+    tote: str = Field(..., json_schema_extra=TOTE_CODE)
 
 
 class PickOut(Schema):
@@ -277,8 +301,8 @@ def delete_last_pick(request, number: str):
 
 
 class ToteIn(RequestSchema):
-    code: str = Field(..., min_length=1, max_length=64)
-    warehouse: str | None = Field(None, min_length=1, max_length=32)
+    code: str = Field(..., json_schema_extra=TOTE_CODE)
+    warehouse: str | None = Field(None, min_length=1, max_length=32, json_schema_extra=PLACE_CODE)
 
 
 class ToteOut(Schema):
@@ -303,7 +327,7 @@ def post_tote(request, payload: ToteIn):
 
 
 class ToteFilters(Schema):
-    status: str | None = None
+    status: Filter(TOTE_STATUSES) | None = None
 
 
 @router.get("/totes", response=Page[ToteOut], auth=needs("picking.view"))
@@ -379,7 +403,8 @@ def post_pack_fulfillment(request, number: str):
 
 
 class DispatchManyIn(RequestSchema):
-    fulfillments: list[str] = Field(..., min_length=1, max_length=500)
+    fulfillments: list[str] = Field(..., min_length=1, max_length=500,
+                                    json_schema_extra={"uniqueItems": True})
     carrier: str = Field(..., min_length=1, max_length=100)
     tracking_number: str = Field("", max_length=100)
 
@@ -403,8 +428,8 @@ def post_dispatch_many(request, payload: DispatchManyIn):
 
 class MissingIn(RequestSchema):
     sku: str = CODE
-    quantity: Count
-    location: str = CODE
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
+    location: str = PLACE
 
 
 class ElsewhereOut(Schema):
@@ -414,7 +439,7 @@ class ElsewhereOut(Schema):
     allocated: int
 
 
-class ReceiptOut(Schema):
+class RecentReceiptOut(Schema):
     received_at: dt.datetime
     location: str
     quantity: int
@@ -441,7 +466,7 @@ class IssueOut(Schema):
     notes: str
     resolved_at: dt.datetime | None
     elsewhere: list[ElsewhereOut]
-    recent_receipts: list[ReceiptOut]
+    recent_receipts: list[RecentReceiptOut]
 
 
 def render_issue(w: selectors.WallIssue) -> dict:
@@ -474,7 +499,7 @@ def post_missing(request, number: str, payload: MissingIn):
 
 
 class IssueFilters(Schema):
-    status: str | None = "open"
+    status: Filter(IssueStatus.values) | None = "open"
 
 
 @router.get("/issues", response=Page[IssueOut], auth=needs("picking.view"))
@@ -493,8 +518,14 @@ def get_issue(request, number: str):
 
 
 class ResolveIn(RequestSchema):
-    action: str = Field(..., min_length=1, max_length=16)
-    location: str | None = Field(None, min_length=1, max_length=64)
+    # a location goes with `found` (where the units were), with nothing else
+    RULES = {"if": {"properties": {"action": {"const": "found"}}, "required": ["action"]},
+             "then": {"required": ["location"], "properties": {"location": {"type": "string"}}},
+             "else": {"properties": {"location": {"type": "null"}}}}
+
+    # (found last: the document's example needs no location)
+    action: OneOf(sorted(Resolution.values, key=lambda v: v == Resolution.FOUND))
+    location: str | None = Field(None, min_length=1, max_length=64, json_schema_extra=PLACE_CODE)
     notes: str = Field("", max_length=500)
 
 

@@ -6,8 +6,19 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Count, Flag, LocationOut, Page, RequestSchema
-from fillrate.inventory.models import Location, Warehouse
+from fillrate.api.schemas import (
+    MAX_QUANTITY,
+    NAME,
+    PLACE_CODE,
+    Count,
+    Filter,
+    Flag,
+    LocationOut,
+    OneOf,
+    Page,
+    RequestSchema,
+)
+from fillrate.inventory.models import PLACE_KINDS, Location, LocationKind, Warehouse
 from fillrate.inventory.places import (
     create_location,
     create_warehouse,
@@ -20,14 +31,15 @@ router = Router(tags=["warehouses and locations"])
 
 
 class WarehouseIn(RequestSchema):
-    code: str = Field(..., min_length=1, max_length=32)
-    name: str = Field(..., min_length=1, max_length=200)
+    code: str = Field(..., min_length=1, max_length=32, json_schema_extra=PLACE_CODE)
+    name: str = Field(..., min_length=1, max_length=200, json_schema_extra=NAME)
 
 
 class WarehousePatch(RequestSchema):
+    PARTIAL = True
     # A field that cannot change (the code) is refused, not silently ignored.
 
-    name: str | None = None
+    name: str | None = Field(None, json_schema_extra={**NAME, "maxLength": 200})
 
 
 class WarehouseOut(Schema):
@@ -62,26 +74,28 @@ def patch_warehouse(request, code: str, payload: WarehousePatch):
 
 class LocationIn(RequestSchema):
     warehouse: str = Field(..., min_length=1)
-    code: str = Field(..., min_length=1, max_length=32)
-    kind: str
-    pick_sequence: Count = 0
+    code: str = Field(..., min_length=1, max_length=32, json_schema_extra=PLACE_CODE)
+    kind: OneOf(PLACE_KINDS)
+    pick_sequence: Count = Field(0, json_schema_extra={"minimum": 0, "maximum": MAX_QUANTITY})
     name: str = Field("", max_length=200)
     zone: str = Field("", max_length=32)
 
 
 class LocationPatch(RequestSchema):
+    PARTIAL = True
     # A field that cannot change (the code) is refused, not silently ignored.
 
     name: str | None = None
-    kind: str | None = None
-    pick_sequence: Count | None = None
+    kind: OneOf(PLACE_KINDS) | None = None
+    pick_sequence: Count | None = Field(
+        None, json_schema_extra={"minimum": 0, "maximum": MAX_QUANTITY})
     zone: str | None = None
     active: Flag | None = None
 
 
 class LocationFilters(Schema):
     warehouse: str | None = None
-    kind: str | None = None
+    kind: Filter(LocationKind.values) | None = None
     active: bool | None = None
 
 

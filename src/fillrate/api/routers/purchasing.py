@@ -12,11 +12,18 @@ from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
 from fillrate.api.routers.events import render_event
 from fillrate.api.schemas import (
+    CODE,
+    EMAIL,
+    LEAD_TIME,
+    NAME,
+    QUANTITY,
     Count,
     EventOut,
+    Filter,
     Flag,
     Money,
     MoneyIn,
+    OneOf,
     Page,
     RequestSchema,
     past_date_warnings,
@@ -25,7 +32,7 @@ from fillrate.backorders.selectors import promised_against
 from fillrate.core.selectors import events_for
 from fillrate.inventory.selectors import location_for_new_stock
 from fillrate.purchasing import selectors
-from fillrate.purchasing.models import PurchaseOrder, Supplier
+from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderStatus, Supplier
 from fillrate.purchasing.services import PurchaseLineInput, create_supplier
 from fillrate.purchasing.suppliers import update_supplier
 from fillrate.workflows.purchase_orders import (
@@ -40,10 +47,10 @@ router = Router(tags=["purchasing"])
 
 
 class SupplierIn(RequestSchema):
-    code: str = Field(..., min_length=1, max_length=32)
-    name: str = Field(..., min_length=1, max_length=200)
-    email: str = Field("", max_length=254)
-    lead_time_days: Count = 0
+    code: str = Field(..., min_length=1, max_length=32, json_schema_extra=CODE)
+    name: str = Field(..., min_length=1, max_length=200, json_schema_extra=NAME)
+    email: str = Field("", max_length=254, json_schema_extra=EMAIL)
+    lead_time_days: Count = Field(0, json_schema_extra=LEAD_TIME)
 
 
 class SupplierOut(Schema):
@@ -78,9 +85,11 @@ class SupplierPatch(RequestSchema):
     """Only the fields sent change; a field not named here is 422
     `request.unknown_field` (the code cannot be changed)."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    email: str | None = Field(None, max_length=254)
-    lead_time_days: Count | None = None
+    PARTIAL = True
+
+    name: str | None = Field(None, min_length=1, max_length=200, json_schema_extra=NAME)
+    email: str | None = Field(None, max_length=254, json_schema_extra=EMAIL)
+    lead_time_days: Count | None = Field(None, json_schema_extra=LEAD_TIME)
 
 
 @router.patch(
@@ -96,15 +105,15 @@ def patch_supplier(request, code: str, payload: SupplierPatch):
 
 class PurchaseLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
-    quantity: Count
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
     unit_cost: MoneyIn | None = Field(None, max_digits=12, decimal_places=2)
 
 
 class PurchaseOrderIn(RequestSchema):
     supplier: str = Field(..., min_length=1)
     expected_date: dt.date | None = None
-    lines: list[PurchaseLineIn]
-    status: str = "ordered"
+    lines: list[PurchaseLineIn] = Field(..., json_schema_extra={"minItems": 1})
+    status: OneOf(["ordered", "draft"]) = "ordered"
     notes: str = ""
 
 
@@ -226,7 +235,7 @@ def post_purchase_order(request, payload: PurchaseOrderIn):
 
 
 class PurchaseOrderFilters(Schema):
-    status: str | None = None
+    status: Filter(PurchaseOrderStatus.values) | None = None
     supplier: str | None = None
     sku: str | None = None
 
@@ -245,6 +254,9 @@ def get_purchase_order(request, number: str):
 
 
 class PurchaseOrderPatch(RequestSchema):
+    PARTIAL = True
+    NULLABLE = frozenset({"expected_date"})
+
     expected_date: dt.date | None
 
 
@@ -267,7 +279,7 @@ def post_order(request, number: str):
     return _detail(number)
 
 
-class CancelIn(RequestSchema):
+class PurchaseOrderCancelIn(RequestSchema):
     reason: str = Field("", max_length=500)
 
 
@@ -278,7 +290,7 @@ class CancelIn(RequestSchema):
     "received stays received (it is in stock); what is still outstanding is closed (each "
     "line's `cancelled`), so it is no longer incoming. A received or cancelled purchase "
     "order is 409 `purchasing.invalid_transition`.")
-def post_cancel(request, number: str, payload: CancelIn | None = None):
+def post_cancel(request, number: str, payload: PurchaseOrderCancelIn | None = None):
     cancel_purchase_order(number=number, reason=payload.reason if payload else "",
                           actor_id=actor_id(request))
     return _detail(number)
@@ -286,11 +298,11 @@ def post_cancel(request, number: str, payload: CancelIn | None = None):
 
 class ReceiptLineIn(RequestSchema):
     sku: str = Field(..., min_length=1)
-    quantity: Count
+    quantity: Count = Field(..., json_schema_extra=QUANTITY)
 
 
 class ReceiptIn(RequestSchema):
-    lines: list[ReceiptLineIn]
+    lines: list[ReceiptLineIn] = Field(..., json_schema_extra={"minItems": 1})
     location: str | None = None
     allow_over_receipt: Flag = False
 

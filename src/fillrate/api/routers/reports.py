@@ -5,7 +5,6 @@ to one customer or one rep's customers."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import pydantic_core
@@ -14,20 +13,25 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
-from fillrate.api.schemas import Day, Money, money_text
+from fillrate.api.schemas import Day, Filter, Money, OneOf, Ratio, money_text
 from fillrate.core.errors import InvalidValue
 from fillrate.reports import exports
-from fillrate.reports.backlog import backorder_aging, backorders_by_product, timeline
+from fillrate.reports.backlog import (
+    PRODUCT_ORDERINGS,
+    backorder_aging,
+    backorders_by_product,
+    timeline,
+)
 from fillrate.reports.fill_rate import fill_rate, period_for
 from fillrate.reports.reorder import reorder_suggestions
 from fillrate.reports.review import max_age_review
-from fillrate.reports.scope import check_breakdown, scope_for
+from fillrate.reports.scope import BREAKDOWNS, check_breakdown, scope_for
 
 router = Router(tags=["reports"])
 
 
 class ScopeParams(Schema):
-    format: str = Field("json", description="json or csv")
+    format: OneOf(["json", "csv"]) = Field("json", description="json or csv")
     customer: str | None = Field(None, description="one customer's backorders (code)")
     sales_rep: str | None = Field(None, description="the backorders of one rep's customers")
 
@@ -71,7 +75,7 @@ class AgingOut(Schema):
 
 
 class AgingParams(ScopeParams):
-    by: str | None = Field(None, description="customer, product or sales_rep")
+    by: Filter(BREAKDOWNS) | None = Field(None, description="customer, product or sales_rep")
 
 
 @router.get("/reports/backorder-aging", response=AgingOut, auth=needs("backorders.view"))
@@ -107,7 +111,7 @@ def answer_json(data: dict) -> HttpResponse:
                         content_type="application/json")
 
 
-class ProductOut(Schema):
+class BackloggedProduct(Schema):
     sku: str
     name: str
     open_units: int
@@ -124,12 +128,13 @@ class ProductOut(Schema):
 
 
 class ProductPage(Schema):
-    items: list[ProductOut]
+    items: list[BackloggedProduct]
     count: int
 
 
 class ProductParams(ScopeParams):
-    ordering: str = Field("value", description="value, units, shortfall, oldest or sku")
+    ordering: OneOf(PRODUCT_ORDERINGS) = Field(
+        "value", description="value, units, shortfall, oldest or sku")
 
 
 @router.get("/reports/backorders-by-product", response=ProductPage,
@@ -184,7 +189,7 @@ def timeline_report(request, params: Query[TimelineParams]):
 
 class DaysToFill(Schema):
     backorder_lines: int
-    average: Decimal | None
+    average: Ratio | None
     p90: int | None
 
 
@@ -202,10 +207,10 @@ class FillRateFigures(Schema):
     lines_complete: int
     units_ordered: int
     units_first_shipment: int
-    unit_fill_rate: Decimal | None
-    line_fill_rate: Decimal | None
-    order_fill_rate: Decimal | None
-    backorder_rate: Decimal | None
+    unit_fill_rate: Ratio | None
+    line_fill_rate: Ratio | None
+    order_fill_rate: Ratio | None
+    backorder_rate: Ratio | None
     days_to_fill: DaysToFill
     cancellations: list[Cancellation]
 

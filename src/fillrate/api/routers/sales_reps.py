@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Page, RequestSchema
+from fillrate.api.schemas import EMAIL, NAME, PLACE_CODE, Page, RequestSchema
 from fillrate.customers.models import SalesRep
 from fillrate.customers.selectors import sales_rep_by_code, sales_reps
 from fillrate.customers.services import create_sales_rep, update_sales_rep
@@ -15,16 +15,18 @@ router = Router(tags=["sales reps"])
 
 
 class SalesRepIn(RequestSchema):
-    code: str = Field(..., min_length=1, max_length=32)
-    name: str = Field(..., min_length=1, max_length=200)
-    email: str = Field("", max_length=254)
+    code: str = Field(..., min_length=1, max_length=32, json_schema_extra=PLACE_CODE)
+    name: str = Field(..., min_length=1, max_length=200, json_schema_extra=NAME)
+    email: str = Field("", max_length=254, json_schema_extra=EMAIL)
 
 
 class SalesRepPatch(RequestSchema):
+    PARTIAL = True
+    NULLABLE = frozenset({"email"})  # null: no email
     # A field that cannot change (the code) is refused, not silently ignored.
 
-    name: str | None = None
-    email: str | None = None
+    name: str | None = Field(None, json_schema_extra={**NAME, "maxLength": 200})
+    email: str | None = Field(None, json_schema_extra={**EMAIL, "maxLength": 254})
 
 
 class SalesRepOut(Schema):

@@ -2,23 +2,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from fillrate.api.auth import actor_id, needs
 from fillrate.api.pagination import PageParams, paginate
-from fillrate.api.schemas import Page, RequestSchema
+from fillrate.api.schemas import OneOf, Page, RequestSchema
 from fillrate.comms import webhooks
-from fillrate.comms.models import Webhook
+from fillrate.comms.models import Channel, Webhook
 from fillrate.comms.services import preference_of, set_preference
+from fillrate.comms.webhooks import MAX_URL
+from fillrate.core.event_types import EventType
 from fillrate.customers.selectors import customer_by_code
 
 router = Router(tags=["webhooks"])
 
 
+# An http(s) address as comms.webhooks checks it (urllib's reading of it:
+# control characters and spaces before it are dropped, the scheme in any case,
+# a host that is no bracketed IPv6 address).
+URL = {"pattern": "^[\\x01-\\x20]*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\x00\\t\\n\\r]+"
+                  "([/?#][^\\x00]*)?$", "maxLength": MAX_URL}
+
+
 class WebhookIn(RequestSchema):
-    url: str
-    events: list[str]
-    secret: str | None = None
+    url: str = Field(..., json_schema_extra=URL)
+    events: list[OneOf(EventType)] = Field(..., json_schema_extra={"minItems": 1})
+    secret: str | None = Field(None, json_schema_extra={"minLength": 16, "maxLength": 128})
 
 
 class WebhookOut(Schema):
@@ -61,7 +70,7 @@ def delete_webhook(request, webhook_id: int):
 
 
 class PreferenceIn(RequestSchema):
-    notifications: str
+    notifications: OneOf(Channel.values)
 
 
 class PreferenceOut(Schema):
