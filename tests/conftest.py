@@ -63,6 +63,19 @@ def default_warehouse(db):
     return Warehouse.objects.get(code="MAIN")
 
 
+def pytest_configure(config):
+    """On PostgreSQL the tests do not wait for each commit to reach the disk
+    (`synchronous_commit=off`: what is committed is seen at once, as always;
+    only a crash of the server could lose the last moments, which a test
+    database can afford). The service itself keeps the server's setting."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "postgresql" in database["ENGINE"]:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 costs ~0.5 s per user; MD5 first keeps the suite fast, PBKDF2

@@ -29,7 +29,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 RETRYABLE = {"40P01", "40001", "55P03"}
-ATTEMPTS = 4
+ATTEMPTS = 8
 BACKOFF_SECONDS = 0.05
 
 log = logging.getLogger(__name__)
