@@ -201,3 +201,29 @@ def test_sales_may_not_receive(login, waiting):
     assert client.get(f"/purchase-orders/{waiting.po}/receive/").status_code == 403
     assert receive(client, waiting.po, {"GADGET": "3"}).status_code == 403
     assert state() == before
+
+
+def test_enter_in_the_scan_box_without_javascript_counts_one_unit_and_saves_nothing(
+        login, waiting):
+    """Before receive.js has loaded (or without it) Enter in the scan box posts
+    the form: the server counts the scan as the script would, and saves nothing."""
+    client = login(Role.WAREHOUSE)
+    ids = line_ids(waiting.po)
+    page = receive(client, waiting.po, {"GADGET": "2", "WIDGET": ""}, scan="gadget")
+    assert page.status_code == 200 and Receipt.objects.count() == 0
+    html = page.content.decode()
+    assert f'name="qty-{ids["GADGET"]}" value="3"' in html
+    assert f'name="qty-{ids["WIDGET"]}" value=""' in html
+    assert "+1 GADGET: 3 receiving now." in html
+    assert 'class="scan-message ok"' in html
+
+    page = receive(client, waiting.po, {"GADGET": "3"}, scan="NOPE-1")
+    assert "“NOPE-1” is not an outstanding line of this purchase order." in page.content.decode()
+    assert Receipt.objects.count() == 0
+
+    outstanding = PurchaseOrderLine.objects.get(id=ids["WIDGET"]).quantity
+    page = receive(client, waiting.po, {"WIDGET": str(outstanding)}, scan="widget")
+    html = page.content.decode()
+    assert f'name="qty-{ids["WIDGET"]}" value="{outstanding + 1}"' in html
+    assert f"1 more than the {outstanding} outstanding" in html
+    assert 'class="scan-message warn"' in html and Receipt.objects.count() == 0

@@ -329,6 +329,12 @@ def purchase_order_receive(request, number: str):
         return _receive_page(request, context)
     values = {"location": request.POST.get("location", "").strip(),
               "allow_over_receipt": request.POST.get("allow_over_receipt") == "on"}
+    code = request.POST.get("scan", "").strip()
+    if code:  # Enter in the scan box before (or without) receive.js: count it, save nothing
+        quantities = {x.id: request.POST.get(f"qty-{x.id}", "").strip() for x in context["lines"]}
+        context.update(values=values, quantities=quantities,
+                       scan=_scan_one(context["lines"], quantities, code))
+        return _receive_page(request, context)
     errors: dict[str, str] = {}
     line_errors: dict[int, str] = {}
     quantities: dict[int, str] = {}
@@ -382,6 +388,26 @@ def purchase_order_receive(request, number: str):
     context.update(values=values, errors=errors, line_errors=line_errors,
                    quantities=quantities)
     return _receive_page(request, context)
+
+
+def _scan_one(lines: list, quantities: dict[int, str], code: str) -> dict:
+    """One scanned SKU or UPC adds a unit to its line, as receive.js does in
+    the browser; the message is the one the script shows."""
+    wanted = code.upper()
+    line = (next((x for x in lines if x.product.sku.upper() == wanted), None)
+            or next((x for x in lines if x.product.upc and x.product.upc.upper() == wanted), None))
+    if line is None:
+        return {"text": f"“{code}” is not an outstanding line of this purchase order.",
+                "kind": "error"}
+    typed = quantities.get(line.id, "")
+    now = (int(typed) if typed.isdigit() else 0) + 1
+    quantities[line.id] = str(now)
+    sku = line.product.sku
+    if now > line.outstanding:
+        return {"text": f"+1 {sku}: {now} receiving now, {now - line.outstanding} more than the "
+                        f"{line.outstanding} outstanding (tick “Allow over-receipt” to take them).",
+                "kind": "warn"}
+    return {"text": f"+1 {sku}: {now} receiving now.", "kind": "ok"}
 
 
 def _receive_page(request, context: dict):
