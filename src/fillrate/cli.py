@@ -98,6 +98,10 @@ def _worker_beside_server() -> None:
     atexit.register(stop)
 
 
+# Seconds between the worker's refreshes of the fill-rate outcomes.
+OUTCOMES_EVERY = 60
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     import datetime as dt
     import logging
@@ -105,7 +109,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import threading
 
     from fillrate.comms.queue import Retry
-    from fillrate.comms.worker import Options, run
+    from fillrate.comms.worker import Chore, Options, run
+    from fillrate.reports.outcomes import refresh as refresh_outcomes
 
     for name, value, low in (("--batch", args.batch, 1), ("--max-attempts", args.max_attempts, 1),
                              ("--backoff", args.backoff, 0.001), ("--lease", args.lease, 1),
@@ -116,7 +121,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     options = Options(
         batch=args.batch, poll=args.poll,
         retry=Retry(max_attempts=args.max_attempts, base=dt.timedelta(seconds=args.backoff),
-                    lease=dt.timedelta(seconds=args.lease)))
+                    lease=dt.timedelta(seconds=args.lease)),
+        # keep the fill-rate report's stored outcomes fresh between reads
+        chores=[Chore("fill-rate outcomes recomputed", OUTCOMES_EVERY, refresh_outcomes)])
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fillrate.fulfilment",
     "fillrate.picking",
     "fillrate.comms",
+    "fillrate.reports",
     "fillrate.workflows",
     "fillrate.api",
     "fillrate.web",

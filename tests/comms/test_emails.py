@@ -258,3 +258,23 @@ def test_stock_that_readies_many_backorders_queues_their_emails_in_its_transacti
         assert ready == numbers
         transaction.set_rollback(True)
     assert not Notification.objects.filter(kind="ready").exists()
+
+
+def test_a_failing_chore_is_logged_and_tried_again_later(store, caplog):
+    from fillrate.comms.worker import Chore
+
+    calls = []
+
+    def chore():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("no database")
+        return 3
+
+    caplog.set_level("INFO", logger="fillrate.worker")
+    options = Options(poll=0.01, chores=[Chore("tidy", 0, chore)])
+    with pytest.raises(RuntimeError):
+        run(options, once=True, weekly=False)  # with --once a failure surfaces
+    run(options, once=True, weekly=False)
+    assert len(calls) == 2
+    assert "tidy: 3" in caplog.text

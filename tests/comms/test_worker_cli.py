@@ -38,3 +38,13 @@ def test_once_delivers_what_is_due(store, smtp, capsys):
     assert "sent 1," in capsys.readouterr().out
     assert len(smtp.messages) == 1
 
+
+
+def test_the_worker_keeps_the_fill_rate_outcomes_fresh(store, smtp, capsys):
+    from fillrate.reports.models import OrderOutcome, OutcomeMark
+
+    placed = place_order(customer="C-ACME", lines=[LineInput(sku="BOLT", quantity=1)])
+    assert OutcomeMark.objects.filter(order_id=placed.order.id).exists()
+    assert main(["worker", "--once", "--no-weekly"]) == 0
+    assert not OutcomeMark.objects.exists()
+    assert OrderOutcome.objects.get(order_id=placed.order.id).backordered == 1

@@ -83,6 +83,9 @@ class Backorder(models.Model):
         indexes = [
             models.Index(fields=["created_at"]),
             models.Index(fields=["customer", "created_at"]),
+            # fill rate: the backorders cancelled in a period
+            models.Index(fields=["cancelled_at"], condition=Q(status="cancelled"),
+                         name="backorder_cancelled_at"),
             models.Index(fields=["expected_date"]),
             # The list's priority ordering (high first, oldest first).
             models.Index(fields=["priority", "created_at", "id"],
@@ -339,3 +342,25 @@ class CustomerProductBacklog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.open_lines} lines of product {self.product_id} for {self.customer_id}"
+
+
+class ProductDayBacklog(models.Model):
+    """What active backorders created on one day (UTC) owe of one product:
+    open lines, units and value. Kept by the database with the lines
+    (`backorders.totals`); the aging report by product reads it (whole days
+    fall in one age bucket; the days a bucket boundary cuts are read from
+    the lines). A row is removed when its last open line closes."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False, db_index=False)
+    day = models.DateField()
+    open_lines = models.IntegerField(default=0)
+    open_units = models.IntegerField(default=0)
+    open_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "day"],
+                                               name="product_day_backlog_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.open_units} units of product {self.product_id} from {self.day}"

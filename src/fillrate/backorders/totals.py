@@ -34,6 +34,7 @@ BACKORDER = "backorders_backorder"
 LINE = "backorders_backorderline"
 PRODUCT = "backorders_productbacklog"
 PAIR = "backorders_customerproductbacklog"
+DAY = "backorders_productdaybacklog"
 
 OPEN = "({r}.quantity - {r}.fulfilled - {r}.cancelled)"
 WAITING = "({r}.quantity - {r}.allocated - {r}.fulfilled - {r}.cancelled)"
@@ -70,7 +71,36 @@ def _pg_reread_oldest(rows: str) -> str:
                          GROUP BY id, product_id HAVING SUM(l) < 0);"""
 
 
-def _pg_function(op: str) -> str:
+def pg_day(column: str) -> str:
+    """The UTC day of a timestamp column, as `ProductDayBacklog.day` keeps it."""
+    return f"({column} AT TIME ZONE 'UTC')::date"
+
+
+def sqlite_day(column: str) -> str:
+    return f"date({column})"
+
+
+_DAY_ADD = ("open_lines = t.open_lines + EXCLUDED.open_lines, "
+            "open_units = t.open_units + EXCLUDED.open_units, "
+            "open_value = t.open_value + EXCLUDED.open_value")
+
+
+def _pg_days(rows: str, op: str) -> str:
+    """Per (product, day of the backorder's creation): the lines' deltas; a
+    day's row goes when its last open line closes."""
+    drop = "" if op == "INSERT" else f"""
+  DELETE FROM {DAY} t WHERE t.open_lines = 0
+    AND t.product_id IN (SELECT DISTINCT product_id FROM ({rows}) r);"""
+    return f"""
+  INSERT INTO {DAY} AS t (product_id, day, open_lines, open_units, open_value)
+  SELECT r.product_id, {pg_day('b.created_at')}, SUM(r.l), SUM(r.o), SUM(r.v)
+  FROM ({rows}) r JOIN {BACKORDER} b ON b.id = r.backorder_id
+  GROUP BY 1, 2 HAVING SUM(r.l) <> 0 OR SUM(r.o) <> 0 OR SUM(r.v) <> 0
+  ORDER BY 1, 2
+  ON CONFLICT (product_id, day) DO UPDATE SET {_DAY_ADD};{drop}"""
+
+
+def _pg_function(op: str, by_day: bool) -> str:
     rows = _pg_rows(op)
     return f"""
 CREATE OR REPLACE FUNCTION backorders_line_totals_{op.lower()}() RETURNS trigger
@@ -115,19 +145,22 @@ BEGIN
     customers = t.customers + EXCLUDED.customers,
     oldest = LEAST(t.oldest, EXCLUDED.oldest);
 
+{_pg_days(rows, op) if by_day else ""}
 {"" if op == "INSERT" else _pg_reread_oldest(rows)}
   RETURN NULL;
 END $$;
 """
 
 
-def _pg_install() -> list[str]:
+def _pg_install(by_day: bool) -> list[str]:
+    moved = (f"{pg_day('OLD.created_at')} <> {pg_day('NEW.created_at')}" if by_day
+             else "false")
     out = []
     for op in ("INSERT", "UPDATE", "DELETE"):
         refs = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
                 "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[op]
         name = f"backorders_line_totals_{op.lower()}"
-        out += [_pg_function(op), f"DROP TRIGGER IF EXISTS {name} ON {LINE}",
+        out += [_pg_function(op, by_day), f"DROP TRIGGER IF EXISTS {name} ON {LINE}",
                 f"CREATE TRIGGER {name} AFTER {op} ON {LINE} REFERENCING {refs} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"]
     out += [f"""
@@ -137,6 +170,18 @@ BEGIN
       SELECT MIN(b.created_at) FROM {LINE} bl JOIN {BACKORDER} b ON b.id = bl.backorder_id
       WHERE bl.product_id = t.product_id AND {OPEN.format(r='bl')} > 0)
   WHERE t.product_id IN (SELECT product_id FROM {LINE} WHERE backorder_id = NEW.id);
+  IF {moved} THEN
+    INSERT INTO {DAY} AS t (product_id, day, open_lines, open_units, open_value)
+    SELECT bl.product_id, d.day, d.sign * COUNT(*), d.sign * SUM({OPEN.format(r='bl')}),
+           d.sign * SUM({OPEN.format(r='bl')} * bl.unit_price)
+    FROM {LINE} bl CROSS JOIN (VALUES ({pg_day('OLD.created_at')}, -1),
+                                      ({pg_day('NEW.created_at')}, 1)) d(day, sign)
+    WHERE bl.backorder_id = NEW.id AND {OPEN.format(r='bl')} > 0
+    GROUP BY bl.product_id, d.day, d.sign ORDER BY 1, 2
+    ON CONFLICT (product_id, day) DO UPDATE SET {_DAY_ADD};
+    DELETE FROM {DAY} t WHERE t.open_lines = 0
+      AND t.product_id IN (SELECT product_id FROM {LINE} WHERE backorder_id = NEW.id);
+  END IF;
   RETURN NULL;
 END $$;""", f"DROP TRIGGER IF EXISTS backorders_created_moved ON {BACKORDER}",
             f"CREATE TRIGGER backorders_created_moved AFTER UPDATE OF created_at ON {BACKORDER} "
@@ -147,7 +192,7 @@ END $$;""", f"DROP TRIGGER IF EXISTS backorders_created_moved ON {BACKORDER}",
 
 # --- SQLite: row triggers ---------------------------------------------------
 
-def _sqlite_trigger(op: str) -> list[str]:
+def _sqlite_trigger(op: str, by_day: bool) -> list[str]:
     """One row's change as deltas (new minus old)."""
     new, old = _terms("NEW"), _terms("OLD")
 
@@ -190,16 +235,27 @@ def _sqlite_trigger(op: str) -> list[str]:
         f"WHERE bl.product_id = {row}.product_id AND {OPEN.format(r='bl')} > 0) ELSE oldest END "
         f"WHERE product_id = {row}.product_id;",
     ]
+    day = f"date({created})"
+    at_day = f"product_id = {row}.product_id AND day = {day}"
+    body += [] if not by_day else [
+        f"INSERT INTO {DAY} (product_id, day, open_lines, open_units, open_value) "
+        f"SELECT {row}.product_id, {day}, 0, 0, 0 WHERE {dl} <> 0 OR {delta('o')} <> 0 "
+        "ON CONFLICT DO NOTHING;",
+        f"UPDATE {DAY} SET open_lines = open_lines + {dl}, "
+        f"open_units = open_units + {delta('o')}, "
+        f"open_value = ROUND(open_value + {delta('v')}, 2) WHERE {at_day};",
+        f"DELETE FROM {DAY} WHERE {at_day} AND open_lines = 0;",
+    ]
     name = f"backorders_line_totals_{op.lower()}"
     return [f"DROP TRIGGER IF EXISTS {name}",
             f"CREATE TRIGGER {name} AFTER {op} ON {LINE} FOR EACH ROW BEGIN "
             + " ".join(body) + " END"]
 
 
-def _sqlite_install() -> list[str]:
+def _sqlite_install(by_day: bool) -> list[str]:
     out = []
     for op in ("INSERT", "UPDATE", "DELETE"):
-        out += _sqlite_trigger(op)
+        out += _sqlite_trigger(op, by_day)
     out += ["DROP TRIGGER IF EXISTS backorders_created_moved",
             f"CREATE TRIGGER backorders_created_moved AFTER UPDATE OF created_at ON {BACKORDER} "
             "FOR EACH ROW WHEN OLD.created_at IS NOT NEW.created_at BEGIN "
@@ -207,12 +263,41 @@ def _sqlite_install() -> list[str]:
             f"JOIN {BACKORDER} b ON b.id = bl.backorder_id WHERE bl.product_id = "
             f"{PRODUCT}.product_id AND {OPEN.format(r='bl')} > 0) "
             f"WHERE product_id IN (SELECT product_id FROM {LINE} WHERE backorder_id = NEW.id); "
-            "END"]
+            + (_sqlite_day_moves() if by_day else "") + "END"]
     return out
 
 
-def install_statements(vendor: str) -> list[str]:
-    return _pg_install() if vendor == "postgresql" else _sqlite_install()
+def _sqlite_day_moves() -> str:
+    """A backorder's open lines move from the day it was created on to the new one."""
+    o = OPEN.format(r="bl")
+    out = []
+    for day, sign in (("date(OLD.created_at)", -1), ("date(NEW.created_at)", 1)):
+        out += [
+            f"INSERT INTO {DAY} (product_id, day, open_lines, open_units, open_value) "
+            f"SELECT bl.product_id, {day}, 0, 0, 0 FROM {LINE} bl "
+            f"WHERE bl.backorder_id = NEW.id AND {o} > 0 "
+            f"AND date(OLD.created_at) <> date(NEW.created_at) ON CONFLICT DO NOTHING;",
+            f"UPDATE {DAY} SET "
+            f"open_lines = open_lines + {sign} * (SELECT COUNT(*) FROM {LINE} bl "
+            f"WHERE bl.backorder_id = NEW.id AND bl.product_id = {DAY}.product_id AND {o} > 0), "
+            f"open_units = open_units + {sign} * (SELECT COALESCE(SUM({o}), 0) FROM {LINE} bl "
+            f"WHERE bl.backorder_id = NEW.id AND bl.product_id = {DAY}.product_id AND {o} > 0), "
+            f"open_value = ROUND(open_value + {sign} * ("
+            f"SELECT COALESCE(SUM({o} * bl.unit_price), 0) FROM {LINE} bl "
+            f"WHERE bl.backorder_id = NEW.id AND bl.product_id = {DAY}.product_id "
+            f"AND {o} > 0), 2) "
+            f"WHERE day = {day} AND date(OLD.created_at) <> date(NEW.created_at) "
+            f"AND product_id IN (SELECT product_id FROM {LINE} WHERE backorder_id = NEW.id);",
+        ]
+    out.append(f"DELETE FROM {DAY} WHERE open_lines = 0 AND product_id IN "
+               f"(SELECT product_id FROM {LINE} WHERE backorder_id = NEW.id);")
+    return " ".join(out) + " "
+
+
+def install_statements(vendor: str, *, by_day: bool = True) -> list[str]:
+    """The triggers; `by_day=False` is migration 0008's set, from before the
+    per-day rows (a trigger may not name a table that is not there yet)."""
+    return _pg_install(by_day) if vendor == "postgresql" else _sqlite_install(by_day)
 
 
 def drop_statements(vendor: str) -> list[str]:
@@ -228,6 +313,7 @@ def drop_statements(vendor: str) -> list[str]:
 def _fresh_sql() -> dict[str, str]:
     """Recount every total from the lines (the check, and the migration's fill)."""
     o, w = OPEN.format(r="bl"), WAITING.format(r="bl")
+    day = pg_day if connection.vendor == "postgresql" else sqlite_day
     return {
         "backorder": f"""SELECT b.id, COALESCE(SUM({o}), 0), COALESCE(SUM({w}), 0),
                   COALESCE(SUM({o} * bl.unit_price), 0)
@@ -240,6 +326,10 @@ def _fresh_sql() -> dict[str, str]:
             GROUP BY bl.product_id""",
         "pair": f"""SELECT bl.product_id, b.customer_id, SUM(CASE WHEN {o} > 0 THEN 1 ELSE 0 END)
             FROM {LINE} bl JOIN {BACKORDER} b ON b.id = bl.backorder_id GROUP BY 1, 2""",
+        "day": f"""SELECT bl.product_id, {day('b.created_at')}, COUNT(*), SUM({o}),
+                  SUM({o} * bl.unit_price)
+            FROM {LINE} bl JOIN {BACKORDER} b ON b.id = bl.backorder_id
+            WHERE {o} > 0 GROUP BY 1, 2""",
     }
 
 
@@ -259,6 +349,13 @@ def fill(cursor) -> None:
                                   WHERE bl.backorder_id = {BACKORDER}.id), 0),
         open_value = COALESCE((SELECT SUM({OPEN.format(r='bl')} * bl.unit_price)
                                 FROM {LINE} bl WHERE bl.backorder_id = {BACKORDER}.id), 0)""")
+
+
+def fill_days(cursor) -> None:
+    """Set the per-day rows from the lines (migration 0010 added them)."""
+    cursor.execute(f"DELETE FROM {DAY}")
+    cursor.execute(f"INSERT INTO {DAY} (product_id, day, open_lines, open_units, open_value) "
+                   f"{_fresh_sql()['day']}")
 
 
 def _money(x) -> Decimal:
@@ -311,4 +408,10 @@ def totals_problems() -> list[str]:
         fresh_pc = {(r[0], r[1]): r[2] for r in c.fetchall() if r[2]}
         if kept_pc != fresh_pc:
             problems.append(f"customer-product open lines differ: {kept_pc} != {fresh_pc}")
+        c.execute(f"SELECT product_id, day, open_lines, open_units, open_value FROM {DAY}")
+        kept_d = {(r[0], str(r[1])): (r[2], r[3], _money(r[4])) for r in c.fetchall()}
+        c.execute(sql["day"])
+        fresh_d = {(r[0], str(r[1])): (r[2], r[3], _money(r[4])) for r in c.fetchall()}
+        if kept_d != fresh_d:
+            problems.append(f"product-day backlog differs: {kept_d} != {fresh_d}")
     return problems

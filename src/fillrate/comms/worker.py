@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.mail import get_connection
@@ -40,11 +41,22 @@ SMTP_TIMEOUT = 30
 _WEEKLY_LOCK = 0x66696C6C  # a PostgreSQL advisory lock key: one worker queues at a time
 
 
+@dataclass(frozen=True)
+class Chore:
+    """Other upkeep a running worker does every `every` seconds, given by
+    the caller (the CLI) so this app needs no other app of its level."""
+
+    name: str
+    every: float
+    run: Callable[[], int]
+
+
 @dataclass
 class Options:
     batch: int = 100
     retry: queue.Retry = field(default_factory=queue.Retry)
     poll: float = 1.0
+    chores: Sequence[Chore] = ()
 
 
 def _merge_date_changes(rows: list[emails.Row]) -> dict[int, str]:
@@ -190,9 +202,22 @@ def run(options: Options, *, stop: threading.Event | None = None, once: bool = F
     stop = stop or threading.Event()
     total = queue.Tally()
     next_weekly = time.monotonic()
+    next_chore = {chore.name: time.monotonic() for chore in options.chores}
     while not stop.is_set():
         if not connection.in_atomic_block:  # (tests run the loop inside one)
             close_old_connections()
+        for chore in options.chores:
+            if time.monotonic() >= next_chore[chore.name]:
+                next_chore[chore.name] = time.monotonic() + chore.every
+                try:
+                    done = chore.run()
+                except Exception:
+                    if once:
+                        raise
+                    log.exception("%s failed; trying again in %gs", chore.name, chore.every)
+                    continue
+                if done:
+                    log.info("%s: %d", chore.name, done)
         if weekly and time.monotonic() >= next_weekly:
             queued = queue_weekly_updates()
             if queued:

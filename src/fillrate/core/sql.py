@@ -10,6 +10,7 @@ and PostgreSQL alike.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -107,9 +108,18 @@ def add_to_columns(model: type[models.Model], deltas: Mapping[str, Mapping[int, 
         cursor.execute(sql, params)
 
 
+def _param(value: Any) -> Any:
+    """A time as the ORM stores it: on SQLite text in UTC without an offset,
+    so `>=` and `=` compare with stored times (the driver's own form adds
+    "+00:00" and sorts after the same stored moment)."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
 def fetch(sql: str, params: Iterable[Any] = ()) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, [_param(p) for p in params])
         return cursor.fetchall()
 
 

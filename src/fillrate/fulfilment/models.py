@@ -43,7 +43,10 @@ class Fulfillment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "id"]), models.Index(fields=["order", "status"])]
+        indexes = [models.Index(fields=["status", "id"]), models.Index(fields=["order", "status"]),
+                   # fill rate: the dispatches of a period
+                   models.Index(fields=["dispatched_at"], condition=Q(dispatched_at__isnull=False),
+                                name="fulfillment_dispatched")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=FulfillmentStatus.values),
                                    name="fulfillment_status_known"),

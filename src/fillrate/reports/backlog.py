@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from fillrate.backorders.models import Backorder, ProductBacklog
+from fillrate.backorders.models import Backorder, BackorderLine, ProductBacklog, ProductDayBacklog
 from fillrate.catalog.models import Product
 from fillrate.core.errors import InvalidValue
-from fillrate.core.sql import as_money, fetch, table
+from fillrate.core.sql import as_money, fetch, in_list, table
 from fillrate.inventory.models import SELLABLE_KINDS, Location, StockLevel
 from fillrate.purchasing import lifecycle as po_lifecycle
 from fillrate.purchasing.models import PurchaseOrder, PurchaseOrderLine
@@ -104,13 +104,10 @@ def _bucket_case(now: dt.datetime) -> tuple[str, list]:
 
 def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
     case, case_params = _bucket_case(now)
-    if by == "product":
-        # Per line: a backorder has one line per product.
-        key, join = key_sql(by, customer_col="b.customer_id", product_col="bl.product_id")
-        from_sql, params = open_lines_from(scope)
-        owed = fetch(
-            f"SELECT {case} AS bucket, {key} AS k, COUNT(*), SUM({OPEN_UNITS}), "
-            f"SUM({OPEN_UNITS} * bl.unit_price) {from_sql} GROUP BY 1, 2", case_params + params)
+    if by == "product" and scope == EVERYTHING:
+        owed = aging_by_product_days(now)
+    elif by == "product":
+        owed = aging_by_product_lines(scope, now)
     else:
         # Per backorder, from the totals kept on it (`backorders.totals`).
         key, join = key_sql(by, customer_col="b.customer_id", product_col="")
@@ -148,6 +145,41 @@ def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
         total.add(cell.backorders, cell.units, cell.value)
     ordered = sorted(groups.values(), key=lambda g: (-g.total.value, g.code))
     return Aging(as_of=now, by=by, buckets=buckets, total=total, groups=ordered)
+
+
+def aging_by_product_lines(scope: Scope, now: dt.datetime) -> list[tuple]:
+    """(bucket, product, lines, units, value) from the open lines (one per
+    product on a backorder)."""
+    case, case_params = _bucket_case(now)
+    from_sql, params = open_lines_from(scope)
+    return fetch(
+        f"SELECT {case} AS bucket, bl.product_id AS k, COUNT(*), SUM({OPEN_UNITS}), "
+        f"SUM({OPEN_UNITS} * bl.unit_price) {from_sql} GROUP BY 1, 2", case_params + params)
+
+
+def aging_by_product_days(now: dt.datetime) -> list[tuple]:
+    """`aging_by_product_lines` for everyone, from the per-day totals
+    (`ProductDayBacklog`, UTC days): a whole day lies in one bucket; the
+    day each bucket boundary falls on is read from its lines."""
+    case, case_params = _bucket_case(now)
+    cut_days = [t.astimezone(dt.UTC).date() for _, t in figures.age_thresholds(now)]
+    day_case = ("CASE " + " ".join(f"WHEN d.day > %s THEN {i}" for i in range(len(cut_days)))
+                + f" ELSE {len(cut_days)} END")
+    cut_ranges = []
+    for day in cut_days:
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+        cut_ranges += [start, start + dt.timedelta(days=1)]
+    on_cut_days = " OR ".join(["(b.created_at >= %s AND b.created_at < %s)"] * len(cut_days))
+    return fetch(f"""
+        SELECT bucket, k, SUM(n), SUM(units), SUM(value) FROM (
+            SELECT {day_case} AS bucket, d.product_id AS k, d.open_lines AS n,
+                   d.open_units AS units, d.open_value AS value
+            FROM {table(ProductDayBacklog)} d WHERE d.day NOT IN ({in_list(cut_days)})
+            UNION ALL
+            SELECT {case}, bl.product_id, 1, {OPEN_UNITS}, {OPEN_UNITS} * bl.unit_price
+            FROM {table(BackorderLine)} bl JOIN {table(Backorder)} b ON b.id = bl.backorder_id
+            WHERE {OPEN_UNITS} > 0 AND ({on_cut_days})) x
+        GROUP BY 1, 2""", [*cut_days, *cut_days, *case_params, *cut_ranges])
 
 
 @dataclass(frozen=True)
@@ -284,10 +316,46 @@ def timeline(*, scope: Scope = EVERYTHING, today: dt.date | None = None,
             f"SELECT b.expected_date, COUNT(*), SUM(b.open_units), SUM(b.waiting_units), "
             f"SUM(b.open_value) FROM {table(Backorder)} b WHERE b.open_units > 0{where} "
             "GROUP BY b.expected_date", where_params)
-        coming = fetch(
-            f"SELECT po.expected_date, SUM({OUTSTANDING}) FROM {table(PurchaseOrderLine)} pl "
-            f"JOIN {table(PurchaseOrder)} po ON po.id = pl.purchase_order_id "
-            f"WHERE po.status IN ({OPEN_PO_SQL}) GROUP BY po.expected_date")
+        coming = _incoming_by_date()
+    return _timeline(owed, coming, today, weeks)
+
+
+def _incoming_by_date() -> list[tuple]:
+    return fetch(
+        f"SELECT po.expected_date, SUM({OUTSTANDING}) FROM {table(PurchaseOrderLine)} pl "
+        f"JOIN {table(PurchaseOrder)} po ON po.id = pl.purchase_order_id "
+        f"WHERE po.status IN ({OPEN_PO_SQL}) GROUP BY po.expected_date")
+
+
+def aging_and_timeline(*, now: dt.datetime, weeks: int = 8) -> tuple[Aging, Timeline]:
+    """`backorder_aging(now=now)` and `timeline(today=...)` for everyone
+    from one pass over the backorders (grouped by age bucket and expected
+    date at once): the dashboard shows both."""
+    today = timezone.localdate(now)
+    case, case_params = _bucket_case(now)
+    with reporting():
+        rows = fetch(
+            f"SELECT {case} AS bucket, b.expected_date, COUNT(*), SUM(b.open_units), "
+            f"SUM(b.waiting_units), SUM(b.open_value) FROM {table(Backorder)} b "
+            "WHERE b.open_units > 0 GROUP BY 1, 2", case_params)
+        coming = _incoming_by_date()
+    buckets = {b.key: Cell() for b in figures.AGE_BUCKETS}
+    by_date: dict[object, list] = {}
+    for bucket, day, n, open_units, waiting, value in rows:
+        buckets[BUCKET_KEYS[bucket]].add(n, open_units, as_money(value))
+        kept = by_date.setdefault(day, [day, 0, 0, 0, ZERO])
+        kept[1] += n
+        kept[2] += open_units
+        kept[3] += waiting
+        kept[4] += as_money(value)
+    total = Cell()
+    for cell in buckets.values():
+        total.add(cell.backorders, cell.units, cell.value)
+    aging = Aging(as_of=now, by=None, buckets=buckets, total=total, groups=[])
+    return aging, _timeline(list(by_date.values()), coming, today, weeks)
+
+
+def _timeline(owed: list, coming: list, today: dt.date, weeks: int) -> Timeline:
     buckets = {k: TimelineCell() for k, _ in figures.TIMELINE_BUCKETS}
     first_week = figures.week_start(today)
     series = {first_week + dt.timedelta(days=7 * i): TimelineCell() for i in range(weeks)}

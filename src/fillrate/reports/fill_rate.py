@@ -38,8 +38,8 @@ from fillrate.core.errors import InvalidValue
 from fillrate.core.sql import fetch, table
 from fillrate.fulfilment import lifecycle as ff_lifecycle
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
-from fillrate.orders.models import OrderLine, OrderStatus, SalesOrder
-from fillrate.reports import figures
+from fillrate.reports import figures, outcomes
+from fillrate.reports.models import LineOutcome, OrderOutcome
 from fillrate.reports.scope import (
     EVERYTHING,
     Scope,
@@ -143,11 +143,13 @@ class FillRateReport:
 
 def fill_rate(*, period: Period, by: str | None = None,
               scope: Scope = EVERYTHING) -> FillRateReport:
+    outcomes.refresh()
     with reporting():
         return _fill_rate(period, by, scope)
 
 
-def _fill_rate(period: Period, by: str | None, scope: Scope) -> FillRateReport:
+def _fill_rate(period: Period, by: str | None, scope: Scope,
+               days: bool = True) -> FillRateReport:
     start, end = period.bounds()
     groups: dict[object, FillRate] = {}
 
@@ -168,102 +170,98 @@ def _fill_rate(period: Period, by: str | None, scope: Scope) -> FillRateReport:
         g.orders += orders or 0
         g.orders_complete += complete or 0
         g.orders_backordered += backordered or 0
-    for k, days, n in _days_to_fill_rows(start, end, by, scope):
+    for k, whole_days, n in _days_to_fill_rows(start, end, by, scope) if days else ():
         g = group(k)
-        days = int(days)
-        g.days_to_fill[days] = g.days_to_fill.get(days, 0) + n
+        whole_days = int(whole_days)
+        g.days_to_fill[whole_days] = g.days_to_fill.get(whole_days, 0) + n
     for k, reason, n, units in _cancellation_rows(start, end, by, scope):
         group(k).cancellations[reason] = {"backorders": n, "units": units or 0}
 
     if by is None:
         return FillRateReport(period, None, groups.get(0, FillRate()), pending, [])
-    overall = _fill_rate(period, None, scope)
+    # An order counts once per product on it, so per product the totals are
+    # counted again; an order, a backorder and its lines have one customer
+    # (one rep), so per customer or rep the groups add up to the totals.
+    if by == "product":
+        total = _fill_rate(period, None, scope, days=False).total
+        # a backorder line has one product: its days add up across products
+        total.days_to_fill = _sum(groups.values()).days_to_fill
+    else:
+        total = _sum(groups.values())
     names = labels(by, set(groups))
     for k, g in groups.items():
         g.code, g.name = names.get(k, ("", "(none)"))
     ordered = sorted(groups.values(), key=lambda g: (-g.units_ordered, g.code))
-    return FillRateReport(period, by, overall.total, overall.pending_orders, ordered)
+    return FillRateReport(period, by, total, pending, ordered)
+
+
+def _sum(groups) -> FillRate:
+    total = FillRate()
+    for g in groups:
+        for name in ("orders", "orders_complete", "orders_backordered", "lines",
+                     "lines_complete", "units_ordered", "units_first_shipment"):
+            setattr(total, name, getattr(total, name) + getattr(g, name))
+        for days, n in g.days_to_fill.items():
+            total.days_to_fill[days] = total.days_to_fill.get(days, 0) + n
+        for reason, cell in g.cancellations.items():
+            kept = total.cancellations.setdefault(reason, {"backorders": 0, "units": 0})
+            kept["backorders"] += cell["backorders"]
+            kept["units"] += cell["units"]
+    return total
 
 
 def _order_rows(start, end, by, scope: Scope):
-    where, params = scope.where("o.customer_id")
+    """From the stored outcomes (`outcomes`): counted orders grouped, and
+    one row of the period's orders still waiting for their first shipment."""
+    where, params = scope.where("oc.customer_id")
+    line_where, _ = scope.where("l.customer_id")
     if by == "product":
         # An order names a product once: one line per (product, order).
-        grouped = """SELECT l.product_id AS k, COUNT(*), SUM(l.quantity), SUM(l.first_units),
+        grouped = f"""SELECT l.product_id AS k, COUNT(*), SUM(l.quantity), SUM(l.first_units),
                SUM(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END), COUNT(*),
-               SUM(oc.complete), SUM(oc.backordered), 0
-        FROM l JOIN oc ON oc.order_id = l.order_id WHERE oc.counted = 1 GROUP BY 1"""
+               SUM(l.order_complete), SUM(l.backordered), 0
+        FROM {table(LineOutcome)} l
+        WHERE l.created_at >= %s AND l.created_at < %s AND l.counted = 1{line_where}
+        GROUP BY 1"""
     else:
         key, join = key_sql(by, customer_col="oc.customer_id", product_col="")
         grouped = f"""SELECT {key} AS k, SUM(oc.lines), SUM(oc.units), SUM(oc.first_units),
                SUM(oc.lines_complete), COUNT(*), SUM(oc.complete), SUM(oc.backordered), 0
-        FROM oc{join} WHERE oc.counted = 1 GROUP BY 1"""
-    # For each counted order: its first shipment (row 1 by dispatch time),
-    # what of its own that carried per line, whether it has a backorder and
-    # whether anything of its own is still held to ship.
+        FROM {table(OrderOutcome)} oc{join}
+        WHERE oc.created_at >= %s AND oc.created_at < %s AND oc.counted = 1{where}
+        GROUP BY 1"""
     return fetch(f"""
-        WITH o AS (
-            SELECT o.id, o.customer_id,
-                   CASE WHEN o.status = '{OrderStatus.CANCELLED}' THEN 1 ELSE 0 END AS cancelled
-            FROM {table(SalesOrder)} o
-            WHERE o.created_at >= %s AND o.created_at < %s{where}),
-        ff AS (
-            SELECT order_id, id FROM (
-                SELECT f.order_id, f.id, ROW_NUMBER() OVER (
-                    PARTITION BY f.order_id ORDER BY f.dispatched_at, f.id) AS rn
-                FROM {table(Fulfillment)} f JOIN o ON o.id = f.order_id
-                WHERE f.status IN ({SHIPPED_SQL}) AND f.dispatched_at IS NOT NULL) x
-            WHERE rn = 1),
-        fu AS (
-            SELECT fl.order_line_id, SUM(fl.quantity) AS units
-            FROM {table(FulfillmentLine)} fl JOIN ff ON ff.id = fl.fulfillment_id
-            WHERE fl.backorder_line_id IS NULL GROUP BY fl.order_line_id),
-        bo AS (
-            SELECT DISTINCT b.order_id FROM {table(Backorder)} b JOIN o ON o.id = b.order_id),
-        l AS (
-            SELECT ol.order_id, ol.product_id, o.customer_id, o.cancelled, ol.quantity,
-                   ol.allocated,
-                   COALESCE(fu.units, 0) AS first_units
-            FROM {table(OrderLine)} ol JOIN o ON o.id = ol.order_id
-            LEFT JOIN fu ON fu.order_line_id = ol.id),
-        oc AS (
-            SELECT l.order_id, MAX(l.customer_id) AS customer_id, COUNT(*) AS lines,
-                   SUM(l.quantity) AS units, SUM(l.first_units) AS first_units,
-                   SUM(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END)
-                       AS lines_complete,
-                   MIN(CASE WHEN l.first_units >= l.quantity THEN 1 ELSE 0 END) AS complete,
-                   MAX(CASE WHEN bo.order_id IS NULL THEN 0 ELSE 1 END) AS backordered,
-                   CASE WHEN MAX(ff.id) IS NOT NULL
-                        OR (MAX(bo.order_id) IS NOT NULL AND SUM(l.allocated) = 0)
-                        THEN 1 ELSE 0 END AS counted,
-                   MAX(l.cancelled) AS cancelled
-            FROM l LEFT JOIN ff ON ff.order_id = l.order_id
-            LEFT JOIN bo ON bo.order_id = l.order_id
-            GROUP BY l.order_id)
         {grouped}
         UNION ALL
-        SELECT NULL, 0, 0, 0, 0, 0, 0, 0, COUNT(*) FROM oc
-        WHERE oc.counted = 0 AND oc.cancelled = 0""",
-        [start, end, *params])
+        SELECT NULL, 0, 0, 0, 0, 0, 0, 0, COUNT(*) FROM {table(OrderOutcome)} oc
+        WHERE oc.created_at >= %s AND oc.created_at < %s
+              AND oc.counted = 0 AND oc.cancelled = 0{where}""",
+        [start, end, *params, start, end, *params])
 
 
 def _days_to_fill_rows(start, end, by, scope: Scope):
+    """A line's last dispatch is in the period exactly when it has a dispatch
+    on or after the start and none from the end on: only dispatches from the
+    start are read (the last one is among them), so the work follows the
+    period, not the whole history."""
     where, params = scope.where("b.customer_id")
-    key, join = key_sql(by, customer_col="d.customer_id", product_col="d.product_id")
-    days = whole_days_sql("d.filled_at", "d.created_at")
+    key, join = key_sql(by, customer_col="b.customer_id", product_col="bl.product_id")
+    days = whole_days_sql("d.filled_at", "b.created_at")
+    # From the period's dispatches (their index) to the lines they filled.
     return fetch(f"""
         WITH d AS (
-            SELECT bl.id, bl.product_id, b.customer_id, b.created_at,
-                   MAX(f.dispatched_at) AS filled_at
-            FROM {table(BackorderLine)} bl JOIN {table(Backorder)} b ON b.id = bl.backorder_id
-            JOIN {table(FulfillmentLine)} fl ON fl.backorder_line_id = bl.id
-            JOIN {table(Fulfillment)} f ON f.id = fl.fulfillment_id
-            WHERE bl.fulfilled > 0 AND bl.fulfilled + bl.cancelled = bl.quantity
-              AND f.status IN ({SHIPPED_SQL}) AND f.dispatched_at IS NOT NULL{where}
-            GROUP BY bl.id, bl.product_id, b.customer_id, b.created_at)
-        SELECT {key} AS k, {days} AS days, COUNT(*) FROM d{join}
-        WHERE d.filled_at >= %s AND d.filled_at < %s
-        GROUP BY 1, 2""", [*params, start, end])
+            SELECT fl.backorder_line_id AS id, MAX(f.dispatched_at) AS filled_at
+            FROM {table(Fulfillment)} f
+            JOIN {table(FulfillmentLine)} fl ON fl.fulfillment_id = f.id
+            WHERE f.dispatched_at >= %s AND f.status IN ({SHIPPED_SQL})
+              AND fl.backorder_line_id IS NOT NULL
+            GROUP BY fl.backorder_line_id)
+        SELECT {key} AS k, {days} AS days, COUNT(*)
+        FROM d JOIN {table(BackorderLine)} bl ON bl.id = d.id
+        JOIN {table(Backorder)} b ON b.id = bl.backorder_id{join}
+        WHERE d.filled_at < %s AND bl.fulfilled > 0
+          AND bl.fulfilled + bl.cancelled = bl.quantity{where}
+        GROUP BY 1, 2""", [start, end, *params])
 
 
 def _cancellation_rows(start, end, by, scope: Scope):

@@ -38,6 +38,7 @@ from fillrate.orders.models import (
     Refund,
     SalesOrder,
 )
+from fillrate.reports.outcomes import outcome_problems
 
 
 def stock_problems() -> list[str]:
@@ -206,4 +207,4 @@ def money_problems() -> list[str]:
 
 def all_problems() -> list[str]:
     return (stock_problems() + unit_problems() + waiting_problems() + promise_problems()
-            + money_problems() + totals_problems())
+            + money_problems() + totals_problems() + outcome_problems())

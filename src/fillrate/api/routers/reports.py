@@ -10,6 +10,7 @@ from typing import Any
 import pydantic_core
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
+from pydantic import BaseModel, ConfigDict
 
 from fillrate.api.auth import needs
 from fillrate.api.pagination import PageParams
@@ -48,7 +49,15 @@ def _csv(text: str, filename: str) -> HttpResponse:
     return response
 
 
-class Cell(Schema):
+class Out(BaseModel):
+    """A report's answer: a plain pydantic model, validated in pydantic's
+    core. ninja's `Schema` runs a Python validator per object (about 0.1 ms
+    each): 0.7 s for the 5,000 customers of a breakdown."""
+
+    model_config = ConfigDict(populate_by_name=True, from_attributes=True)
+
+
+class Cell(Out):
     backorders: int
     units: int
     value: Money
@@ -59,14 +68,14 @@ class BucketCell(Cell):
     label: str
 
 
-class AgingGroup(Schema):
+class AgingGroup(Out):
     code: str
     name: str
     buckets: list[BucketCell]
     total: Cell
 
 
-class AgingOut(Schema):
+class AgingOut(Out):
     as_of: dt.datetime
     by: str | None
     buckets: list[BucketCell]
@@ -111,7 +120,7 @@ def answer_json(data: dict) -> HttpResponse:
                         content_type="application/json")
 
 
-class BackloggedProduct(Schema):
+class BackloggedProduct(Out):
     sku: str
     name: str
     open_units: int
@@ -127,7 +136,7 @@ class BackloggedProduct(Schema):
     oldest_age_days: int
 
 
-class ProductPage(Schema):
+class ProductPage(Out):
     items: list[BackloggedProduct]
     count: int
 
@@ -149,7 +158,7 @@ def by_product(request, params: Query[ProductParams], page: Query[PageParams]):
     return {"items": [exports.product_data(r) for r in window], "count": len(rows)}
 
 
-class TimelineCell(Schema):
+class TimelineCell(Out):
     backorders: int
     open_units: int
     waiting_units: int
@@ -166,7 +175,7 @@ class TimelineWeek(TimelineCell):
     week_start: dt.date
 
 
-class TimelineOut(Schema):
+class TimelineOut(Out):
     today: dt.date
     buckets: list[TimelineBucket]
     weeks: list[TimelineWeek]
@@ -187,19 +196,19 @@ def timeline_report(request, params: Query[TimelineParams]):
     return exports.timeline_data(report)
 
 
-class DaysToFill(Schema):
+class DaysToFill(Out):
     backorder_lines: int
     average: Ratio | None
     p90: int | None
 
 
-class Cancellation(Schema):
+class Cancellation(Out):
     reason: str
     backorders: int
     units: int
 
 
-class FillRateFigures(Schema):
+class FillRateFigures(Out):
     orders: int
     orders_complete: int
     orders_backordered: int
@@ -220,7 +229,7 @@ class FillRateGroup(FillRateFigures):
     name: str
 
 
-class FillRateOut(Schema):
+class FillRateOut(Out):
     from_: dt.date = Field(..., alias="from")
     to: dt.date
     by: str | None
@@ -250,7 +259,7 @@ def fill_rate_report(request, params: Query[FillRateParams]) -> Any:
     return exports.fill_rate_data(report)
 
 
-class ReviewRowOut(Schema):
+class ReviewRowOut(Out):
     number: str
     customer: str
     created_at: dt.datetime
@@ -265,7 +274,7 @@ class ReviewRowOut(Schema):
     last_contact_summary: str | None
 
 
-class ReviewOut(Schema):
+class ReviewOut(Out):
     max_age_days: int
     count: int
     items: list[ReviewRowOut]
@@ -284,7 +293,7 @@ def max_age_review_report(request, params: Query[ScopeParams]):
     return {"max_age_days": review.max_age_days, "count": review.count, "items": rows}
 
 
-class SuggestionOut(Schema):
+class SuggestionOut(Out):
     supplier: str | None
     sku: str
     name: str

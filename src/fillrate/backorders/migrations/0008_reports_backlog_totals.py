@@ -11,7 +11,7 @@ def install(apps, schema_editor):
 
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        for sql in totals.install_statements(connection.vendor):
+        for sql in totals.install_statements(connection.vendor, by_day=False):
             cursor.execute(sql)
         totals.fill(cursor)
 
