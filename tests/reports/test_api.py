@@ -60,6 +60,21 @@ def test_the_aging_answer_is_what_its_schema_renders(scenario, api, now, by):
     assert body == expected
 
 
+@pytest.mark.parametrize("by", [None, "customer", "product", "sales_rep"])
+def test_the_fill_rate_answer_is_what_its_schema_renders(scenario, api, now, by):
+    from fillrate.api.routers.reports import FillRateOut
+    from fillrate.reports import exports
+    from fillrate.reports.fill_rate import fill_rate, period_for
+
+    body = api.get("/api/v1/reports/fill-rate", {"by": by} if by else {}).json()
+    assert body["groups"] or by is None
+    assert body["total"]["orders"] > 0
+    report = fill_rate(period=period_for(), by=by)
+    expected = json.loads(FillRateOut.model_validate(exports.fill_rate_data(report))
+                          .model_dump_json(by_alias=True))
+    assert body == expected
+
+
 def test_by_product_json_csv_and_pages(scenario, api, now):
     body = api.get("/api/v1/reports/backorders-by-product").json()
     assert body["count"] == 2

@@ -103,48 +103,66 @@ def _bucket_case(now: dt.datetime) -> tuple[str, list]:
 
 
 def _aging(by: str | None, scope: Scope, now: dt.datetime) -> Aging:
-    case, case_params = _bucket_case(now)
-    if by == "product" and scope == EVERYTHING:
-        owed = aging_by_product_days(now)
-    elif by == "product":
-        owed = aging_by_product_lines(scope, now)
+    if by == "product":
+        rows = _pivot(aging_by_product_days(now) if scope == EVERYTHING
+                      else aging_by_product_lines(scope, now))
     else:
-        # Per backorder, from the totals kept on it (`backorders.totals`).
-        key, join = key_sql(by, customer_col="b.customer_id", product_col="")
-        where, params = scope.where("b.customer_id")
-        owed = fetch(
-            f"SELECT {case} AS bucket, {key} AS k, COUNT(*), SUM(b.open_units), "
-            f"SUM(b.open_value) FROM {table(Backorder)} b{join} "
-            f"WHERE b.open_units > 0{where} GROUP BY 1, 2", case_params + params)
-    owed = [(BUCKET_KEYS[bucket], k, n, units, value) for bucket, k, n, units, value in owed]
-    counted = {(bucket, k): n for bucket, k, n, _, _ in owed}
-    buckets = {b.key: Cell() for b in figures.AGE_BUCKETS}
-    groups: dict[object, AgingGroup] = {}
-    names = labels(by, {r[1] for r in owed})
-    for bucket, k, _, units, value in owed:
-        value = as_money(value)
-        n = counted.get((bucket, k), 0)
-        if by is None:
-            buckets[bucket].add(n, units, value)
-            continue
-        group = groups.get(k)
-        if group is None:
-            code, name = names.get(k, ("", "(none)"))
-            group = groups[k] = AgingGroup(k, code, name)
-        group.buckets[bucket].add(n, units, value)
-        group.total.add(n, units, value)
+        rows = _aging_per_backorder(by, scope, now)
+    buckets = {key: Cell() for key in BUCKET_KEYS}
+    groups = []
+    names = labels(by, {r[0] for r in rows})
+    for k, *figures_ in rows:
+        cells = [Cell(figures_[i] or 0, figures_[i + 1] or 0, as_money(figures_[i + 2]))
+                 for i in range(0, len(figures_), 3)]
         if by != "product":
             # A backorder has one customer (and so one rep): its group's
             # cells add up to the totals.
-            buckets[bucket].add(n, units, value)
+            for key, cell in zip(BUCKET_KEYS, cells, strict=True):
+                buckets[key].add(cell.backorders, cell.units, cell.value)
+        if by is None:
+            continue
+        code, name = names.get(k, ("", "(none)"))
+        total = Cell(sum(c.backorders for c in cells), sum(c.units for c in cells),
+                     sum((c.value for c in cells), ZERO))
+        groups.append(AgingGroup(k, code, name, dict(zip(BUCKET_KEYS, cells, strict=True)),
+                                 total))
     if by == "product":
         # Totals count each backorder once, not once per product.
         buckets = _aging(None, scope, now).buckets
     total = Cell()
     for cell in buckets.values():
         total.add(cell.backorders, cell.units, cell.value)
-    ordered = sorted(groups.values(), key=lambda g: (-g.total.value, g.code))
-    return Aging(as_of=now, by=by, buckets=buckets, total=total, groups=ordered)
+    groups.sort(key=lambda g: (-g.total.value, g.code))
+    return Aging(as_of=now, by=by, buckets=buckets, total=total, groups=groups)
+
+
+def _aging_per_backorder(by: str | None, scope: Scope, now: dt.datetime) -> list[tuple]:
+    """One row per group: (key, then backorders, units and value for each
+    bucket), from the totals kept on each backorder (`backorders.totals`).
+    A row per group, not per (bucket, group): a quarter of the rows to
+    fetch and fold for 5,000 customers."""
+    case, case_params = _bucket_case(now)
+    key, join = key_sql(by, customer_col="b.customer_id", product_col="")
+    where, params = scope.where("b.customer_id")
+    columns = ", ".join(
+        f"SUM(CASE WHEN x.bucket = {i} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN x.bucket = {i} THEN x.units ELSE 0 END), "
+        f"SUM(CASE WHEN x.bucket = {i} THEN x.value ELSE 0 END)"
+        for i in range(len(BUCKET_KEYS)))
+    return fetch(f"""
+        SELECT x.k, {columns} FROM (
+            SELECT {case} AS bucket, {key} AS k, b.open_units AS units, b.open_value AS value
+            FROM {table(Backorder)} b{join} WHERE b.open_units > 0{where}) x
+        GROUP BY x.k""", case_params + params)
+
+
+def _pivot(rows: list[tuple]) -> list[tuple]:
+    """(bucket, key, n, units, value) rows as `_aging_per_backorder`'s."""
+    out: dict[object, list] = {}
+    for bucket, k, n, units, value in rows:
+        figures_ = out.setdefault(k, [0, 0, ZERO] * len(BUCKET_KEYS))
+        figures_[3 * bucket: 3 * bucket + 3] = [n, units, value]
+    return [(k, *f) for k, f in out.items()]
 
 
 def aging_by_product_lines(scope: Scope, now: dt.datetime) -> list[tuple]:

@@ -37,9 +37,8 @@ from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
 from fillrate.core.errors import InvalidValue
 from fillrate.core.sql import fetch, table
 from fillrate.fulfilment import lifecycle as ff_lifecycle
-from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
 from fillrate.reports import figures, outcomes
-from fillrate.reports.models import LineOutcome, OrderOutcome
+from fillrate.reports.models import FilledLine, LineOutcome, OrderOutcome
 from fillrate.reports.scope import (
     EVERYTHING,
     Scope,
@@ -240,27 +239,14 @@ def _order_rows(start, end, by, scope: Scope):
 
 
 def _days_to_fill_rows(start, end, by, scope: Scope):
-    """A line's last dispatch is in the period exactly when it has a dispatch
-    on or after the start and none from the end on: only dispatches from the
-    start are read (the last one is among them), so the work follows the
-    period, not the whole history."""
-    where, params = scope.where("b.customer_id")
-    key, join = key_sql(by, customer_col="b.customer_id", product_col="bl.product_id")
-    days = whole_days_sql("d.filled_at", "b.created_at")
-    # From the period's dispatches (their index) to the lines they filled.
+    """From the filled lines kept with the outcomes (`outcomes`): those whose
+    last unit was dispatched in the period."""
+    where, params = scope.where("d.customer_id")
+    key, join = key_sql(by, customer_col="d.customer_id", product_col="d.product_id")
+    days = whole_days_sql("d.filled_at", "d.created_at")
     return fetch(f"""
-        WITH d AS (
-            SELECT fl.backorder_line_id AS id, MAX(f.dispatched_at) AS filled_at
-            FROM {table(Fulfillment)} f
-            JOIN {table(FulfillmentLine)} fl ON fl.fulfillment_id = f.id
-            WHERE f.dispatched_at >= %s AND f.status IN ({SHIPPED_SQL})
-              AND fl.backorder_line_id IS NOT NULL
-            GROUP BY fl.backorder_line_id)
-        SELECT {key} AS k, {days} AS days, COUNT(*)
-        FROM d JOIN {table(BackorderLine)} bl ON bl.id = d.id
-        JOIN {table(Backorder)} b ON b.id = bl.backorder_id{join}
-        WHERE d.filled_at < %s AND bl.fulfilled > 0
-          AND bl.fulfilled + bl.cancelled = bl.quantity{where}
+        SELECT {key} AS k, {days} AS days, COUNT(*) FROM {table(FilledLine)} d{join}
+        WHERE d.filled_at >= %s AND d.filled_at < %s{where}
         GROUP BY 1, 2""", [start, end, *params])
 
 

@@ -66,12 +66,35 @@ class LineOutcome(models.Model):
 
 
 class OutcomeMark(models.Model):
-    """An order whose outcome rows may be out of date: written by database
+    """An order whose outcome rows may be out of date: appended by database
     triggers in the statement that changed the order, its lines, its
-    fulfillments or its backorders; cleared by `outcomes.refresh`."""
+    fulfillments or its backorders (an order may be marked many times);
+    `outcomes.refresh` recomputes the marked orders and deletes the marks
+    it read. Append-only, so marking takes no lock another writer waits on."""
 
-    order_id = models.BigIntegerField(primary_key=True)
-    changes = models.IntegerField(default=1)
+    id = models.BigAutoField(primary_key=True)
+    order_id = models.BigIntegerField()
 
     def __str__(self) -> str:
         return f"order {self.order_id} changed"
+
+
+class FilledLine(models.Model):
+    """A backorder line filled (nothing of it left open, some of it
+    dispatched): when its last unit was dispatched, beside its backorder's
+    creation, for days to fill. Kept with the outcomes (`outcomes`)."""
+
+    backorder_line_id = models.BigIntegerField(primary_key=True)
+    order_id = models.BigIntegerField(db_index=True)
+    product_id = models.BigIntegerField()
+    customer_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    filled_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["filled_at"],
+                                include=["product_id", "customer_id", "created_at"],
+                                name="filled_line_by_filled")]
+
+    def __str__(self) -> str:
+        return f"backorder line {self.backorder_line_id} filled {self.filled_at:%Y-%m-%d}"

@@ -17,10 +17,10 @@ marks; the report calls it before it reads, the worker between deliveries
 (part of the invariant check after order and fulfilment tests) recomputes
 every order and compares: a write path the marks missed shows up there.
 
-Concurrency (PostgreSQL): a trigger marks with INSERT ... ON CONFLICT DO
-UPDATE, which locks an existing mark, so a refresh that deletes the mark
-waits for the writer's commit and its next statement reads the change; a
-mark made after the refresh read its snapshot stays for the next refresh.
+Concurrency (PostgreSQL): marks are appended, never updated, so marking
+takes no lock. A refresh deletes the marks committed before its DELETE and,
+in its next statement, reads every change those marks stand for (they
+committed together); a mark committed later stays for the next refresh.
 Refreshes take a transaction-level advisory lock, so an older computation
 never overwrites a newer one.
 """
@@ -37,6 +37,7 @@ from fillrate.core.sql import set_based
 MARK = "reports_outcomemark"
 ORDER_OUT = "reports_orderoutcome"
 LINE_OUT = "reports_lineoutcome"
+FILLED = "reports_filledline"
 CLAIMED = "reports_claimed"
 LOCK_KEY = 0x0F111A7E  # pg_advisory_xact_lock key of refresh()
 
@@ -47,6 +48,7 @@ SHIPPED = "('dispatched', 'delivered')"
 # `{n}`/`{o}` are the new and old rows (transition tables on PostgreSQL,
 # NEW/OLD in SQLite row triggers), `{ne}` a null-safe "differs".
 _FULFILLMENT = ("fulfilment_fulfillment", "f", "f.id = {r}.fulfillment_id")
+_BACKORDER = ("backorders_backorder", "b", "b.id = {r}.backorder_id")
 _SOURCES = {
     "orders_salesorder": {
         "INSERT": ("{n}.id", None, ""),
@@ -75,7 +77,17 @@ _SOURCES = {
     },
     "backorders_backorder": {
         "INSERT": ("{n}.order_id", None, ""),
+        "UPDATE": ("{n}.order_id", None, "{n}.created_at <> {o}.created_at "
+                   "OR {n}.customer_id <> {o}.customer_id"),
         "DELETE": ("{o}.order_id", None, ""),
+    },
+    # Days to fill: a line closing or reopening (feeding changes `allocated`
+    # only, and marks nothing).
+    "backorders_backorderline": {
+        "INSERT": ("b.order_id", _BACKORDER, ""),
+        "UPDATE": ("b.order_id", _BACKORDER, "{n}.quantity <> {o}.quantity "
+                   "OR {n}.fulfilled <> {o}.fulfilled OR {n}.cancelled <> {o}.cancelled"),
+        "DELETE": ("b.order_id", _BACKORDER, ""),
     },
 }
 
@@ -120,10 +132,9 @@ def _pg_install() -> list[str]:
             out += [f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO {MARK} (order_id, changes)
-  SELECT DISTINCT x.order_id, 1 FROM ({_select(table, op, "postgresql")}) x
-  WHERE x.order_id IS NOT NULL ORDER BY 1
-  ON CONFLICT (order_id) DO UPDATE SET changes = {MARK}.changes + 1;
+  INSERT INTO {MARK} (order_id)
+  SELECT DISTINCT x.order_id FROM ({_select(table, op, "postgresql")}) x
+  WHERE x.order_id IS NOT NULL;
   RETURN NULL;
 END $$;""", f"DROP TRIGGER IF EXISTS {name} ON {table}",
                     f"CREATE TRIGGER {name} AFTER {op} ON {table} REFERENCING {refs} "
@@ -140,9 +151,8 @@ def _sqlite_install() -> list[str]:
             name = _name(table, op)
             out += [f"DROP TRIGGER IF EXISTS {name}",
                     f"CREATE TRIGGER {name} AFTER {op} ON {table} FOR EACH ROW BEGIN "
-                    f"INSERT INTO {MARK} (order_id, changes) SELECT x.order_id, 1 "
-                    f"FROM ({_select(table, op, 'sqlite')}) x WHERE x.order_id IS NOT NULL "
-                    f"ON CONFLICT (order_id) DO UPDATE SET changes = changes + 1; END"]
+                    f"INSERT INTO {MARK} (order_id) SELECT x.order_id "
+                    f"FROM ({_select(table, op, 'sqlite')}) x WHERE x.order_id IS NOT NULL; END"]
     return out
 
 
@@ -227,7 +237,28 @@ def _orders_from(lines: str) -> str:
         FROM {lines} GROUP BY order_id"""
 
 
-def _recompute(cursor, orders: str) -> None:
+FILLED_COLUMNS = "backorder_line_id, order_id, product_id, customer_id, created_at, filled_at"
+
+
+def _filled_lines(orders: str) -> str:
+    """The filled backorder lines of the orders in `orders`: nothing of the
+    line left open, some of it dispatched; filled when its last unit was."""
+    return f"""
+        SELECT bl.id AS backorder_line_id, b.order_id, bl.product_id, b.customer_id,
+               b.created_at, MAX(f.dispatched_at) AS filled_at
+        FROM backorders_backorderline bl JOIN backorders_backorder b ON b.id = bl.backorder_id
+        JOIN fulfilment_fulfillmentline fl ON fl.backorder_line_id = bl.id
+        JOIN fulfilment_fulfillment f ON f.id = fl.fulfillment_id
+        WHERE b.order_id IN ({orders}) AND bl.fulfilled > 0
+          AND bl.fulfilled + bl.cancelled = bl.quantity
+          AND f.status IN {SHIPPED} AND f.dispatched_at IS NOT NULL
+        GROUP BY bl.id, b.order_id, bl.product_id, b.customer_id, b.created_at"""
+
+
+def _recompute(cursor, orders: str, *, filled: bool = True) -> None:
+    if filled:
+        cursor.execute(f"DELETE FROM {FILLED} WHERE order_id IN ({orders})")
+        cursor.execute(f"INSERT INTO {FILLED} ({FILLED_COLUMNS}) {_filled_lines(orders)}")
     cursor.execute(f"DELETE FROM {LINE_OUT} WHERE order_id IN ({orders})")
     cursor.execute(f"DELETE FROM {ORDER_OUT} WHERE order_id IN ({orders})")
     cursor.execute(f"INSERT INTO {LINE_OUT} ({LINE_COLUMNS}) {_line_outcomes(orders)}")
@@ -250,26 +281,27 @@ def refresh() -> int:
                            "(order_id bigint PRIMARY KEY) ON COMMIT DROP")
             cursor.execute(f"DELETE FROM {CLAIMED}")
             cursor.execute(f"WITH c AS (DELETE FROM {MARK} RETURNING order_id) "
-                           f"INSERT INTO {CLAIMED} SELECT order_id FROM c")
+                           f"INSERT INTO {CLAIMED} SELECT DISTINCT order_id FROM c")
             n = cursor.rowcount
             cursor.execute(f"ANALYZE {CLAIMED}")
         else:
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} "
                            "(order_id integer PRIMARY KEY)")
             cursor.execute(f"DELETE FROM {CLAIMED}")
-            cursor.execute(f"INSERT INTO {CLAIMED} SELECT order_id FROM {MARK}")
+            cursor.execute(f"INSERT INTO {CLAIMED} SELECT DISTINCT order_id FROM {MARK}")
             n = cursor.rowcount
-            cursor.execute(f"DELETE FROM {MARK}")
+            cursor.execute(f"DELETE FROM {MARK}")  # (SQLite: no other writer meanwhile)
         _recompute(cursor, f"SELECT order_id FROM {CLAIMED}")
         if not set_based():
             cursor.execute(f"DELETE FROM {CLAIMED}")
     return n
 
 
-def fill(cursor) -> None:
-    """Every order's outcome from scratch (the migration's fill)."""
+def fill(cursor, *, filled: bool = True) -> None:
+    """Every order's outcome from scratch (the migrations' fill; the first
+    ran before `FilledLine` existed)."""
     cursor.execute(f"DELETE FROM {MARK}")
-    _recompute(cursor, "SELECT id FROM orders_salesorder")
+    _recompute(cursor, "SELECT id FROM orders_salesorder", filled=filled)
 
 
 def outcome_problems() -> list[str]:
@@ -286,6 +318,12 @@ def outcome_problems() -> list[str]:
             if _norm(kept.get(line_id)) != _norm(fresh.get(line_id)):
                 problems.append(f"order line {line_id}: outcome {kept.get(line_id)} != "
                                 f"{fresh.get(line_id)}")
+        cursor.execute(f"SELECT {FILLED_COLUMNS} FROM {FILLED}")
+        kept_f = {r[0]: _norm(r[1:]) for r in cursor.fetchall()}
+        cursor.execute(_filled_lines("SELECT id FROM orders_salesorder"))
+        fresh_f = {r[0]: _norm(r[1:]) for r in cursor.fetchall()}
+        problems += [f"backorder line {i}: filled {kept_f.get(i)} != {fresh_f.get(i)}"
+                     for i in sorted(set(kept_f) | set(fresh_f)) if kept_f.get(i) != fresh_f.get(i)]
         cursor.execute(f"SELECT {ORDER_COLUMNS} FROM {ORDER_OUT}")
         kept_o = {r[0]: r[1:] for r in cursor.fetchall()}
         cursor.execute(_orders_from(f"({_line_outcomes('SELECT id FROM orders_salesorder')}) x"))

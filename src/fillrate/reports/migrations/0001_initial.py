@@ -11,7 +11,7 @@ def install(apps, schema_editor):
     with connection.cursor() as cursor:
         for sql in outcomes.install_statements(connection.vendor):
             cursor.execute(sql)
-        outcomes.fill(cursor)
+        outcomes.fill(cursor, filled=False)
 
 
 def uninstall(apps, schema_editor):
@@ -37,8 +37,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='OutcomeMark',
             fields=[
-                ('order_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('changes', models.IntegerField(default=1)),
+                ('id', models.BigAutoField(primary_key=True, serialize=False)),
+                ('order_id', models.BigIntegerField()),
             ],
         ),
         migrations.CreateModel(
