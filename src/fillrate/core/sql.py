@@ -144,6 +144,8 @@ CENTS = Decimal("0.01")
 def as_money(value: Any) -> Decimal:
     """A money column as read by a plain statement (SQLite hands back a float
     or an int, PostgreSQL a Decimal) as a Decimal with two places."""
+    if type(value) is Decimal and value.as_tuple().exponent == -2:
+        return value  # a sum of two-place columns: already so (most rows of a report)
     return Decimal(str(value)).quantize(CENTS)
 
 

@@ -91,11 +91,14 @@ def labels(by: str | None, ids: set) -> dict:
         return {}
     model, code = {"product": (Product, "sku"), "customer": (Customer, "code"),
                    "sales_rep": (SalesRep, "code")}[by]
-    rows = []
-    for at in range(0, len(ids), 10_000):  # within SQLite's bound on parameters
-        chunk = ids[at:at + 10_000]
-        rows += fetch(f"SELECT id, {code}, name FROM {table(model)} "
-                      f"WHERE id IN ({in_list(chunk)})", chunk)
+    if set_based():  # one array parameter: PostgreSQL plans 5,000 `%s` slowly
+        rows = fetch(f"SELECT id, {code}, name FROM {table(model)} WHERE id = ANY(%s)", [ids])
+    else:
+        rows = []
+        for at in range(0, len(ids), 10_000):  # within SQLite's bound on parameters
+            chunk = ids[at:at + 10_000]
+            rows += fetch(f"SELECT id, {code}, name FROM {table(model)} "
+                          f"WHERE id IN ({in_list(chunk)})", chunk)
     return {i: (c, name) for i, c, name in rows}
 
 
