@@ -91,11 +91,18 @@ def _pg_days(rows: str, op: str) -> str:
     drop = "" if op == "INSERT" else f"""
   DELETE FROM {DAY} t WHERE t.open_lines = 0
     AND t.product_id IN (SELECT DISTINCT product_id FROM ({rows}) r);"""
+    deltas = f"""SELECT r.product_id, {pg_day('b.created_at')} AS day, SUM(r.l) AS l,
+         SUM(r.o) AS o, SUM(r.v) AS v
+  FROM ({rows}) r JOIN {BACKORDER} b ON b.id = r.backorder_id
+  GROUP BY 1, 2 HAVING SUM(r.l) <> 0 OR SUM(r.o) <> 0 OR SUM(r.v) <> 0"""
+    if op == "DELETE":  # only lowers rows that are there
+        return f"""
+  UPDATE {DAY} t SET open_lines = t.open_lines + d.l, open_units = t.open_units + d.o,
+         open_value = t.open_value + d.v
+  FROM ({deltas}) d WHERE t.product_id = d.product_id AND t.day = d.day;{drop}"""
     return f"""
   INSERT INTO {DAY} AS t (product_id, day, open_lines, open_units, open_value)
-  SELECT r.product_id, {pg_day('b.created_at')}, SUM(r.l), SUM(r.o), SUM(r.v)
-  FROM ({rows}) r JOIN {BACKORDER} b ON b.id = r.backorder_id
-  GROUP BY 1, 2 HAVING SUM(r.l) <> 0 OR SUM(r.o) <> 0 OR SUM(r.v) <> 0
+  {deltas}
   ORDER BY 1, 2
   ON CONFLICT (product_id, day) DO UPDATE SET {_DAY_ADD};{drop}"""
 
@@ -237,10 +244,13 @@ def _sqlite_trigger(op: str, by_day: bool) -> list[str]:
     ]
     day = f"date({created})"
     at_day = f"product_id = {row}.product_id AND day = {day}"
+    # (a deleted line only lowers a row that is there: a table emptied
+    # before its lines, as a test flush does, gets no row below zero)
     body += [] if not by_day else [
-        f"INSERT INTO {DAY} (product_id, day, open_lines, open_units, open_value) "
-        f"SELECT {row}.product_id, {day}, 0, 0, 0 WHERE {dl} <> 0 OR {delta('o')} <> 0 "
-        "ON CONFLICT DO NOTHING;",
+        *([] if op == "DELETE" else [
+            f"INSERT INTO {DAY} (product_id, day, open_lines, open_units, open_value) "
+            f"SELECT {row}.product_id, {day}, 0, 0, 0 WHERE {dl} <> 0 OR {delta('o')} <> 0 "
+            "ON CONFLICT DO NOTHING;"]),
         f"UPDATE {DAY} SET open_lines = open_lines + {dl}, "
         f"open_units = open_units + {delta('o')}, "
         f"open_value = ROUND(open_value + {delta('v')}, 2) WHERE {at_day};",
