@@ -141,7 +141,10 @@ class BackorderLine(models.Model):
 
     class Meta:
         ordering = ["backorder_id", "id"]
-        indexes = [models.Index(fields=["product", "backorder"])]
+        indexes = [models.Index(fields=["product", "backorder"]),
+                   # the few lines holding stock (what can ship now), whatever the backlog
+                   models.Index(fields=["backorder"], condition=Q(allocated__gt=0),
+                                name="backorder_line_held")]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0),
                                    name="backorder_line_quantity_positive"),

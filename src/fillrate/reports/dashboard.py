@@ -16,7 +16,7 @@ from fillrate.core.business import business_settings
 from fillrate.core.sql import fetch, table
 from fillrate.fulfilment import lifecycle as ff_lifecycle
 from fillrate.fulfilment.models import Fulfillment, FulfillmentLine
-from fillrate.orders.models import Allocation, OrderStatus, SalesOrder
+from fillrate.orders.models import OrderStatus, SalesOrder
 from fillrate.reports.backlog import (
     Aging,
     ProductRow,
@@ -47,9 +47,8 @@ def ready_to_fulfil(*, partial_shipments: bool) -> int:
     active (only `ready` ones with partial shipments off) with allocated
     units on no pending fulfillment, whose order is not on hold. Set-based
     from the few lines holding stock, where the page's query tests every
-    active backorder. Driven from the allocations (stock held now: few rows
-    whatever the backlog; a line holding units always has its order line's
-    allocation), as the page's query is."""
+    active backorder; the lines holding units come from their partial
+    index (`backorder_line_held`), as the page's do."""
     statuses = ACTIVE_SQL if partial_shipments else f"'{lifecycle.READY}'"
     pending = ", ".join(f"'{s}'" for s in sorted(ff_lifecycle.PENDING))
     ((n,),) = fetch(f"""
@@ -57,8 +56,7 @@ def ready_to_fulfil(*, partial_shipments: bool) -> int:
         FROM {table(BackorderLine)} bl
         JOIN {table(Backorder)} b ON b.id = bl.backorder_id
         JOIN {table(SalesOrder)} o ON o.id = b.order_id
-        WHERE bl.order_line_id IN (SELECT order_line_id FROM {table(Allocation)})
-          AND bl.allocated > 0 AND b.status IN ({statuses})
+        WHERE bl.allocated > 0 AND b.status IN ({statuses})
           AND o.status <> '{OrderStatus.ON_HOLD}'
           AND bl.allocated > COALESCE((
               SELECT SUM(fl.quantity) FROM {table(FulfillmentLine)} fl
