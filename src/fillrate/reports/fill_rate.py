@@ -23,6 +23,10 @@ shipment, and how long the rest waited. The definitions (README, "Reports"):
 
 `by` breaks every figure down per product (an order counts for each product
 on it; "complete" is still the whole order), customer or sales rep.
+
+The per-order and per-line figures are computed in `outcomes` (the one
+place these definitions are SQL) and stored; this module sums the stored
+rows of a period after bringing them up to date.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ from django.utils import timezone
 from fillrate.backorders.models import Backorder, BackorderLine, CancelReason
 from fillrate.core.errors import InvalidValue
 from fillrate.core.sql import fetch, table
-from fillrate.fulfilment import lifecycle as ff_lifecycle
 from fillrate.reports import figures, outcomes
 from fillrate.reports.models import FilledLine, LineOutcome, OrderOutcome
 from fillrate.reports.scope import (
@@ -48,7 +51,6 @@ from fillrate.reports.scope import (
     whole_days_sql,
 )
 
-SHIPPED_SQL = f"'{ff_lifecycle.DISPATCHED}', '{ff_lifecycle.DELIVERED}'"
 MAX_PERIOD_DAYS = 366 * 3
 
 

@@ -33,6 +33,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from fillrate.core.sql import set_based
+from fillrate.fulfilment import lifecycle as ff_lifecycle
+from fillrate.orders.models import OrderStatus
 
 MARK = "reports_outcomemark"
 ORDER_OUT = "reports_orderoutcome"
@@ -41,7 +43,7 @@ FILLED = "reports_filledline"
 CLAIMED = "reports_claimed"
 LOCK_KEY = 0x0F111A7E  # pg_advisory_xact_lock key of refresh()
 
-SHIPPED = "('dispatched', 'delivered')"
+SHIPPED = f"('{ff_lifecycle.DISPATCHED}', '{ff_lifecycle.DELIVERED}')"
 
 # The source tables and, per statement kind, the orders a change touches:
 # (the order id, a table to join as (table, alias, on), a condition).
@@ -184,7 +186,7 @@ def _line_outcomes(orders: str) -> str:
     return f"""
         WITH o AS (
             SELECT o.id, o.customer_id, o.created_at,
-                   CASE WHEN o.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled
+                   CASE WHEN o.status = '{OrderStatus.CANCELLED}' THEN 1 ELSE 0 END AS cancelled
             FROM orders_salesorder o WHERE o.id IN ({orders})),
         ff AS (
             SELECT order_id, id FROM (
