@@ -123,17 +123,21 @@ BEGIN
   pc AS (SELECT r.product_id, b.customer_id, SUM(r.l) AS n
          FROM r JOIN {BACKORDER} b ON b.id = r.backorder_id
          GROUP BY 1, 2 HAVING SUM(r.l) <> 0),
-  was AS (SELECT pc.product_id, pc.n, COALESCE(c.open_lines, 0) AS before
-          FROM pc LEFT JOIN {PAIR} c
-               ON c.product_id = pc.product_id AND c.customer_id = pc.customer_id),
+  -- the count after this change, as the upsert leaves it: it waits for a
+  -- concurrent change of the same pair and adds to what that committed,
+  -- where a count read before it would miss that change
   pairs AS (INSERT INTO {PAIR} (product_id, customer_id, open_lines)
             SELECT product_id, customer_id, n FROM pc ORDER BY 1, 2
             ON CONFLICT (product_id, customer_id)
-            DO UPDATE SET open_lines = {PAIR}.open_lines + EXCLUDED.open_lines),
-  cust AS (SELECT product_id,
-                  SUM(CASE WHEN before = 0 AND before + n > 0 THEN 1
-                           WHEN before > 0 AND before + n = 0 THEN -1 ELSE 0 END) AS c
-           FROM was GROUP BY 1),
+            DO UPDATE SET open_lines = {PAIR}.open_lines + EXCLUDED.open_lines
+            RETURNING product_id, customer_id, open_lines AS after),
+  cust AS (SELECT pairs.product_id,
+                  SUM(CASE WHEN pairs.after - pc.n = 0 AND pairs.after > 0 THEN 1
+                           WHEN pairs.after - pc.n > 0 AND pairs.after = 0 THEN -1
+                           ELSE 0 END) AS c
+           FROM pairs JOIN pc ON pc.product_id = pairs.product_id
+                             AND pc.customer_id = pairs.customer_id
+           GROUP BY 1),
   p AS (SELECT r.product_id, SUM(r.l) AS l, SUM(r.o) AS o, SUM(r.w) AS w, SUM(r.v) AS v,
                -- a line opened can only move the oldest back
                MIN(CASE WHEN r.l > 0 THEN b.created_at END) AS opened

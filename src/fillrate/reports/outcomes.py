@@ -306,6 +306,15 @@ def fill(cursor, *, filled: bool = True) -> None:
     _recompute(cursor, "SELECT id FROM orders_salesorder", filled=filled)
 
 
+def fresh_order_outcomes() -> list[tuple]:
+    """Every order's outcome computed now from the rows, stored or not:
+    (order_id, (lines, units, first_units, complete, backordered, counted,
+    cancelled))."""
+    with connection.cursor() as cursor:
+        cursor.execute(_orders_from(f"({_line_outcomes('SELECT id FROM orders_salesorder')}) x"))
+        return [(r[0], (r[3], r[4], r[5], r[7], r[8], r[9], r[10])) for r in cursor.fetchall()]
+
+
 def outcome_problems() -> list[str]:
     """Where a stored outcome differs from one computed afresh: refresh the
     marked orders, then compare every order with the definition."""
