@@ -25,10 +25,11 @@ order and backorder test) compares them with a fresh count.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db import connection
+
+from fillrate.core.sql import as_aware_time
 
 BACKORDER = "backorders_backorder"
 LINE = "backorders_backorderline"
@@ -376,17 +377,8 @@ def _money(x) -> Decimal:
     return Decimal(str(x or 0)).quantize(Decimal("0.01"))
 
 
-def _when(x):
-    if x is None or not isinstance(x, str):
-        return x
-    from django.utils.dateparse import parse_datetime
-
-    return parse_datetime(x)
-
-
 def totals_problems() -> list[str]:
     """Where a kept total differs from a fresh count of the lines."""
-    from django.utils import timezone
 
     sql = _fresh_sql()
     problems = []
@@ -407,9 +399,7 @@ def totals_problems() -> list[str]:
             if row is None:
                 return (0, 0, 0, Decimal("0.00"), 0, None)
             lines, o, w, v, cust, oldest = row
-            oldest = _when(oldest)
-            if oldest is not None and timezone.is_naive(oldest):
-                oldest = timezone.make_aware(oldest, dt.UTC)
+            oldest = as_aware_time(oldest)
             return (lines, o, w, _money(v), cust, oldest if lines else None)
 
         for pid in set(kept_p) | set(fresh_p):

@@ -149,6 +149,19 @@ def as_money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENTS)
 
 
+def as_aware_time(value: Any) -> Any:
+    """A time column as read by a plain statement (SQLite hands back text or
+    a naive datetime, both UTC; PostgreSQL an aware datetime) as an aware
+    datetime; anything else as it is."""
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value) or value
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value
+
+
 @dataclass(frozen=True)
 class Ref:
     """The primary key of row `index` of an earlier insert in the same batch."""

@@ -27,12 +27,11 @@ never overwrites a newer one.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db import connection, transaction
 
-from fillrate.core.sql import set_based
+from fillrate.core.sql import as_aware_time, set_based
 from fillrate.fulfilment import lifecycle as ff_lifecycle
 from fillrate.orders.models import OrderStatus
 
@@ -42,6 +41,7 @@ LINE_OUT = "reports_lineoutcome"
 FILLED = "reports_filledline"
 CLAIMED = "reports_claimed"
 LOCK_KEY = 0x0F111A7E  # pg_advisory_xact_lock key of refresh()
+ANALYZE_FROM = 1000  # claimed orders from which refresh() gives the planner statistics
 
 SHIPPED = f"('{ff_lifecycle.DISPATCHED}', '{ff_lifecycle.DELIVERED}')"
 
@@ -285,7 +285,8 @@ def refresh() -> int:
             cursor.execute(f"WITH c AS (DELETE FROM {MARK} RETURNING order_id) "
                            f"INSERT INTO {CLAIMED} SELECT DISTINCT order_id FROM c")
             n = cursor.rowcount
-            cursor.execute(f"ANALYZE {CLAIMED}")
+            if n > ANALYZE_FROM:  # statistics for a big batch (a fresh load); a few ids need none
+                cursor.execute(f"ANALYZE {CLAIMED}")
         else:
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CLAIMED} "
                            "(order_id integer PRIMARY KEY)")
@@ -351,16 +352,4 @@ def _norm(row):
     (SQLite returns what it stored)."""
     if row is None:
         return None
-    return tuple(int(x) if isinstance(x, int | Decimal) else str(_when(x)) for x in row)
-
-
-def _when(x):
-    """A time from either database as an aware datetime (SQLite gives text
-    or a naive datetime in UTC)."""
-    if isinstance(x, str):
-        from django.utils.dateparse import parse_datetime
-
-        x = parse_datetime(x) or x
-    if isinstance(x, dt.datetime) and x.tzinfo is None:
-        return x.replace(tzinfo=dt.UTC)
-    return x
+    return tuple(int(x) if isinstance(x, int | Decimal) else str(as_aware_time(x)) for x in row)
